@@ -1,0 +1,156 @@
+// A small httpbin-like origin that records what it receives (method, raw path,
+// headers, body size and SHA-256) and prints a gunicorn-style access log, as in
+// the walkthrough. Used by the demo, the end-to-end test, the integration tests'
+// globalSetup and the benchmark. Listens on loopback only.
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+
+/**
+ * @typedef {"ok" | "status500" | "reset" | "hold" | "slow"} Behaviour
+ * @typedef {{ origin: string, method: string, url: string, headers: Record<string, string | string[]>,
+ *   bodyBytes: number, bodySha256: string, complete: boolean, receivedAt: number }} OriginRecord
+ */
+
+/**
+ * @param {{ name: string, port?: number, host?: string, behaviour?: Behaviour, delayMs?: number,
+ *   accessLog?: ((line: string) => void) | null }} options
+ */
+export async function startOrigin({
+  name,
+  port = 0,
+  host = "127.0.0.1",
+  behaviour = "ok",
+  delayMs = 0,
+  accessLog = null,
+}) {
+  /** @type {OriginRecord[]} */
+  const records = [];
+  /** @type {Set<() => void>} */
+  const held = new Set();
+  const sockets = new Set();
+
+  const server = createServer((req, res) => {
+    /** @type {OriginRecord} */
+    const record = {
+      origin: name,
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: { ...req.headers },
+      bodyBytes: 0,
+      bodySha256: "",
+      complete: false,
+      receivedAt: Date.now(),
+    };
+    records.push(record);
+    if (behaviour === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    const hash = createHash("sha256");
+    req.on("data", (chunk) => {
+      record.bodyBytes += chunk.length;
+      hash.update(chunk);
+    });
+    req.on("end", () => {
+      record.bodySha256 = hash.digest("hex");
+      record.complete = true;
+      const answer = () => respond(name, req, res, record, behaviour, accessLog);
+      if (behaviour === "hold") held.add(answer);
+      else if (behaviour === "slow") setTimeout(answer, delayMs);
+      else answer();
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(undefined));
+  });
+  const address = server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+
+  return {
+    name,
+    port: boundPort,
+    url: `http://${host}:${boundPort}`,
+    records,
+    /** Answers every request held so far (behaviour "hold"). */
+    release() {
+      for (const answer of held) answer();
+      held.clear();
+    },
+    heldCount: () => held.size,
+    async close() {
+      for (const answer of held) answer();
+      held.clear();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}
+
+/** httpbin's header casing: `x-forwarded-host` → `X-Forwarded-Host`. */
+function titleCase(name) {
+  return name.replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+}
+
+function respond(name, req, res, record, behaviour, accessLog) {
+  const url = new URL(req.url ?? "/", "http://origin.invalid");
+  let status = behaviour === "status500" ? 500 : 200;
+  /** @type {Record<string, string | string[]>} */
+  const headers = { "content-type": "application/json", "x-origin": name };
+  let body;
+  const statusPath = /^\/status\/(\d{3})$/.exec(url.pathname);
+  if (statusPath && behaviour === "ok") {
+    status = Number(statusPath[1]);
+    body = "";
+  } else if (url.pathname === "/headers") {
+    const shown = {};
+    for (const [key, value] of Object.entries(req.headers)) shown[titleCase(key)] = value;
+    body = JSON.stringify({ headers: shown }, null, 2) + "\n";
+  } else if (url.pathname === "/cookies/set") {
+    headers["set-cookie"] = ["a=1; Path=/", "b=2; Path=/; HttpOnly"];
+    body = "{}\n";
+  } else if (url.pathname === "/redirect") {
+    status = 302;
+    headers.location = "https://elsewhere.example/";
+    body = "";
+  } else {
+    body =
+      JSON.stringify(
+        {
+          origin: name,
+          method: record.method,
+          url: record.url,
+          bodyBytes: record.bodyBytes,
+          bodySha256: record.bodySha256,
+        },
+        null,
+        2,
+      ) + "\n";
+  }
+  if (status === 204 || status === 304) body = "";
+  headers["content-length"] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+  res.end(body);
+  if (accessLog) {
+    const forwardedHost = req.headers["x-forwarded-host"] ?? "-";
+    accessLog(
+      `127.0.0.1 - - [${clfDate(new Date())}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ` +
+        `${status} ${Buffer.byteLength(body)} "-" "${req.headers["user-agent"] ?? "-"}" ` +
+        `x-forwarded-host=${forwardedHost}`,
+    );
+  }
+}
+
+/** Common Log Format date: 07/Jan/2024:00:57:31 +0000 */
+function clfDate(d) {
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const pad = (n) => String(n).padStart(2, "0");
+  return (
+    `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
+  );
+}

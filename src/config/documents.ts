@@ -1,0 +1,88 @@
+// routes.yaml text → the Istio resources in it, each with a Field cursor that keeps
+// line/column. Documents of other kinds (Deployments, Services, the rest of a
+// manifest) are skipped with a warning, so users can feed in what they have.
+import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from "yaml";
+import { Field, type ReadContext } from "./field";
+import type { Problems } from "./errors";
+
+export const ISTIO_GROUP = "networking.istio.io";
+export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
+export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry"] as const;
+export type IstioKind = (typeof ISTIO_KINDS)[number];
+
+export interface Resource {
+  kind: IstioKind;
+  name: string;
+  /** The whole document, for errors about the resource itself. */
+  root: Field;
+  spec: Field;
+}
+
+export function readDocuments(text: string, problems: Problems): Resource[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const resources: Resource[] = [];
+  for (const doc of list) {
+    const syntax = [...doc.errors];
+    for (const e of syntax) {
+      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+      problems.add("error", pos, {
+        message: `YAML syntax: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
+        fix: "correct the YAML at this position (indentation, quotes, brackets)",
+      });
+    }
+    if (syntax.length > 0 || !doc.contents) continue;
+    const ctx: ReadContext = { problems, lineCounter, resource: "document" };
+    collect(Field.root(ctx, doc.contents as Node), resources);
+  }
+  return resources;
+}
+
+function collect(root: Field, out: Resource[]): void {
+  const ctx = root.ctx;
+  if (!root.present) return;
+  if (!root.isMap()) {
+    root.error("a document must be a mapping with apiVersion, kind, metadata and spec");
+    return;
+  }
+  const apiVersion = plain(root.get("apiVersion"));
+  const kind = plain(root.get("kind"));
+  const name = plain(root.get("metadata").get("name"));
+  const label = `${kind ?? "document"} ${name ?? "(unnamed)"}`;
+
+  // `kubectl get -o yaml` output: a List whose items are resources.
+  if (kind === "List" && isSeq(root.get("items").node)) {
+    for (const item of root.get("items").items()) collect(item, out);
+    return;
+  }
+  const [group, version] = apiVersion?.includes("/") ? apiVersion.split("/", 2) : [undefined, apiVersion];
+  const isIstioKind = (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
+  if (group !== ISTIO_GROUP || !isIstioKind) {
+    root.warn(`skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}`);
+    return;
+  }
+  const resourceCtx: ReadContext = { ...ctx, resource: `${kind} ${name ?? "(unnamed)"}` };
+  const doc = new Field(resourceCtx, root.node, "", root.at);
+  if (!(ISTIO_VERSIONS as readonly string[]).includes(version ?? "")) {
+    doc.get("apiVersion").error(
+      `unsupported apiVersion "${apiVersion}"`,
+      `use ${ISTIO_VERSIONS.map((v) => `${ISTIO_GROUP}/${v}`).join(", ")}`,
+    );
+    return;
+  }
+  // metadata is identity, not behaviour: everything kubectl writes there is accepted.
+  doc.checkMap({ known: ["apiVersion", "kind", "metadata", "spec", "status"] });
+  if (!doc.get("metadata").get("name").require("give the resource a name under metadata.name")) return;
+  if (!isMap(doc.get("spec").node)) {
+    doc.get("spec").error("is required and must be a mapping", `add a spec: for the ${kind}`);
+    return;
+  }
+  out.push({ kind: kind as IstioKind, name: name!, root: doc, spec: doc.get("spec") });
+}
+
+/** A scalar's string value without reporting (used before the kind is known). */
+function plain(field: Field): string | undefined {
+  const node = field.node as { value?: unknown } | null | undefined;
+  return node && typeof node.value === "string" ? node.value : undefined;
+}

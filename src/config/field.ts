@@ -1,0 +1,207 @@
+// A cursor over one YAML node that knows its field path and source position, so
+// every check in the compiler can report `file:line:col Resource: spec.x[0].y`.
+// Reading a field never throws: problems are recorded and `undefined` returned,
+// so one run reports every error in the file.
+import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from "yaml";
+import type { Position, Problems } from "./errors";
+
+export interface ReadContext {
+  problems: Problems;
+  lineCounter: LineCounter;
+  /** `VirtualService httpbin` */
+  resource: string;
+}
+
+/** How a map's keys are checked: known ones pass, the rest are errors with a reason. */
+export interface KeyRules {
+  known: readonly string[];
+  /** Istio fields this version does not implement yet: refused, never ignored. */
+  notYet?: Readonly<Record<string, string>>;
+  /** Istio fields that cannot apply at the edge: refused with the reason. */
+  refused?: Readonly<Record<string, string>>;
+  /** Harmless here: accepted with a warning. */
+  ignored?: Readonly<Record<string, string>>;
+}
+
+export class Field {
+  constructor(
+    readonly ctx: ReadContext,
+    readonly node: Node | null | undefined,
+    readonly path: string,
+    readonly at: Position,
+    /** position of this field's key, for errors about the key itself */
+    readonly keyAt: Position = at,
+  ) {}
+
+  static root(ctx: ReadContext, node: Node | null | undefined): Field {
+    return new Field(ctx, node, "", positionOf(ctx, node) ?? { line: 1, col: 1 });
+  }
+
+  get present(): boolean {
+    return this.node !== undefined && this.node !== null && !(isScalar(this.node) && this.node.value === null);
+  }
+
+  error(message: string, fix?: string, at: Position = this.at): void {
+    this.ctx.problems.add("error", at, { resource: this.ctx.resource, path: this.path || undefined, message, fix });
+  }
+
+  warn(message: string, fix?: string, at: Position = this.at): void {
+    this.ctx.problems.add("warning", at, { resource: this.ctx.resource, path: this.path || undefined, message, fix });
+  }
+
+  /** The value under `key` of this map (absent fields are a Field with no node). */
+  get(key: string): Field {
+    const path = this.path ? `${this.path}.${key}` : key;
+    if (isMap(this.node)) {
+      const pair = this.node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+      if (pair) {
+        const keyAt = positionOf(this.ctx, pair.key as Node) ?? this.at;
+        return new Field(this.ctx, pair.value as Node | null, path, positionOf(this.ctx, pair.value as Node) ?? keyAt, keyAt);
+      }
+    }
+    return new Field(this.ctx, undefined, path, this.at);
+  }
+
+  /** Reports a missing required field; returns whether it is present. */
+  require(fix: string): boolean {
+    if (!this.present) this.error("is required", fix);
+    return this.present;
+  }
+
+  isMap(): boolean {
+    return isMap(this.node);
+  }
+
+  /** Checks the node is a map and its keys against `rules`. Returns false if it is not a map. */
+  checkMap(rules: KeyRules): boolean {
+    if (!this.present) return false;
+    if (!isMap(this.node)) {
+      this.error(`must be a mapping, found ${describe(this.node)}`);
+      return false;
+    }
+    for (const pair of this.node.items as Pair<Node, Node>[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      const keyAt = positionOf(this.ctx, pair.key) ?? this.at;
+      const path = this.path ? `${this.path}.${key}` : String(key);
+      const report = (severity: "error" | "warning", message: string, fix?: string) =>
+        this.ctx.problems.add(severity, keyAt, { resource: this.ctx.resource, path, message, fix });
+      if (key === undefined) report("error", "keys must be plain strings");
+      else if (rules.known.includes(key)) continue;
+      else if (rules.notYet?.[key] !== undefined)
+        report("error", `is an Istio field edge-mirror does not support yet${rules.notYet[key] ? ` (${rules.notYet[key]})` : ""}`, "remove it; edge-mirror refuses fields it would otherwise ignore");
+      else if (rules.refused?.[key] !== undefined)
+        report("error", `cannot apply at the edge: ${rules.refused[key]}`, "remove it");
+      else if (rules.ignored?.[key] !== undefined) report("warning", `is ignored: ${rules.ignored[key]}`);
+      else {
+        const all = [...rules.known, ...Object.keys(rules.notYet ?? {}), ...Object.keys(rules.refused ?? {})];
+        const near = nearest(key, all);
+        report(
+          "error",
+          `unknown field "${key}"`,
+          near ? `did you mean "${near}"?` : `valid fields here: ${rules.known.join(", ")}`,
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Items of a sequence, each a Field with `path[i]`. */
+  items(): Field[] {
+    if (!this.present) return [];
+    if (!isSeq(this.node)) {
+      this.error(`must be a list, found ${describe(this.node)}`, "write it as a YAML list (- item)");
+      return [];
+    }
+    return this.node.items.map((item, i) => {
+      const node = item as Node | null;
+      return new Field(this.ctx, node, `${this.path}[${i}]`, positionOf(this.ctx, node) ?? this.at);
+    });
+  }
+
+  /** Keys and value Fields of a mapping whose keys are data (labels, headers, ports). */
+  entries(): [string, Field][] {
+    if (!this.present) return [];
+    if (!isMap(this.node)) {
+      this.error(`must be a mapping, found ${describe(this.node)}`);
+      return [];
+    }
+    return (this.node.items as Pair<Node, Node>[]).map((pair) => {
+      const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      const keyAt = positionOf(this.ctx, pair.key) ?? this.at;
+      const value = pair.value as Node | null;
+      return [key, new Field(this.ctx, value, `${this.path}.${key}`, positionOf(this.ctx, value) ?? keyAt, keyAt)];
+    });
+  }
+
+  string(): string | undefined {
+    if (!this.present) return undefined;
+    if (isScalar(this.node) && typeof this.node.value === "string") return this.node.value;
+    this.error(`must be a string, found ${describe(this.node)}`, "quote the value");
+    return undefined;
+  }
+
+  number(): number | undefined {
+    if (!this.present) return undefined;
+    if (isScalar(this.node) && typeof this.node.value === "number" && Number.isFinite(this.node.value)) return this.node.value;
+    this.error(`must be a number, found ${describe(this.node)}`);
+    return undefined;
+  }
+
+  boolean(): boolean | undefined {
+    if (!this.present) return undefined;
+    if (isScalar(this.node) && typeof this.node.value === "boolean") return this.node.value;
+    this.error(`must be true or false, found ${describe(this.node)}`);
+    return undefined;
+  }
+
+  /** A list of strings. */
+  strings(): string[] {
+    return this.items().flatMap((item) => {
+      const value = item.string();
+      return value === undefined ? [] : [value];
+    });
+  }
+}
+
+export function positionOf(ctx: ReadContext, node: Node | null | undefined): Position | undefined {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  const pos = ctx.lineCounter.linePos(offset);
+  return { line: pos.line, col: pos.col };
+}
+
+function describe(node: Node | null | undefined): string {
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return "null";
+    return `${typeof v} ${JSON.stringify(v)}`;
+  }
+  return "nothing";
+}
+
+/** The closest known key within edit distance 2, for "did you mean" hints. */
+function nearest(key: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

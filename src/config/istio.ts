@@ -1,0 +1,373 @@
+// The Istio fields edge-mirror accepts, per kind (istio/api networking/v1
+// virtual_service.proto, destination_rule.proto, service_entry.proto), read into
+// plain specs. Every other field is refused with a reason: never silently ignored.
+import type { Field, KeyRules } from "./field";
+import { readMatchBlock } from "./match-spec";
+import { parseDuration } from "./duration";
+import type { MatchBlock } from "../routing/table";
+
+const NOT_YET = "planned; see the README's routes.yaml reference";
+const EXPORT_TO = { exportTo: "namespaces do not exist at the edge; every resource in routes.yaml is visible" };
+
+export interface DestinationSpec {
+  host: string;
+  subset?: string;
+  port?: number;
+  field: Field;
+}
+
+export interface MirrorSpec {
+  destination: DestinationSpec;
+  /** 0..100 */
+  percent: number;
+  field: Field;
+}
+
+export interface HttpRouteSpec {
+  name?: string;
+  match: MatchBlock[];
+  route: { destination: DestinationSpec; weight?: number; field: Field }[];
+  mirrors: MirrorSpec[];
+  timeoutMs?: number;
+  field: Field;
+}
+
+export interface VirtualServiceSpec {
+  name: string;
+  hosts: { host: string; field: Field }[];
+  http: HttpRouteSpec[];
+  field: Field;
+}
+
+export interface DestinationRuleSpec {
+  name: string;
+  host: string;
+  subsets: Map<string, { labels: Record<string, string>; field: Field }>;
+  field: Field;
+}
+
+export interface PortSpec {
+  number: number;
+  name: string;
+  scheme: "http" | "https";
+}
+
+export interface EndpointSpec {
+  address: string;
+  ports: Record<string, number>;
+  labels: Record<string, string>;
+  field: Field;
+}
+
+export interface ServiceEntrySpec {
+  name: string;
+  hosts: { host: string; field: Field }[];
+  ports: PortSpec[];
+  endpoints: EndpointSpec[];
+  resolution?: string;
+  field: Field;
+}
+
+const VIRTUAL_SERVICE: KeyRules = {
+  known: ["hosts", "http"],
+  refused: {
+    gateways: "there are no mesh gateways at the edge: the worker itself is the gateway for its routes",
+    tcp: "a Worker proxies HTTP requests only",
+    tls: "TLS is terminated by Cloudflare; SNI passthrough routing does not exist for a Worker",
+  },
+  notYet: { delegate: NOT_YET },
+  ignored: EXPORT_TO,
+};
+
+const HTTP_ROUTE: KeyRules = {
+  known: ["name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "timeout"],
+  notYet: Object.fromEntries(
+    ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy", "delegate"].map((k) => [k, NOT_YET]),
+  ),
+};
+
+export function readVirtualService(name: string, spec: Field): VirtualServiceSpec | undefined {
+  if (!spec.checkMap(VIRTUAL_SERVICE)) return undefined;
+  const hostsField = spec.get("hosts");
+  const hosts = hostsField.items().flatMap((f) => {
+    const host = f.string();
+    return host === undefined ? [] : [{ host, field: f }];
+  });
+  if (hostsField.present && hosts.length === 0) hostsField.error("must list at least one host", "add the hostname clients use, e.g. - api.example.com");
+  else hostsField.require("add the hostnames clients use, e.g. hosts: [api.example.com]");
+  const httpField = spec.get("http");
+  if (!httpField.require("add an http: list with at least one route")) return undefined;
+  const http = httpField.items().flatMap((f) => {
+    const route = readHttpRoute(f);
+    return route ? [route] : [];
+  });
+  return { name, hosts, http, field: spec };
+}
+
+function readHttpRoute(f: Field): HttpRouteSpec | undefined {
+  if (!f.checkMap(HTTP_ROUTE)) return undefined;
+  const match = f.get("match").items().flatMap((m) => {
+    const block = readMatchBlock(m);
+    return block ? [block] : [];
+  });
+  const routeField = f.get("route");
+  routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
+  const route = routeField.items().flatMap((r) => {
+    if (!r.checkMap({ known: ["destination", "weight"], notYet: { headers: NOT_YET } })) return [];
+    const destination = readDestination(r.get("destination"));
+    const weightField = r.get("weight");
+    const weight = weightField.number();
+    if (weight !== undefined && (!Number.isInteger(weight) || weight < 0))
+      weightField.error(`must be a whole number ≥ 0, found ${weight}`, "Istio weights are int32 and relative: each destination gets weight / sum");
+    return destination ? [{ destination, weight, field: r }] : [];
+  });
+  if (routeField.present && routeField.items().length === 0) routeField.error("must list at least one destination");
+  return {
+    name: f.get("name").string(),
+    match,
+    route,
+    mirrors: readMirrors(f),
+    timeoutMs: readTimeout(f.get("timeout")),
+    field: f,
+  };
+}
+
+/** `mirror` + `mirrorPercentage` / `mirrorPercent`, then `mirrors[]` (Istio's emission order). */
+function readMirrors(f: Field): MirrorSpec[] {
+  const mirrors: MirrorSpec[] = [];
+  const mirror = f.get("mirror");
+  const list = f.get("mirrors");
+  const percentage = f.get("mirrorPercentage");
+  const legacy = f.get("mirrorPercent");
+  if (mirror.present && list.present) {
+    list.error(
+      "cannot be used together with mirror (Istio: \"HTTP route cannot contain both mirror and mirrors\")",
+      "move the mirror destination into mirrors: as one more entry",
+      list.keyAt,
+    );
+  }
+  if (!mirror.present && (percentage.present || legacy.present)) {
+    (percentage.present ? percentage : legacy).error("has no effect without mirror", "add mirror: {host, subset}, or remove it");
+  }
+  if (mirror.present) {
+    const destination = readDestination(mirror);
+    let percent = 100; // Istio: absent mirrorPercentage = 100 %
+    if (legacy.present) {
+      legacy.warn("mirrorPercent is deprecated in Istio", "use mirrorPercentage: {value: N}", legacy.keyAt);
+      const value = legacy.number();
+      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 100))
+        legacy.error(`must be a whole number from 0 to 100, found ${value}`);
+      else if (value !== undefined) percent = value;
+    }
+    if (percentage.present) {
+      const value = readPercent(percentage);
+      if (value !== undefined) percent = value; // mirrorPercentage wins over mirrorPercent
+    }
+    if (destination) mirrors.push({ destination, percent, field: mirror });
+  }
+  for (const item of list.items()) {
+    if (!item.checkMap({ known: ["destination", "percentage"] })) continue;
+    const destination = readDestination(item.get("destination"));
+    const percentage = item.get("percentage");
+    const percent = percentage.present ? readPercent(percentage) : 100;
+    if (destination && percent !== undefined) mirrors.push({ destination, percent, field: item });
+  }
+  return mirrors;
+}
+
+/** Istio Percent `{value: double}`, 0..100 (istio pkg/config/validation). */
+function readPercent(f: Field): number | undefined {
+  if (!f.checkMap({ known: ["value"] })) return undefined;
+  const value = f.get("value");
+  if (!value.present) return 0; // proto3 default of an empty Percent
+  const n = value.number();
+  if (n === undefined) return undefined;
+  if (n < 0 || n > 100) {
+    value.error(`must be between 0 and 100, found ${n}`, "a percentage of requests, e.g. value: 10.5");
+    return undefined;
+  }
+  return n;
+}
+
+function readDestination(f: Field): DestinationSpec | undefined {
+  if (!f.require("add destination: {host: <ServiceEntry host>, subset: <DestinationRule subset>}")) return undefined;
+  if (!f.checkMap({ known: ["host", "subset", "port"] })) return undefined;
+  const hostField = f.get("host");
+  hostField.require("name the service, e.g. host: httpbin");
+  const host = hostField.string();
+  const subset = f.get("subset").string();
+  let port: number | undefined;
+  const portField = f.get("port");
+  if (portField.checkMap({ known: ["number"] })) {
+    port = portField.get("number").number();
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      portField.get("number").error(`must be a port number 1..65535, found ${port}`);
+      port = undefined;
+    }
+  }
+  return host === undefined ? undefined : { host, subset, port, field: f };
+}
+
+function readTimeout(f: Field): number | undefined {
+  const text = f.string();
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    f.error(`"${text}" is not a duration`, "write it like 5s, 1.5s, 250ms or 1m");
+    return undefined;
+  }
+  if (ms < 1) {
+    f.error("must be at least 1ms (Istio validation)", "remove timeout for no timeout");
+    return undefined;
+  }
+  return ms;
+}
+
+const DESTINATION_RULE: KeyRules = {
+  known: ["host", "subsets"],
+  notYet: { trafficPolicy: NOT_YET },
+  refused: { workloadSelector: "selects mesh workloads; the edge has none" },
+  ignored: EXPORT_TO,
+};
+
+export function readDestinationRule(name: string, spec: Field): DestinationRuleSpec | undefined {
+  if (!spec.checkMap(DESTINATION_RULE)) return undefined;
+  const hostField = spec.get("host");
+  hostField.require("name the service these subsets belong to, e.g. host: httpbin");
+  const host = hostField.string();
+  const subsets = new Map<string, { labels: Record<string, string>; field: Field }>();
+  for (const s of spec.get("subsets").items()) {
+    if (!s.checkMap({ known: ["name", "labels"], notYet: { trafficPolicy: NOT_YET } })) continue;
+    const nameField = s.get("name");
+    nameField.require("name the subset, e.g. name: v1");
+    const subsetName = nameField.string();
+    if (subsetName === undefined) continue;
+    if (subsets.has(subsetName)) nameField.error(`subset "${subsetName}" is defined twice`, "give each subset a unique name");
+    subsets.set(subsetName, { labels: readLabels(s.get("labels")), field: s });
+  }
+  return host === undefined ? undefined : { name, host, subsets, field: spec };
+}
+
+function readLabels(f: Field): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of f.entries()) {
+    const v = value.node && "value" in value.node ? value.node.value : undefined;
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") labels[key] = String(v);
+    else value.error("a label value must be a string");
+  }
+  return labels;
+}
+
+const SERVICE_ENTRY: KeyRules = {
+  known: ["hosts", "ports", "endpoints", "resolution", "location"],
+  refused: {
+    addresses: "virtual IPs route TCP inside a mesh; the worker selects services by host name",
+    workloadSelector: "selects mesh workloads; the edge has none",
+    subjectAltNames: "Workers verify origin certificates against public CAs; mesh identities do not apply",
+  },
+  ignored: EXPORT_TO,
+};
+
+const RESOLUTIONS = ["DNS", "DNS_ROUND_ROBIN", "STATIC", "NONE"];
+const LOCATIONS = ["MESH_EXTERNAL", "MESH_INTERNAL"];
+const PROTOCOL_SCHEME: Record<string, "http" | "https"> = { HTTP: "http", HTTP2: "http", HTTPS: "https", TLS: "https" };
+
+export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | undefined {
+  if (!spec.checkMap(SERVICE_ENTRY)) return undefined;
+  const hostsField = spec.get("hosts");
+  hostsField.require("list the service names destinations use, e.g. hosts: [httpbin]");
+  const hosts = hostsField.items().flatMap((f) => {
+    const host = f.string();
+    return host === undefined ? [] : [{ host, field: f }];
+  });
+  const resolutionField = spec.get("resolution");
+  const resolution = resolutionField.string();
+  if (resolution !== undefined && !RESOLUTIONS.includes(resolution)) {
+    resolutionField.error(`unknown resolution "${resolution}"`, `use one of ${RESOLUTIONS.join(", ")}`);
+  } else if (resolution === "NONE") {
+    resolutionField.error(
+      "resolution NONE forwards to the original destination IP, which a Worker does not have",
+      "use DNS (endpoints are host names) or STATIC (endpoints are IP addresses)",
+    );
+  }
+  const location = spec.get("location").string();
+  if (location !== undefined && !LOCATIONS.includes(location))
+    spec.get("location").error(`unknown location "${location}"`, `use ${LOCATIONS.join(" or ")}`);
+
+  const portsField = spec.get("ports");
+  portsField.require("add ports: [{number: 443, name: https, protocol: HTTPS}]");
+  const ports = portsField.items().flatMap((p) => {
+    const port = readPort(p);
+    return port ? [port] : [];
+  });
+  const endpoints = spec.get("endpoints").items().flatMap((e) => {
+    const endpoint = readEndpoint(e, resolution);
+    return endpoint ? [endpoint] : [];
+  });
+  return { name, hosts, ports, endpoints, resolution, field: spec };
+}
+
+function readPort(p: Field): PortSpec | undefined {
+  if (!p.checkMap({ known: ["number", "name", "protocol"], notYet: { targetPort: NOT_YET } })) return undefined;
+  const numberField = p.get("number");
+  numberField.require("add number: 80");
+  const number = numberField.number();
+  if (number !== undefined && (!Number.isInteger(number) || number < 1 || number > 65535)) {
+    numberField.error(`must be a port number 1..65535, found ${number}`);
+    return undefined;
+  }
+  const nameField = p.get("name");
+  nameField.require("name the port, e.g. name: http");
+  const name = nameField.string();
+  const protocolField = p.get("protocol");
+  // Istio infers the protocol from the port name's prefix (http-web, https-api) when absent.
+  const protocol = (protocolField.string() ?? name?.split("-")[0] ?? "").toUpperCase();
+  const scheme = PROTOCOL_SCHEME[protocol];
+  if (!scheme) {
+    (protocolField.present ? protocolField : p).error(
+      protocolField.present ? `protocol ${protocol} cannot be proxied by a Worker` : "has no protocol and its name does not start with http or https",
+      `use protocol: ${Object.keys(PROTOCOL_SCHEME).join(", ")}`,
+    );
+    return undefined;
+  }
+  return number === undefined || name === undefined ? undefined : { number, name, scheme };
+}
+
+function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | undefined {
+  const ok = e.checkMap({
+    known: ["address", "ports", "labels"],
+    notYet: { weight: NOT_YET, locality: NOT_YET },
+    refused: {
+      network: "mesh networks do not exist at the edge",
+      serviceAccount: "mesh identities (mTLS) do not apply to origins reached by a Worker",
+    },
+  });
+  if (!ok) return undefined;
+  const addressField = e.get("address");
+  addressField.require("add address: <host name or IP of the origin>");
+  const address = addressField.string();
+  if (address === undefined) return undefined;
+  if (address.startsWith("unix://")) {
+    addressField.error("a Worker cannot reach unix domain sockets", "use a host name or IP address");
+    return undefined;
+  }
+  if (resolution === "STATIC" && !isIpAddress(address)) {
+    addressField.error(`resolution STATIC needs IP addresses, found "${address}"`, "use resolution: DNS for host names");
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9.\-:[\]]+$/.test(address)) {
+    addressField.error(`"${address}" is not a host name or IP address`, "write only the host, without scheme, port or path");
+    return undefined;
+  }
+  const ports: Record<string, number> = {};
+  for (const [portName, value] of e.get("ports").entries()) {
+    const n = value.number();
+    if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535) ports[portName] = n;
+    else if (n !== undefined) value.error(`must be a port number 1..65535, found ${n}`);
+  }
+  return { address, ports, labels: readLabels(e.get("labels")), field: e };
+}
+
+export function isIpAddress(address: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) || address.includes(":");
+}

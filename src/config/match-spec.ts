@@ -1,0 +1,97 @@
+// HTTPMatchRequest blocks (istio/api virtual_service.proto) → MatchBlock.
+// Regexes are RE2 in Istio and matched in full by Envoy; only patterns that
+// JavaScript evaluates the same way are accepted.
+import type { Field } from "./field";
+import type { MatchBlock, NamedMatch, StringMatch, ValueMatch } from "../routing/table";
+
+const MESH_ONLY = "selects by the calling mesh workload; requests reach the edge from the internet";
+
+export function readMatchBlock(f: Field): MatchBlock | undefined {
+  const ok = f.checkMap({
+    known: ["name", "uri", "method", "authority", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
+    notYet: { scheme: "planned", port: "planned" },
+    refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY, gateways: "there are no mesh gateways at the edge" },
+    ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
+  });
+  if (!ok) return undefined;
+  const ignoreCase = f.get("ignoreUriCase").boolean() ?? false;
+  const uri = readStringMatch(f.get("uri"), false);
+  const block: MatchBlock = {
+    headers: readNamed(f.get("headers"), "header"),
+    withoutHeaders: readNamed(f.get("withoutHeaders"), "header"),
+    queryParams: readNamed(f.get("queryParams"), "query"),
+  };
+  const name = f.get("name").string();
+  if (name !== undefined) block.name = name;
+  // Istio: ignoreUriCase applies to exact and prefix uri matches only.
+  if (uri) block.uri = ignoreCase && !("regex" in uri) ? { ...uri, ignoreCase: true } : uri;
+  const method = readStringMatch(f.get("method"), false);
+  if (method) block.method = method;
+  const authority = readStringMatch(f.get("authority"), false);
+  if (authority) block.authority = authority;
+  return block;
+}
+
+function readNamed(f: Field, kind: "header" | "query"): NamedMatch[] {
+  return f.entries().flatMap(([name, value]) => {
+    if (kind === "header" && name !== name.toLowerCase()) {
+      value.error(`header name "${name}" must be lowercase (Istio)`, `write it as ${name.toLowerCase()}`, value.keyAt);
+      return [];
+    }
+    const match = readStringMatch(value, true, kind === "query");
+    return match ? [{ name, match }] : [];
+  });
+}
+
+/** StringMatch: exactly one of exact / prefix / regex; `{}` means "present" where allowed. */
+function readStringMatch(f: Field, allowPresent: false): StringMatch | undefined;
+function readStringMatch(f: Field, allowPresent: boolean, isQuery?: boolean): ValueMatch | undefined;
+function readStringMatch(f: Field, allowPresent: boolean, isQuery = false): ValueMatch | undefined {
+  if (!f.checkMap({ known: ["exact", "prefix", "regex"] })) return undefined;
+  const keys = ["exact", "prefix", "regex"].filter((k) => f.get(k).node !== undefined);
+  if (keys.length === 0) {
+    if (allowPresent) return { present: true };
+    f.error("needs one of exact, prefix or regex", "e.g. {prefix: /api}");
+    return undefined;
+  }
+  if (keys.length > 1) {
+    f.error(`has ${keys.join(" and ")}; a StringMatch takes exactly one`, "keep one of exact, prefix, regex");
+    return undefined;
+  }
+  const kind = keys[0]!;
+  const field = f.get(kind);
+  const value = field.string() ?? (field.present ? undefined : "");
+  if (value === undefined) return undefined;
+  if (kind === "exact") return { exact: value };
+  if (kind === "prefix") {
+    if (isQuery) {
+      field.error("prefix is not supported for queryParams in Istio", "use exact or regex", field.keyAt);
+      return undefined;
+    }
+    return { prefix: value };
+  }
+  return checkRegex(field, value) ? { regex: value } : undefined;
+}
+
+/** RE2 has no lookaround or backreferences and spells named groups (?P<…>). */
+function checkRegex(f: Field, source: string): boolean {
+  const unsupported: [RegExp, string][] = [
+    [/\(\?<?[=!]/, "lookahead/lookbehind is not RE2 syntax, so Istio would reject it"],
+    [/\\[1-9]|\\k</, "backreferences are not RE2 syntax, so Istio would reject it"],
+    [/\(\?P</, "named groups (?P<name>…) are RE2 syntax that JavaScript reads differently"],
+    [/\(\?[imsU]+\)|\(\?[imsU]*-[imsU]+\)/, "inline flags are RE2 syntax that JavaScript does not accept"],
+  ];
+  for (const [pattern, reason] of unsupported) {
+    if (pattern.test(source)) {
+      f.error(`regex ${JSON.stringify(source)}: ${reason}`, "rewrite it without that construct (plain groups, classes and quantifiers work)");
+      return false;
+    }
+  }
+  try {
+    new RegExp(source);
+    return true;
+  } catch (e) {
+    f.error(`regex ${JSON.stringify(source)} does not compile: ${(e as Error).message}`, "fix the pattern");
+    return false;
+  }
+}

@@ -1,0 +1,7 @@
+// Worker entry: the route table compiled from routes.yaml at build time
+// (npm run build:routes, run by wrangler's [build]) wired into the app.
+import compiled from "../generated/routes.json";
+import { createApp } from "./app";
+import type { RouteTable } from "./routing/table";
+
+export default createApp(compiled as RouteTable) satisfies ExportedHandler;

@@ -1,0 +1,72 @@
+// Header handling for a forwarding proxy: RFC 9110 §7.6.1 hop-by-hop headers
+// (and any header named in Connection) are not forwarded in either direction;
+// X-Forwarded-* tell the origin what the client asked for, since a Worker
+// cannot set Host on a subrequest.
+
+// Hop-by-hop per RFC 9110 §7.6.1, plus the legacy names proxies still see (as hono/proxy).
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** Whether a response needs stripping (the common case, none, costs no copy). */
+export function hasHopByHop(headers: Headers): boolean {
+  return HOP_BY_HOP.some((name) => headers.has(name));
+}
+
+/** Removes hop-by-hop headers in place; returns whether anything was removed. */
+export function stripHopByHop(headers: Headers): boolean {
+  let removed = false;
+  const listed = headers.get("connection");
+  if (listed) {
+    for (const name of listed.split(",")) {
+      const n = name.trim().toLowerCase();
+      if (n && headers.has(n)) {
+        headers.delete(n);
+        removed = true;
+      }
+    }
+  }
+  for (const name of HOP_BY_HOP) {
+    if (headers.has(name)) {
+      headers.delete(name);
+      removed = true;
+    }
+  }
+  return removed;
+}
+
+export interface ForwardedFacts {
+  /** X-Forwarded-Host to send: the client's authority (e.g. `httpbin:8000`) */
+  forwardedHost: string;
+  proto: string;
+  clientIp: string | null;
+  requestId: string;
+}
+
+/**
+ * The headers the origin receives. X-Forwarded-Host and -Proto are overwritten
+ * (the worker is the edge; what a client claims there is not trusted), the
+ * client IP is appended to X-Forwarded-For (as Envoy and nginx do), and the
+ * x-request-id is kept or created so the primary and its shadow correlate.
+ */
+export function forwardHeaders(incoming: Headers, facts: ForwardedFacts): Headers {
+  const headers = new Headers(incoming);
+  stripHopByHop(headers);
+  headers.delete("host");
+  headers.set("x-forwarded-host", facts.forwardedHost);
+  headers.set("x-forwarded-proto", facts.proto);
+  if (facts.clientIp) {
+    const prior = headers.get("x-forwarded-for");
+    headers.set("x-forwarded-for", prior ? `${prior}, ${facts.clientIp}` : facts.clientIp);
+  }
+  headers.set("x-request-id", facts.requestId);
+  return headers;
+}

@@ -1,0 +1,45 @@
+// Authority handling: which VirtualService serves a Host, and Envoy's `-shadow`
+// authority for mirrored requests (envoy source/common/router/shadow_writer_impl.cc
+// inserts the suffix before the port: httpbin:8000 → httpbin-shadow:8000).
+import type { RouteTable, VirtualHost } from "./table";
+
+/** Index of the port separator in an authority, or -1 (IPv6 literals are bracketed). */
+function portStart(authority: string): number {
+  const colon = authority.lastIndexOf(":");
+  if (colon < 0) return -1;
+  const bracket = authority.lastIndexOf("]");
+  return bracket > colon ? -1 : colon;
+}
+
+/** `HTTPBin.Example.:8000` → `httpbin.example` (Istio matches hosts without port, case-insensitively). */
+export function hostOf(authority: string): string {
+  const end = portStart(authority);
+  const host = (end < 0 ? authority : authority.slice(0, end)).toLowerCase();
+  return host.endsWith(".") ? host.slice(0, -1) : host;
+}
+
+export function findVirtualHost(table: RouteTable, authority: string): VirtualHost | undefined {
+  const host = hostOf(authority);
+  const index = table.hosts;
+  let i = index.exact[host];
+  if (i === undefined) {
+    // Istio: the most specific wildcard wins; `*.example.com` does not match `example.com`.
+    i = index.wildcards.find((w) => host.endsWith(w.suffix) && host.length > w.suffix.length)?.vhost ?? index.catchAll;
+  }
+  return i === undefined ? undefined : table.virtualHosts[i];
+}
+
+const SUFFIX = "-shadow";
+
+/** Envoy's shadow authority: `[::1]:80` → `[::1]-shadow:80`, `httpbin` → `httpbin-shadow`. */
+export function shadowAuthority(authority: string): string {
+  const end = portStart(authority);
+  return end < 0 ? authority + SUFFIX : authority.slice(0, end) + SUFFIX + authority.slice(end);
+}
+
+/** True for an authority that already carries the `-shadow` suffix: a mirrored request coming back. */
+export function isShadowAuthority(authority: string | null): boolean {
+  if (!authority) return false;
+  const end = portStart(authority);
+  return (end < 0 ? authority : authority.slice(0, end)).toLowerCase().endsWith(SUFFIX);
+}

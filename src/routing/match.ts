@@ -1,0 +1,54 @@
+// Request → route, per Istio HTTPMatchRequest: the first http[] entry whose
+// match list has a block that holds wins; conditions in a block are ANDed,
+// blocks are ORed, no match list matches everything. Regexes match in full (RE2/Envoy).
+import type { MatchBlock, NamedMatch, Route, StringMatch, ValueMatch, VirtualHost } from "./table";
+
+export interface RequestFacts {
+  method: string;
+  /** raw path, without the query */
+  path: string;
+  /** raw query without `?`, or "" */
+  query: string;
+  /** the Host header as the client sent it, port included */
+  authority: string;
+  headers: Headers;
+}
+
+export function matchRoute(vhost: VirtualHost, facts: RequestFacts): Route | undefined {
+  return vhost.routes.find((route) => route.match.length === 0 || route.match.some((block) => matchBlock(block, facts)));
+}
+
+export function matchBlock(block: MatchBlock, facts: RequestFacts): boolean {
+  if (block.uri && !matchString(block.uri, facts.path)) return false;
+  if (block.method && !matchString(block.method, facts.method)) return false;
+  if (block.authority && !matchString(block.authority, facts.authority)) return false;
+  for (const h of block.headers) if (!matchNamed(h, facts.headers.get(h.name))) return false;
+  // withoutHeaders: the block fails when the header matches (with `{}`: when it is present).
+  for (const h of block.withoutHeaders) if (matchNamed(h, facts.headers.get(h.name))) return false;
+  if (block.queryParams.length > 0) {
+    const params = new URLSearchParams(facts.query);
+    for (const q of block.queryParams) if (!matchNamed(q, params.get(q.name))) return false;
+  }
+  return true;
+}
+
+function matchNamed(m: NamedMatch, value: string | null): boolean {
+  return value !== null && matchValue(m.match, value);
+}
+
+function matchValue(m: ValueMatch, value: string): boolean {
+  return "present" in m ? true : matchString(m, value);
+}
+
+const regexCache = new Map<string, RegExp>();
+
+export function matchString(m: StringMatch, value: string): boolean {
+  if ("exact" in m) return m.ignoreCase ? value.toLowerCase() === m.exact.toLowerCase() : value === m.exact;
+  if ("prefix" in m) return m.ignoreCase ? value.toLowerCase().startsWith(m.prefix.toLowerCase()) : value.startsWith(m.prefix);
+  let re = regexCache.get(m.regex);
+  if (!re) {
+    re = new RegExp(`^(?:${m.regex})$`);
+    regexCache.set(m.regex, re);
+  }
+  return re.test(value);
+}
