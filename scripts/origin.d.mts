@@ -1,0 +1,29 @@
+// Types for scripts/origin.mjs, so the TypeScript tests can import it.
+export type Behaviour = "ok" | "status500" | "reset" | "hold" | "slow";
+export interface OriginRecord {
+  origin: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  bodyBytes: number;
+  bodySha256: string;
+  complete: boolean;
+  receivedAt: number;
+}
+export interface Origin {
+  name: string;
+  port: number;
+  url: string;
+  records: OriginRecord[];
+  release(): void;
+  heldCount(): number;
+  close(): Promise<void>;
+}
+export function startOrigin(options: {
+  name: string;
+  port?: number;
+  host?: string;
+  behaviour?: Behaviour;
+  delayMs?: number;
+  accessLog?: ((line: string) => void) | null;
+}): Promise<Origin>;

@@ -1,0 +1,69 @@
+// Runs the real app inside workerd against the loopback origins: one call sends a
+// request through createApp(table) with a fresh ExecutionContext, captures the
+// log lines, and lets the test read what each origin recorded.
+import { inject } from "vitest";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createApp } from "../../src/app";
+import type { RouteTable } from "../../src/routing/table";
+import type { RequestLog, ShadowLog } from "../../src/observe/log";
+import type { OriginRecord } from "../../scripts/origin.mjs";
+
+export const table: RouteTable = JSON.parse(inject("table"));
+const controlUrl = inject("controlUrl");
+
+export interface Sent {
+  response: Response;
+  requestId: string;
+  logs: (RequestLog | ShadowLog)[];
+  /** resolves when every waitUntil promise (the shadows) has settled */
+  settled: () => Promise<void>;
+}
+
+export interface SendOptions extends RequestInit {
+  /** fixed value returned by the app's random source, in [0, 1) */
+  random?: number;
+  table?: RouteTable;
+}
+
+let counter = 0;
+
+/** Sends a request through the worker; sets a unique x-request-id unless one is given. */
+export async function send(url: string, { random = 0, table: t = table, ...init }: SendOptions = {}): Promise<Sent> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-request-id")) headers.set("x-request-id", `t-${Date.now()}-${++counter}`);
+  const requestId = headers.get("x-request-id")!;
+  const logs: (RequestLog | ShadowLog)[] = [];
+  const app = createApp(t, { random: () => random, logger: (line) => logs.push(line) });
+  const ctx = createExecutionContext();
+  const response = await app.fetch(new Request(url, { ...init, headers }), {}, ctx);
+  return { response, requestId, logs, settled: () => waitOnExecutionContext(ctx) };
+}
+
+export async function records(requestId: string): Promise<{ records: OriginRecord[]; held: number }> {
+  const res = await fetch(`${controlUrl}/records?id=${encodeURIComponent(requestId)}`);
+  return res.json();
+}
+
+/** The records of one origin for a request. */
+export async function recordsAt(origin: string, requestId: string): Promise<OriginRecord[]> {
+  return (await records(requestId)).records.filter((r) => r.origin === origin);
+}
+
+export async function release(): Promise<void> {
+  await fetch(`${controlUrl}/release`, { method: "POST" });
+}
+
+export function shadowLogs(sent: Sent): ShadowLog[] {
+  return sent.logs.filter((l): l is ShadowLog => l.event === "shadow");
+}
+
+export function requestLog(sent: Sent): RequestLog {
+  const line = sent.logs.find((l): l is RequestLog => l.event === "request");
+  if (!line) throw new Error("no request log line");
+  return line;
+}
+
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,31 @@
+// Two test projects: the build-time compiler runs in Node (where it runs for
+// real, under wrangler's [build]); everything the worker runs is tested inside
+// workerd, against real loopback origins started by test/support/global-setup.ts.
+import { defineConfig } from "vitest/config";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "config",
+          include: ["test/config/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            miniflare: { compatibilityDate: "2026-04-26" },
+          }),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/routing/**/*.test.ts", "test/proxy/**/*.test.ts", "test/integration/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
