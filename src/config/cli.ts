@@ -55,7 +55,8 @@ function compileFile(file: string): RouteTable | undefined {
 }
 
 function report(problems: ConfigProblem[]): void {
-  for (const p of problems) console.error(formatProblem(p));
+  const inFileOrder = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+  for (const p of inFileOrder) console.error(formatProblem(p));
   const errors = problems.filter((p) => p.severity === "error").length;
   if (errors > 0) console.error(`edge-mirror: ${errors} error(s); nothing was built`);
 }

@@ -26,7 +26,7 @@ export function readDocuments(text: string, problems: Problems): Resource[] {
   for (const doc of list) {
     const syntax = [...doc.errors];
     for (const e of syntax) {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const pos = lineCounter.linePos(e.pos[0]);
       problems.add("error", pos, {
         message: `YAML syntax: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
         fix: "correct the YAML at this position (indentation, quotes, brackets)",
@@ -59,7 +59,7 @@ function collect(root: Field, out: Resource[]): void {
   const [group, version] = apiVersion?.includes("/") ? apiVersion.split("/", 2) : [undefined, apiVersion];
   const isIstioKind = (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
   if (group !== ISTIO_GROUP || !isIstioKind) {
-    root.warn(`skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}`);
+    root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}` });
     return;
   }
   const resourceCtx: ReadContext = { ...ctx, resource: `${kind} ${name ?? "(unnamed)"}` };

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { findVirtualHost, hostOf, isShadowAuthority, shadowAuthority } from "../../src/routing/host";
+import type { RouteTable } from "../../src/routing/table";
+
+describe("shadowAuthority (envoy shadow_writer_impl.cc / router_test shadowAppendedHost)", () => {
+  it.each([
+    ["httpbin", "httpbin-shadow"],
+    ["httpbin:8000", "httpbin-shadow:8000"],
+    ["127.0.0.1:80", "127.0.0.1-shadow:80"],
+    ["[::1]:80", "[::1]-shadow:80"],
+    ["[::1]", "[::1]-shadow"],
+    ["api.example.com", "api.example.com-shadow"],
+  ])("%s → %s", (authority, expected) => {
+    expect(shadowAuthority(authority)).toBe(expected);
+  });
+
+  it("recognises a shadow authority coming back, with or without port", () => {
+    expect(isShadowAuthority("httpbin-shadow:8000")).toBe(true);
+    expect(isShadowAuthority("HTTPBIN-SHADOW")).toBe(true);
+    expect(isShadowAuthority("[::1]-shadow:80")).toBe(true);
+    expect(isShadowAuthority("httpbin:8000")).toBe(false);
+    expect(isShadowAuthority("shadow.example.com")).toBe(false);
+    expect(isShadowAuthority(null)).toBe(false);
+  });
+});
+
+describe("hostOf", () => {
+  it.each([
+    ["httpbin:8000", "httpbin"],
+    ["API.Example.COM", "api.example.com"],
+    ["api.example.com.", "api.example.com"],
+    ["api.example.com.:443", "api.example.com"],
+    ["[::1]:8080", "[::1]"],
+    ["[2001:db8::1]", "[2001:db8::1]"],
+  ])("%s → %s", (authority, expected) => {
+    expect(hostOf(authority)).toBe(expected);
+  });
+});
+
+describe("findVirtualHost (Istio hosts: exact, most specific wildcard, then *)", () => {
+  const vh = (name: string) => ({ name, routes: [] });
+  const table: RouteTable = {
+    version: 1,
+    source: "t",
+    virtualHosts: [vh("exact"), vh("wide"), vh("narrow"), vh("all")],
+    hosts: {
+      exact: { "api.example.com": 0 },
+      wildcards: [
+        { suffix: ".eu.example.com", vhost: 2 },
+        { suffix: ".example.com", vhost: 1 },
+      ],
+      catchAll: 3,
+    },
+    settings: { shadowBodyCapBytes: 1, shadowTimeoutMs: 1 },
+  };
+  it.each([
+    ["api.example.com:8443", "exact"],
+    ["www.example.com", "wide"],
+    ["a.eu.example.com", "narrow"],
+    ["example.com", "all"],
+    ["other.test", "all"],
+  ])("%s → %s", (authority, expected) => {
+    expect(findVirtualHost(table, authority)?.name).toBe(expected);
+  });
+
+  it("finds nothing without a catch-all", () => {
+    const { catchAll: _, ...hosts } = table.hosts;
+    expect(findVirtualHost({ ...table, hosts }, "other.test")).toBeUndefined();
+    // `*.example.com` does not match example.com itself
+    expect(findVirtualHost({ ...table, hosts }, "example.com")).toBeUndefined();
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { drawPerMillion, pickDestination, pickOrigin, selectMirrors } from "../../src/routing/sample";
+import type { Cluster, Route } from "../../src/routing/table";
+
+const cluster = (name: string, origins = [`http://${name}`]): Cluster => ({ name, origins });
+
+function route(weights: number[], mirrors: number[] = []): Route {
+  const destinations = weights.map((weight, i) => ({ cluster: cluster(`d${i}`), weight }));
+  return {
+    name: "r",
+    match: [],
+    destinations,
+    totalWeight: weights.reduce((a, b) => a + b, 0),
+    mirrors: mirrors.map((perMillion, i) => ({ cluster: cluster(`m${i}`), perMillion })),
+  };
+}
+
+describe("pickDestination (Istio: weight / sum)", () => {
+  it("picks by cumulative weight", () => {
+    const r = route([1, 3]);
+    expect(pickDestination(r, () => 0)?.cluster.name).toBe("d0");
+    expect(pickDestination(r, () => 0.2499)?.cluster.name).toBe("d0");
+    expect(pickDestination(r, () => 0.25)?.cluster.name).toBe("d1");
+    expect(pickDestination(r, () => 0.9999)?.cluster.name).toBe("d1");
+  });
+
+  it("does not consult the random source for a single destination", () => {
+    let calls = 0;
+    expect(pickDestination(route([1]), () => (calls++, 0.5))?.cluster.name).toBe("d0");
+    expect(calls).toBe(0);
+  });
+});
+
+describe("selectMirrors (Envoy: one draw against every policy)", () => {
+  it("nests: a draw admitted by the 5 % mirror is admitted by the 10 % one", () => {
+    const r = route([1], [100_000, 50_000]);
+    expect(selectMirrors(r, 49_999).map((m) => m.cluster.name)).toEqual(["m0", "m1"]);
+    expect(selectMirrors(r, 50_000).map((m) => m.cluster.name)).toEqual(["m0"]);
+    expect(selectMirrors(r, 100_000)).toEqual([]);
+  });
+
+  it("100 % admits the highest draw; the draw covers 0..999 999", () => {
+    expect(selectMirrors(route([1], [1_000_000]), drawPerMillion(() => 0.9999999))).toHaveLength(1);
+    expect(drawPerMillion(() => 0)).toBe(0);
+    expect(drawPerMillion(() => 0.9999999)).toBe(999_999);
+  });
+
+  it("honours 0.0001 % steps (Istio: value × 10 000 per million)", () => {
+    const r = route([1], [1]);
+    expect(selectMirrors(r, 0)).toHaveLength(1);
+    expect(selectMirrors(r, 1)).toHaveLength(0);
+  });
+});
+
+describe("pickOrigin", () => {
+  it("spreads over a cluster's origins", () => {
+    const c = cluster("c", ["http://a", "http://b"]);
+    expect(pickOrigin(c, () => 0.1)).toBe("http://a");
+    expect(pickOrigin(c, () => 0.6)).toBe("http://b");
+  });
+});
