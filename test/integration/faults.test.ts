@@ -1,7 +1,7 @@
 // Envoy's shadow is fire-and-forget (shadow_writer_impl.cc: empty callbacks): no
 // failure, hang or slowness of the mirror changes or delays the client's answer.
 import { describe, expect, it } from "vitest";
-import { records, recordsAt, release, requestLog, send, shadowLogs } from "../support/harness";
+import { records, recordsAt, release, requestLog, send, sha256, shadowLogs } from "../support/harness";
 
 async function answeredByV1(host: string) {
   const sent = await send(`http://${host}/anything`);
@@ -60,6 +60,22 @@ describe("primary failures", () => {
     // The shadow of a bodiless request still goes out (Envoy sends it independently).
     expect(await recordsAt("v2", sent.requestId)).toHaveLength(1);
     await answeredByV1("mirror.test");
+  });
+
+  it("primary refused with a body: 503, and the shadow is either the complete body or skipped as body_incomplete", async () => {
+    // Whether the runtime had taken the whole body before the connection failed is a race;
+    // what must never happen is a partial body reaching the shadow origin.
+    const body = new TextEncoder().encode("x".repeat(256 * 1024));
+    const sent = await send("http://primary-down.test/anything", { method: "POST", body, headers: { "content-length": String(body.length) } });
+    expect(sent.response.status).toBe(503);
+    await sent.settled();
+    const shadows = await recordsAt("v2", sent.requestId);
+    const [line] = shadowLogs(sent);
+    if (shadows.length === 0) expect(line).toMatchObject({ skipped: "body_incomplete" });
+    else {
+      expect(shadows[0]).toMatchObject({ bodyBytes: body.length, bodySha256: await sha256(body) });
+      expect(line).toMatchObject({ status: 200 });
+    }
   });
 
   it("primary slower than the route timeout → 504", async () => {
