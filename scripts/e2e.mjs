@@ -104,11 +104,15 @@ class Fatal extends Error {}
 
 /** Runs one check; a failure is recorded, and stops the run when `fatal`. */
 async function check(name, fn, { fatal = false } = {}) {
+  if (finishing) throw new Fatal(name);
   try {
     await fn();
+    if (finishing) throw new Fatal(name);
     passed++;
     console.log(`ok - ${name}`);
   } catch (e) {
+    // Once the run is being torn down (timeout, Ctrl-C), later checks fail as a consequence: not news.
+    if (finishing) throw new Fatal(name);
     const message = e instanceof Error ? e.message : String(e);
     failures.push({ name, message });
     console.log(`not ok - ${name}`);
@@ -138,6 +142,7 @@ const wranglerOutput = [];
 let wrangler;
 
 function startWrangler({ port, routes, persistTo }) {
+  if (finishing) throw new Fatal("wrangler dev not started: the run is being torn down");
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"],

@@ -7,7 +7,8 @@ import type { RouteTable } from "./routing/table";
 import { findVirtualHost, hostOf, isShadowAuthority, shadowAuthority } from "./routing/host";
 import { matchRoute, type RequestFacts } from "./routing/match";
 import { drawPerMillion, pickDestination, pickOrigin, selectMirrors, type Random } from "./routing/sample";
-import { forwardHeaders, hasHopByHop, stripHopByHop } from "./proxy/headers";
+import { forwardHeaders, hasHopByHop, isUpgrade, stripHopByHop } from "./proxy/headers";
+import { mirrorCap, type KillSwitchEnv } from "./routing/kill-switch";
 import { forward, shortAnswer } from "./proxy/forward";
 import { tapBody, type BodyTap } from "./proxy/body-tap";
 import { sendShadows } from "./proxy/shadow";
@@ -20,7 +21,7 @@ export interface AppOptions {
 }
 
 export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger }: AppOptions = {}) {
-  const app = new Hono();
+  const app = new Hono<{ Bindings: KillSwitchEnv }>();
   app.all("*", function mirror(c) {
     return handle(c, table, random, logger);
   });
@@ -31,7 +32,7 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
   return app;
 }
 
-async function handle(c: Context, table: RouteTable, random: Random, log: Logger): Promise<Response> {
+async function handle(c: Context<{ Bindings: KillSwitchEnv }>, table: RouteTable, random: Random, log: Logger): Promise<Response> {
   const started = Date.now();
   const request = c.req.raw;
   const url = request.url;
@@ -83,8 +84,11 @@ async function handle(c: Context, table: RouteTable, random: Random, log: Logger
   const returningShadow = isShadowAuthority(incomingForwardedHost) || isShadowAuthority(authority);
   if (returningShadow) line.returningShadow = true;
   // Envoy never shadows CONNECT or upgrade requests.
-  const mirrorable = !returningShadow && request.method !== "CONNECT" && !request.headers.has("upgrade");
-  const mirrors = mirrorable ? selectMirrors(route, drawPerMillion(random)) : [];
+  const upgrade = isUpgrade(request.headers);
+  const mirrorable = !returningShadow && !upgrade && request.method !== "CONNECT" && !request.headers.has("upgrade");
+  const cap = mirrorCap(c.env);
+  if (cap.invalid) line.error = cap.invalid;
+  const mirrors = mirrorable && route.mirrors.length > 0 ? selectMirrors(route, drawPerMillion(random), cap.perMillion) : [];
   line.mirrors = mirrors.length;
 
   const forwardedHost = returningShadow && incomingForwardedHost ? incomingForwardedHost : authority;
@@ -131,7 +135,8 @@ async function handle(c: Context, table: RouteTable, random: Random, log: Logger
     tap?.abandon();
     return finish(result.response, result.error);
   }
-  return finish(passThrough(result.response));
+  // A 101 carries the WebSocket itself and must be returned as it is.
+  return finish(upgrade ? result.response : passThrough(result.response));
 }
 
 /** The origin's response, streamed unchanged except for hop-by-hop headers. */

@@ -28,7 +28,7 @@ export function stripHopByHop(headers: Headers): boolean {
   if (listed) {
     for (const name of listed.split(",")) {
       const n = name.trim().toLowerCase();
-      if (n && headers.has(n)) {
+      if (n && n !== "upgrade" && headers.has(n)) {
         headers.delete(n);
         removed = true;
       }
@@ -41,6 +41,11 @@ export function stripHopByHop(headers: Headers): boolean {
     }
   }
   return removed;
+}
+
+/** A WebSocket handshake: proxied with its Upgrade headers (workerd passes the 101 through), never mirrored. */
+export function isUpgrade(headers: Headers): boolean {
+  return headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
 export interface ForwardedFacts {
@@ -60,6 +65,10 @@ export interface ForwardedFacts {
 export function forwardHeaders(incoming: Headers, facts: ForwardedFacts): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
+  if (isUpgrade(incoming)) {
+    headers.set("upgrade", "websocket");
+    headers.set("connection", "Upgrade");
+  }
   headers.delete("host");
   headers.set("x-forwarded-host", facts.forwardedHost);
   headers.set("x-forwarded-proto", facts.proto);

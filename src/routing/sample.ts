@@ -26,9 +26,10 @@ export function pickOrigin(cluster: Cluster, random: Random): string {
 /**
  * Envoy's sampling: one draw per request (0..999 999), compared with every
  * mirror policy's threshold, so a 5 % mirror gets a subset of what a 10 % mirror gets.
+ * `capPerMillion` is the operator's kill switch (MIRROR_PERCENT_CAP), applied on top.
  */
-export function selectMirrors(route: Route, draw: number): MirrorPolicy[] {
-  return route.mirrors.filter((m) => draw < m.perMillion);
+export function selectMirrors(route: Route, draw: number, capPerMillion = 1_000_000): MirrorPolicy[] {
+  return route.mirrors.filter((m) => draw < Math.min(m.perMillion, capPerMillion));
 }
 
 export function drawPerMillion(random: Random): number {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { WebSocketServer } from "ws";
 import { startOrigin } from "../../scripts/origin.mjs";
 import { compileOrThrow } from "../../src/config/compile";
 
@@ -24,7 +25,15 @@ export default async function setup(project: TestProject) {
   const refused = await startOrigin({ name: "refused" });
   await refused.close();
 
-  const ports: Record<string, number> = { REFUSED: refused.port };
+  // A WebSocket echo origin: upgrades are proxied to the primary and never mirrored.
+  const ws = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  ws.on("connection", (socket, req) => {
+    socket.send(`hello from ws, x-forwarded-host=${req.headers["x-forwarded-host"]}`);
+    socket.on("message", (data) => socket.send(`echo: ${data}`));
+  });
+  await new Promise((resolve) => ws.once("listening", resolve));
+
+  const ports: Record<string, number> = { REFUSED: refused.port, WS: (ws.address() as { port: number }).port };
   for (const o of origins) ports[o.name.toUpperCase()] = o.port;
   const template = readFileSync(fileURLToPath(new URL("./routes.integration.yaml", import.meta.url)), "utf8");
   const yaml = template.replace(/PORT_([A-Z0-9]+)/g, (_, name: string) => String(ports[name]));
@@ -39,6 +48,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => control.close(resolve));
     await Promise.all(origins.map((o) => o.close()));
+    await new Promise((resolve) => ws.close(resolve));
   };
 }
 

@@ -23,19 +23,21 @@ export interface SendOptions extends RequestInit {
   /** fixed value returned by the app's random source, in [0, 1) */
   random?: number;
   table?: RouteTable;
+  /** the worker's environment (wrangler vars) */
+  env?: Record<string, string>;
 }
 
 let counter = 0;
 
 /** Sends a request through the worker; sets a unique x-request-id unless one is given. */
-export async function send(url: string, { random = 0, table: t = table, ...init }: SendOptions = {}): Promise<Sent> {
+export async function send(url: string, { random = 0, table: t = table, env = {}, ...init }: SendOptions = {}): Promise<Sent> {
   const headers = new Headers(init.headers);
   if (!headers.has("x-request-id")) headers.set("x-request-id", `t-${Date.now()}-${++counter}`);
   const requestId = headers.get("x-request-id")!;
   const logs: (RequestLog | ShadowLog)[] = [];
   const app = createApp(t, { random: () => random, logger: (line) => logs.push(line) });
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(url, { ...init, headers }), {}, ctx);
+  const response = await app.fetch(new Request(url, { ...init, headers }), env, ctx);
   return { response, requestId, logs, settled: () => waitOnExecutionContext(ctx) };
 }
 

@@ -1,0 +1,369 @@
+// `npm start`: the Istio mirroring walkthrough, replayed on this machine.
+//
+// Starts the two httpbin-like origins routes.yaml's ServiceEntry points at (v1 on
+// 127.0.0.1:9081, v2 on 127.0.0.1:9082), starts the worker with `wrangler dev` on
+// 127.0.0.1:8787 (env PORT to change it) serving routes.yaml, sends the
+// walkthrough's `curl http://httpbin:8000/headers` a few times, and shows what the
+// client, v1, v2 and the worker each saw. Then it keeps serving until Ctrl-C.
+// DEMO_EXIT_AFTER_REPLAY=1 stops after the replay (exit 0 if it went as expected).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { connect, createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { startOrigin } from "./origin.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+// The ports of routes.yaml's ServiceEntry endpoints (version: v1 and version: v2).
+const V1_PORT = 9081;
+const V2_PORT = 9082;
+const WORKER_PORT = Number(process.env.PORT || 8787);
+const EXIT_AFTER_REPLAY = process.env.DEMO_EXIT_AFTER_REPLAY === "1";
+const REQUESTS = 3;
+const HOST = "httpbin:8000";
+const READY_TIMEOUT_MS = 60_000;
+const SHADOW_WAIT_MS = 5_000;
+const CURL = `curl -H 'Host: ${HOST}' http://127.0.0.1:${WORKER_PORT}/headers`;
+
+// ---------------------------------------------------------------- output
+
+const colour = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code) => (text) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = paint("1");
+const dim = paint("2");
+const green = paint("32");
+const magenta = paint("35");
+const cyan = paint("36");
+const yellow = paint("33");
+const red = paint("31");
+
+const PREFIX = {
+  v1: green("[v1]".padEnd(12)),
+  v2: magenta("[v2 shadow]".padEnd(12)),
+  worker: cyan("[worker]".padEnd(12)),
+  build: yellow("[build]".padEnd(12)),
+};
+const say = (line = "") => process.stdout.write(line + "\n");
+const heading = (title) => say(`\n${bold(`── ${title} `)}${dim("─".repeat(Math.max(3, 64 - title.length)))}`);
+/** Highlights the authority each origin was told about, the point of the demo. */
+const accent = (line) =>
+  line.replace(/x-forwarded-host=(\S+)/, (_, host) => `x-forwarded-host=${bold(host.endsWith("-shadow:8000") ? magenta(host) : green(host))}`);
+
+// During the replay, log lines are held and printed request by request; afterwards
+// they are printed as they come.
+/** @type {string[] | null} */
+let held = null;
+const emit = (line) => (held ? held.push(line) : say(line));
+const flush = () => {
+  for (const line of held ?? []) say(line);
+  if (held) held.length = 0;
+};
+
+// ---------------------------------------------------------------- wrangler dev
+
+/** wrangler's output, for the error report if it does not start. */
+const wranglerLines = [];
+/** The worker's JSON log lines ({"event":"request"|"shadow",...}) seen so far. */
+const workerEvents = [];
+/** @type {import("node:child_process").ChildProcess | undefined} */
+let wrangler;
+let builtSummary = "";
+let ready = false;
+let stopping = false;
+
+// Wrangler's chatter that says nothing about the worker (offline warnings and their
+// stack, npm config warnings, banners, the per-request access line the JSON repeats).
+const NOISE = [
+  /Unable to fetch the `Request\.cf` object/,
+  /ENOTFOUND/,
+  /^\s+at /,
+  /npm warn/i,
+  /^\s*$/,
+  /^\s*⛅️ wrangler/,
+  /^─+$/,
+  /^\[wrangler:info\] (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT|TRACE) /,
+  /^\[custom build\]\s*(Running:.*)?$/,
+];
+
+function onWranglerLine(raw) {
+  // eslint-disable-next-line no-control-regex
+  const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
+  wranglerLines.push(line);
+  if (wranglerLines.length > 200) wranglerLines.shift();
+  if (line.startsWith("{")) {
+    try {
+      const event = JSON.parse(line);
+      if (event && typeof event.event === "string") {
+        workerEvents.push(event);
+        emit(`${PREFIX.worker}${dim(line)}`);
+        return;
+      }
+    } catch {}
+  }
+  const built = /^\[custom build\] (edge-mirror: .*)$/.exec(line);
+  if (built && !ready) builtSummary = built[1];
+  if (!ready || NOISE.some((re) => re.test(line))) return;
+  // After startup: rebuilds when routes.yaml changes, config errors, reloads.
+  emit(`${PREFIX.build}${line.replace(/^\[custom build\] /, "")}`);
+}
+
+function startWrangler() {
+  const child = spawn(
+    process.execPath,
+    [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(WORKER_PORT), "--show-interactive-dev-session=false"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", EDGE_MIRROR_ROUTES: "routes.yaml", NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: Ctrl-C reaches only us, and we stop wrangler and its workerd together.
+      detached: true,
+    },
+  );
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", onWranglerLine);
+  child.on("exit", (code) => {
+    if (stopping) return;
+    say(`\n${red("edge-mirror demo: wrangler dev stopped unexpectedly")} (exit code ${code}).`);
+    explainWrangler();
+    void shutdown(1);
+  });
+  return child;
+}
+
+/** Why wrangler did not come up: the routes compiler's own messages if it failed, else wrangler's last lines. */
+function explainWrangler() {
+  const build = wranglerLines
+    .filter((l) => l.startsWith("[custom build] ") && !NOISE.some((re) => re.test(l)))
+    .map((l) => l.replace(/^\[custom build\] /, ""));
+  const buildFailed = build.some((l) => / error: |nothing was built|cannot read/.test(l));
+  const lines = buildFailed
+    ? [...build, ...wranglerLines.filter((l) => l.includes("[ERROR]"))]
+    : wranglerLines.filter((l) => !NOISE.slice(0, 4).some((re) => re.test(l))).slice(-25);
+  if (lines.length === 0) return;
+  say(buildFailed ? "The routes file did not compile:" : "wrangler dev's last lines:");
+  for (const line of lines) say(dim(`  | ${line}`));
+}
+
+async function waitReady() {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!wranglerLines.some((l) => l.includes("Ready on")) || !(await canConnect(WORKER_PORT))) {
+    if (Date.now() > deadline) throw new Error(`wrangler dev was not ready on 127.0.0.1:${WORKER_PORT} after ${READY_TIMEOUT_MS / 1000} s`);
+    await sleep(200);
+  }
+}
+
+function canConnect(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), done(true)));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Fails with a one-line explanation when something already listens on `port`. */
+function ensureFree(port, what, fix) {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", (e) =>
+      fail(new DemoError(e.code === "EADDRINUSE" ? busy(port, what, fix) : `cannot listen on 127.0.0.1:${port} (${what}): ${e.message}`)),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => done(undefined)));
+  });
+}
+
+const busy = (port, what, fix) =>
+  `edge-mirror demo: port ${port} (${what}) is already in use — ${fix} (see what holds it: lsof -iTCP:${port} -sTCP:LISTEN)`;
+
+class DemoError extends Error {}
+
+// ---------------------------------------------------------------- the client
+
+function get(host, path) {
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: WORKER_PORT,
+        path,
+        agent: false,
+        headers: { host, accept: "*/*", "user-agent": "edge-mirror-demo" },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => done({ status: res.statusCode, statusText: res.statusMessage, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
+    req.setTimeout(15_000, () => req.destroy(new Error("no answer from the worker within 15 s")));
+    req.on("error", fail);
+    req.end();
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate() && Date.now() < deadline) await sleep(50);
+  return predicate();
+}
+
+// ---------------------------------------------------------------- the demo
+
+/** @type {Awaited<ReturnType<typeof startOrigin>>[]} */
+const origins = [];
+
+async function main() {
+  if (!existsSync(WRANGLER)) throw new DemoError("edge-mirror demo: wrangler is not installed here — run `npm install` first");
+
+  say(bold("edge-mirror demo") + dim(" · Istio's \"Traffic Management: Mirroring\" walkthrough, at the edge"));
+
+  // Origins first: their ports are fixed by routes.yaml, the worker's is not.
+  let v1;
+  let v2;
+  try {
+    v1 = await startOrigin({ name: "v1", port: V1_PORT, accessLog: (line) => emit(`${PREFIX.v1}${accent(line)}`) });
+    origins.push(v1);
+    v2 = await startOrigin({ name: "v2", port: V2_PORT, accessLog: (line) => emit(`${PREFIX.v2}${accent(line)}`) });
+    origins.push(v2);
+  } catch (e) {
+    if (e?.code !== "EADDRINUSE") throw e;
+    const port = v1 ? V2_PORT : V1_PORT;
+    throw new DemoError(busy(port, `origin ${v1 ? "v2" : "v1"}, fixed by routes.yaml's ServiceEntry`, "stop whatever listens there and run npm start again"));
+  }
+  await ensureFree(WORKER_PORT, "worker", `stop the other server (another wrangler dev?) or pick another port: PORT=${WORKER_PORT + 1} npm start`);
+
+  say("");
+  say(`  ${green("v1")}      origin       http://127.0.0.1:${V1_PORT}   subset v1: answers the client`);
+  say(`  ${magenta("v2")}      origin       http://127.0.0.1:${V2_PORT}   subset v2: gets the mirrored copy`);
+  say(`  ${cyan("worker")}  wrangler dev http://127.0.0.1:${WORKER_PORT}   routes.yaml: route 100 % → v1, mirror 100 % → v2`);
+  say("");
+  process.stdout.write(dim(`  starting wrangler dev (about 10 s)… `));
+  const started = Date.now();
+  wrangler = startWrangler();
+  await waitReady();
+  ready = true;
+  say(dim(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
+  if (builtSummary) say(dim(`  ${builtSummary}`));
+
+  // ---- the replay
+  held = [];
+  /** @type {{ status?: number, statusText?: string, headers: Record<string, unknown>, body: string }[]} */
+  const answers = [];
+  /** @type {string[][]} */
+  const logs = [];
+  for (let i = 1; i <= REQUESTS; i++) {
+    answers.push(await get(HOST, "/headers"));
+    // The shadow is sent after the answer (fire-and-forget): give it a moment to land.
+    await waitUntil(
+      () =>
+        v2.records.length >= i &&
+        workerEvents.filter((e) => e.event === "request").length >= i &&
+        workerEvents.filter((e) => e.event === "shadow").length >= i,
+      SHADOW_WAIT_MS,
+    );
+    await sleep(50);
+    logs.push(held.splice(0));
+  }
+  held = null;
+
+  const first = answers[0];
+  heading(`The client: curl http://${HOST}/headers`);
+  say(dim(`$ ${CURL}`));
+  say(`HTTP/1.1 ${first.status} ${first.statusText ?? ""}   ${bold(`x-origin: ${first.headers["x-origin"] ?? "(none)"}`)}`);
+  say(first.body.trimEnd());
+  say(dim("(Host is v1's own address: a worker cannot set Host, so the client's authority travels in X-Forwarded-Host)"));
+
+  heading(`What each side logged (${REQUESTS} requests)`);
+  logs.forEach((lines, i) => {
+    say(dim(`request ${i + 1}`));
+    for (const line of lines) say(line);
+  });
+
+  heading("What happened");
+  const byV1 = answers.filter((a) => a.status === 200 && a.headers["x-origin"] === "v1").length;
+  const shadows = v2.records.filter((r) => r.method === "GET" && r.url === "/headers" && r.headers["x-forwarded-host"] === "httpbin-shadow:8000");
+  const sameIds = shadows.filter((s) => v1.records.some((p) => p.headers["x-request-id"] === s.headers["x-request-id"])).length;
+  const ok = byV1 === REQUESTS && shadows.length === REQUESTS && sameIds === REQUESTS;
+  const mark = (good) => (good ? green("✓") : red("✗"));
+  say(`  ${mark(byV1 === REQUESTS)} ${byV1} of ${REQUESTS} requests were answered by ${green("v1")} (200, x-origin: v1): the client only ever sees v1`);
+  say(
+    `  ${mark(shadows.length === REQUESTS)} ${magenta("v2")} received ${shadows.length} of ${REQUESTS} as shadow copies, with ` +
+      `X-Forwarded-Host: ${magenta("httpbin-shadow:8000")}, the -shadow authority Envoy gives mirrored requests`,
+  );
+  say(`  ${mark(sameIds === REQUESTS)} ${sameIds} of ${REQUESTS} shadows carry the same X-Request-Id as v1's request; v2's answers were discarded`);
+  if (!ok) say(yellow("  Not what the walkthrough shows: see the [worker] lines above for errors."));
+
+  heading("Try it yourself");
+  say(`  ${bold(CURL)}`);
+  say(dim("  Edit routes.yaml (try mirrorPercentage: {value: 50.0}); wrangler dev rebuilds it on save."));
+  if (EXIT_AFTER_REPLAY) {
+    say(dim("  (DEMO_EXIT_AFTER_REPLAY=1: stopping after the replay)"));
+    await shutdown(ok ? 0 : 1);
+    return;
+  }
+  say(dim(`  Serving on http://127.0.0.1:${WORKER_PORT}; logs follow below. Press Ctrl-C to stop.`));
+  say("");
+}
+
+// ---------------------------------------------------------------- shutdown
+
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopWrangler() {
+  const pid = wrangler?.pid;
+  if (!pid || !groupAlive(pid)) return;
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {}
+  const deadline = Date.now() + 5_000;
+  while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (groupAlive(pid)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {}
+  }
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  await stopWrangler();
+  await Promise.all(origins.splice(0).map((o) => o.close().catch(() => {})));
+  process.exit(code);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    if (stopping) return;
+    say(dim(`\nStopping (${signal}): wrangler dev and the origins…`));
+    void shutdown(0);
+  });
+}
+// Last resort: never leave wrangler dev behind.
+process.on("exit", () => {
+  const pid = wrangler?.pid;
+  if (pid && groupAlive(pid)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {}
+  }
+});
+
+main().catch((e) => {
+  if (e instanceof DemoError) say(red(e.message));
+  else {
+    say(red(`\nedge-mirror demo: ${e instanceof Error ? e.message : e}`));
+    explainWrangler();
+  }
+  void shutdown(1);
+});

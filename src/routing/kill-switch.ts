@@ -1,0 +1,30 @@
+// The operator's kill switch: the MIRROR_PERCENT_CAP variable caps every mirror's
+// percentage without touching routes.yaml (0 stops mirroring). Changing a var
+// deploys a new version of the worker, which takes effect within seconds.
+
+export interface KillSwitchEnv {
+  MIRROR_PERCENT_CAP?: string;
+}
+
+export interface MirrorCap {
+  /** cap in millionths (1 000 000 = no cap) */
+  perMillion: number;
+  /** set when the variable could not be read: mirroring is then stopped (fail safe) */
+  invalid?: string;
+}
+
+const NO_CAP: MirrorCap = { perMillion: 1_000_000 };
+let cached: { raw: string; cap: MirrorCap } | undefined;
+
+export function mirrorCap(env: KillSwitchEnv | undefined): MirrorCap {
+  const raw = env?.MIRROR_PERCENT_CAP;
+  if (raw === undefined || raw.trim() === "") return NO_CAP;
+  if (cached?.raw === raw) return cached.cap;
+  const value = Number(raw);
+  const cap: MirrorCap =
+    Number.isFinite(value) && value >= 0 && value <= 100
+      ? { perMillion: Math.round(value * 10_000) }
+      : { perMillion: 0, invalid: `MIRROR_PERCENT_CAP=${JSON.stringify(raw)} is not a number from 0 to 100; mirroring is stopped` };
+  cached = { raw, cap };
+  return cap;
+}
