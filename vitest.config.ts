@@ -1,6 +1,8 @@
-// Two test projects: the build-time compiler runs in Node (where it runs for
+// Three test projects: the build-time compiler runs in Node (where it runs for
 // real, under wrangler's [build]); everything the worker runs is tested inside
-// workerd, against real loopback origins started by test/support/global-setup.ts.
+// workerd, against real loopback origins started by test/support/global-setup.ts;
+// and "edge" serves the bundled worker on a real socket (workerd via Miniflare)
+// for raw-HTTP tests of hostile input, methods and connection faults.
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 
@@ -12,6 +14,15 @@ export default defineConfig({
           name: "config",
           include: ["test/config/**/*.test.ts"],
           environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "edge",
+          include: ["test/edge/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {

@@ -1,5 +1,15 @@
 // Types for scripts/origin.mjs, so the TypeScript tests can import it.
-export type Behaviour = "ok" | "status500" | "reset" | "hold" | "slow";
+export type Behaviour =
+  | "ok"
+  | "status500"
+  | "reset"
+  | "hold"
+  | "slow"
+  | "reset-mid-headers"
+  | "reset-mid-body"
+  | "huge"
+  | "slow-stream"
+  | "early-hints";
 export interface OriginRecord {
   origin: string;
   method: string;
@@ -9,6 +19,8 @@ export interface OriginRecord {
   bodySha256: string;
   complete: boolean;
   receivedAt: number;
+  /** "huge" only: the reader hung up before the whole body was sent */
+  responseAborted?: boolean;
 }
 export interface Origin {
   name: string;

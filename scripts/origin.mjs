@@ -6,7 +6,11 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 /**
- * @typedef {"ok" | "status500" | "reset" | "hold" | "slow"} Behaviour
+ * Behaviours, for fault tests: "ok" (httpbin-like), "status500", "reset" (closes the
+ * connection on arrival), "hold" (answers when release() is called), "slow" (after
+ * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
+ * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200).
+ * @typedef {"ok" | "status500" | "reset" | "hold" | "slow" | "reset-mid-headers" | "reset-mid-body" | "huge" | "slow-stream" | "early-hints"} Behaviour
  * @typedef {{ origin: string, method: string, url: string, headers: Record<string, string | string[]>,
  *   bodyBytes: number, bodySha256: string, complete: boolean, receivedAt: number }} OriginRecord
  */
@@ -55,7 +59,22 @@ export async function startOrigin({
       record.bodySha256 = hash.digest("hex");
       record.complete = true;
       const answer = () => respond(name, req, res, record, behaviour, accessLog);
-      if (behaviour === "hold") held.add(answer);
+      if (behaviour === "reset-mid-headers") {
+        req.socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/pl");
+        req.socket.destroy();
+      } else if (behaviour === "reset-mid-body") {
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "100000", "x-origin": name });
+        res.write("x".repeat(1000), () => req.socket.destroy());
+      } else if (behaviour === "huge") {
+        streamHuge(res, record, name);
+      } else if (behaviour === "slow-stream") {
+        res.writeHead(200, { "content-type": "text/plain", "x-origin": name });
+        res.write("first\n");
+        held.add(() => res.end("rest\n"));
+      } else if (behaviour === "early-hints") {
+        res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+        answer();
+      } else if (behaviour === "hold") held.add(answer);
       else if (behaviour === "slow") setTimeout(answer, delayMs);
       else answer();
     });
@@ -91,6 +110,25 @@ export async function startOrigin({
   };
 }
 
+/** 64 MiB in 64 KiB chunks, honouring backpressure; notes whether the reader hung up early. */
+function streamHuge(res, record, name) {
+  const chunk = Buffer.alloc(64 * 1024, 120);
+  let sent = 0;
+  record.responseAborted = false;
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(1024 * chunk.length), "x-origin": name });
+  res.on("close", () => {
+    if (sent < 1024) record.responseAborted = true;
+  });
+  const pump = () => {
+    while (sent < 1024) {
+      sent++;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    res.end();
+  };
+  pump();
+}
+
 /** httpbin's header casing: `x-forwarded-host` → `X-Forwarded-Host`. */
 function titleCase(name) {
   return name.replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
@@ -113,6 +151,15 @@ function respond(name, req, res, record, behaviour, accessLog) {
   } else if (url.pathname === "/cookies/set") {
     headers["set-cookie"] = ["a=1; Path=/", "b=2; Path=/; HttpOnly"];
     body = "{}\n";
+  } else if (url.pathname === "/range") {
+    status = 206;
+    headers["content-range"] = "bytes 0-3/10";
+    headers["accept-ranges"] = "bytes";
+    body = "0123";
+  } else if (url.pathname === "/not-modified") {
+    status = 304;
+    headers.etag = '"v1"';
+    body = "";
   } else if (url.pathname === "/redirect") {
     status = 302;
     headers.location = "https://elsewhere.example/";

@@ -99,7 +99,8 @@ async function handle(c: Context<{ Bindings: KillSwitchEnv }>, table: RouteTable
     requestId,
   });
 
-  let body = request.body;
+  // fetch() cannot send a body with GET or HEAD; RFC 9110 gives one no meaning, so it is dropped.
+  let body = request.method === "GET" || request.method === "HEAD" ? null : request.body;
   let tap: BodyTap | undefined;
   let skipReason: "body_too_large" | undefined;
   if (mirrors.length > 0 && body) {

@@ -1,0 +1,107 @@
+// The worker as it runs in production — bundled with esbuild, served by workerd
+// (through Miniflare's Node API) on a real socket — in front of recording origins,
+// so tests can send raw HTTP bytes no in-process Request could express.
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { startOrigin, type Behaviour, type Origin } from "../../../scripts/origin.mjs";
+import { compileOrThrow } from "../../../src/config/compile";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ORIGINS: [string, Behaviour][] = [
+  ["v1", "ok"],
+  ["v2", "ok"],
+  ["v3", "ok"],
+  ["reset-mid-headers", "reset-mid-headers"],
+  ["reset-mid-body", "reset-mid-body"],
+  ["huge", "huge"],
+  ["slow-stream", "slow-stream"],
+  ["early-hints", "early-hints"],
+];
+
+export interface Stack {
+  port: number;
+  origins: Record<string, Origin>;
+  /** the worker's JSON log lines, parsed */
+  logs: Record<string, unknown>[];
+  /** everything else the runtime printed */
+  stderr: string[];
+  /** every record for a request id, across origins */
+  recordsFor(id: string): { origin: string; url: string; method: string; headers: Record<string, unknown>; bodySha256: string; complete: boolean }[];
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const origins: Record<string, Origin> = {};
+  for (const [name, behaviour] of ORIGINS) origins[name] = await startOrigin({ name, behaviour });
+  const port = await freePort();
+  const ports: Record<string, number> = { WORKER: port };
+  for (const [name, origin] of Object.entries(origins)) ports[name.toUpperCase().replace(/-/g, "_")] = origin.port;
+  const yaml = readFileSync(new URL("./routes.edge.yaml", import.meta.url), "utf8").replace(/PORT_([A-Z0-9_]+)/g, (_, n: string) => String(ports[n]));
+  const table = compileOrThrow(yaml, "routes.edge.yaml");
+
+  const entry = `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n`;
+  const bundle = await build({
+    stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "edge-entry.ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const mf = new Miniflare({
+    modules: true,
+    script: bundle.outputFiles[0]!.text,
+    compatibilityDate: "2026-04-26",
+    host: "127.0.0.1",
+    port,
+    handleRuntimeStdio(out, err) {
+      createInterface({ input: out }).on("line", (line) => {
+        try {
+          logs.push(JSON.parse(line));
+        } catch {
+          stderr.push(line);
+        }
+      });
+      createInterface({ input: err }).on("line", (line) => stderr.push(line));
+    },
+  });
+  await mf.ready;
+  return {
+    port,
+    origins,
+    logs,
+    stderr,
+    recordsFor: (id) => Object.values(origins).flatMap((o) => o.records.filter((r) => r.headers["x-request-id"] === id)),
+    async close() {
+      await mf.dispose();
+      await Promise.all(Object.values(origins).map((o) => o.close()));
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls until `check` holds or the deadline passes (shadows arrive after the response). */
+export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
