@@ -4,12 +4,22 @@
 
 export type ForwardResult =
   | { ok: true; response: Response }
-  | { ok: false; response: Response; error: "upstream_unavailable" | "upstream_timeout" };
+  | { ok: false; response: Response; error: "upstream_unavailable" | "upstream_timeout" | "upstream_interim_response" };
 
 export async function forward(url: string, init: RequestInit, timeoutMs: number | undefined): Promise<ForwardResult> {
   const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(url, { ...init, redirect: "manual", signal });
+    if (response.status < 200 && response.status !== 101) {
+      // workerd resolves fetch() with an interim 1xx (e.g. 103 Early Hints) and drops the final
+      // answer; a Worker cannot return a 1xx, so say so instead of failing with a runtime error.
+      await response.body?.cancel().catch(() => {});
+      return {
+        ok: false,
+        error: "upstream_interim_response",
+        response: shortAnswer(502, `upstream sent an informational ${response.status} response the runtime cannot pass on`),
+      };
+    }
     return { ok: true, response };
   } catch (e) {
     if (signal?.aborted || (e as Error)?.name === "TimeoutError") {
