@@ -46,6 +46,7 @@ async function handle(c: Context<{ Bindings: KillSwitchEnv }>, table: RouteTable
     path: queryStart < 0 ? target : target.slice(0, queryStart),
     query: queryStart < 0 ? "" : target.slice(queryStart + 1),
     authority,
+    scheme: url.startsWith("https:") ? "https" : "http",
     headers: request.headers,
   };
   const requestId = request.headers.get("x-request-id") || crypto.randomUUID();

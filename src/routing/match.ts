@@ -11,16 +11,30 @@ export interface RequestFacts {
   query: string;
   /** the Host header as the client sent it, port included */
   authority: string;
+  /** "http" or "https" */
+  scheme: string;
   headers: Headers;
 }
 
 export function matchRoute(vhost: VirtualHost, facts: RequestFacts): Route | undefined {
-  return vhost.routes.find((route) => route.match.length === 0 || route.match.some((block) => matchBlock(block, facts)));
+  return findRoute(vhost, facts)?.route;
+}
+
+/** The first matching route and the block that matched it (a prefix rewrite needs the prefix). */
+export function findRoute(vhost: VirtualHost, facts: RequestFacts): { route: Route; block?: MatchBlock } | undefined {
+  for (const route of vhost.routes) {
+    if (route.match.length === 0) return { route };
+    const block = route.match.find((b) => matchBlock(b, facts));
+    if (block) return { route, block };
+  }
+  return undefined;
 }
 
 export function matchBlock(block: MatchBlock, facts: RequestFacts): boolean {
   if (block.uri && !matchString(block.uri, facts.path)) return false;
   if (block.method && !matchString(block.method, facts.method)) return false;
+  if (block.scheme && !matchString(block.scheme, facts.scheme)) return false;
+  if (block.port !== undefined && block.port !== portOf(facts)) return false;
   if (block.authority && !matchString(block.authority, facts.authority)) return false;
   for (const h of block.headers) if (!matchNamed(h, facts.headers.get(h.name))) return false;
   // withoutHeaders: the block fails when the header matches (with `{}`: when it is present).
@@ -51,4 +65,10 @@ export function matchString(m: StringMatch, value: string): boolean {
     regexCache.set(m.regex, re);
   }
   return re.test(value);
+}
+
+/** The port the client addressed: from the authority, else the scheme's default. */
+export function portOf(facts: Pick<RequestFacts, "authority" | "scheme">): number {
+  const m = /:(\d+)$/.exec(facts.authority);
+  return m ? Number(m[1]) : facts.scheme === "https" ? 443 : 80;
 }

@@ -20,23 +20,50 @@ export interface NamedMatch {
 export interface MatchBlock {
   name?: string;
   uri?: StringMatch;
+  scheme?: StringMatch;
   method?: StringMatch;
   authority?: StringMatch;
+  /** the port the client connected to (from the Host header, else the scheme's default) */
+  port?: number;
   headers: NamedMatch[];
   withoutHeaders: NamedMatch[];
   queryParams: NamedMatch[];
 }
+
+/** DestinationRule trafficPolicy.loadBalancer, across a cluster's origins. */
+export type LoadBalancer =
+  | { simple: "ROUND_ROBIN" | "RANDOM" }
+  | { hash: HashKey };
+
+/** What a consistent hash (load balancing, or key-based mirror sampling) is computed from. */
+export type HashKey = { header: string } | { cookie: string } | { query: string };
 
 /** Where a destination's requests go: one or more origins (`scheme://host:port`). */
 export interface Cluster {
   /** `host` or `host/subset`, as written in routes.yaml; used in logs. */
   name: string;
   origins: string[];
+  /** absent = RANDOM (one origin per request, uniformly) */
+  lb?: LoadBalancer;
+}
+
+/** Istio Headers.HeaderOperations: `set` replaces, `add` appends, `remove` deletes (names lowercase). */
+export interface HeaderOps {
+  set?: Record<string, string>;
+  add?: Record<string, string>;
+  remove?: string[];
+}
+
+export interface HeadersPolicy {
+  request?: HeaderOps;
+  response?: HeaderOps;
 }
 
 export interface WeightedDestination {
   cluster: Cluster;
   weight: number;
+  /** destination-level headers: applied to the primary only, never to the shadow (Istio) */
+  headers?: HeadersPolicy;
 }
 
 export interface MirrorPolicy {
@@ -45,17 +72,93 @@ export interface MirrorPolicy {
   perMillion: number;
 }
 
+/** HTTPRewrite: the shadow is a copy of the rewritten request. */
+export interface Rewrite {
+  /** replaces the matched prefix (prefix match) or the whole path (other matches) */
+  uri?: string;
+  uriRegex?: { match: string; rewrite: string };
+  /** becomes the X-Forwarded-Host of the primary (a Worker cannot set Host) */
+  authority?: string;
+}
+
+export interface RetryPolicy {
+  /** retries after the first try (Istio `attempts`) */
+  attempts: number;
+  perTryTimeoutMs?: number;
+  /** Envoy retry_on conditions: 5xx, gateway-error, connect-failure, reset, retriable-status-codes */
+  on: string[];
+  /** numbers from retryOn, for retriable-status-codes */
+  statusCodes: number[];
+}
+
+export interface FaultPolicy {
+  delay?: { ms: number; perMillion: number };
+  abort?: { status: number; perMillion: number };
+}
+
+export interface Redirect {
+  uri?: string;
+  authority?: string;
+  scheme?: string;
+  port?: number;
+  /** 301 by default (Istio) */
+  status: number;
+}
+
+export interface DirectResponse {
+  status: number;
+  body?: string;
+}
+
+export interface CorsPolicy {
+  allowOrigins: StringMatch[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+  allowCredentials: boolean;
+}
+
+/**
+ * Mirror settings Istio has no field for (kind MirrorPolicy, edge-mirror.dev/v1alpha1).
+ * Every default equals Istio's behaviour.
+ */
+export interface ShadowSettings {
+  /** append Envoy's `-shadow` to the authority (default true, as the walkthrough shows) */
+  hostSuffix: boolean;
+  /** bodies larger than this are not mirrored (default 1 MiB) */
+  bodyCapBytes: number;
+  /** headers removed from / set on the shadow only */
+  removeHeaders: string[];
+  setHeaders: Record<string, string>;
+  /** methods that are mirrored (default: all) */
+  methods?: string[];
+  /** sample by a hash of this key instead of at random, so the same user is consistently in or out */
+  sampleKey?: HashKey;
+}
+
 export interface Route {
   /** `VirtualService/http[i]` or the route's own name. */
   name: string;
   /** Empty = match everything. Blocks are ORed. */
   match: MatchBlock[];
+  /** empty for redirect and directResponse routes */
   destinations: WeightedDestination[];
   totalWeight: number;
   /** `mirror` first, then `mirrors` in order, as Istio emits them. */
   mirrors: MirrorPolicy[];
   /** Route timeout in ms (Istio default: none). */
   timeoutMs?: number;
+  /** route-level headers: the shadow gets the request part too (Istio) */
+  headers?: HeadersPolicy;
+  rewrite?: Rewrite;
+  retries?: RetryPolicy;
+  fault?: FaultPolicy;
+  redirect?: Redirect;
+  directResponse?: DirectResponse;
+  cors?: CorsPolicy;
+  /** from a MirrorPolicy; absent = Istio's defaults */
+  shadow?: ShadowSettings;
 }
 
 export interface VirtualHost {

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { matchBlock, matchRoute, matchString, type RequestFacts } from "../../src/routing/match";
 import type { MatchBlock, Route } from "../../src/routing/table";
 
-function facts(over: Partial<RequestFacts> & { headerList?: Record<string, string> } = {}): RequestFacts {
+function facts(over: Partial<Omit<RequestFacts, "headers">> & { headerList?: Record<string, string> } = {}): RequestFacts {
   return {
     method: "GET",
     path: "/api/items",
     query: "",
     authority: "httpbin:8000",
+    scheme: "http",
     ...over,
     headers: new Headers(over.headerList ?? {}),
   };
