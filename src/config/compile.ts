@@ -3,6 +3,7 @@
 // through a ServiceEntry, hosts must be unique. Output is deterministic.
 import { ConfigError, Problems, type ConfigProblem } from "./errors";
 import { readDocuments } from "./documents";
+import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import {
   readDestinationRule,
   readServiceEntry,
@@ -12,7 +13,7 @@ import {
   type ServiceEntrySpec,
   type VirtualServiceSpec,
 } from "./istio";
-import { DEFAULT_SETTINGS, type Cluster, type HostIndex, type Route, type RouteTable } from "../routing/table";
+import { DEFAULT_SETTINGS, type Cluster, type HostIndex, type LoadBalancer, type Route, type RouteTable, type WeightedDestination } from "../routing/table";
 
 export interface CompileResult {
   table?: RouteTable;
@@ -25,11 +26,15 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const services: VirtualServiceSpec[] = [];
   const rules = new Map<string, DestinationRuleSpec>();
   const entries = new Map<string, ServiceEntrySpec>();
+  const policies: MirrorPolicySpec[] = [];
 
   for (const doc of readDocuments(text, problems)) {
     if (doc.kind === "VirtualService") {
       const vs = readVirtualService(doc.name, doc.spec);
       if (vs) services.push(vs);
+    } else if (doc.kind === "MirrorPolicy") {
+      const policy = readMirrorPolicy(doc.name, doc.spec);
+      if (policy) policies.push(policy);
     } else if (doc.kind === "DestinationRule") {
       const dr = readDestinationRule(doc.name, doc.spec);
       if (!dr) continue;
@@ -64,6 +69,7 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
     hosts: indexHosts(services),
     settings: { ...DEFAULT_SETTINGS },
   };
+  applyPolicies(policies, services, table);
   if (problems.hasErrors) return { problems: problems.list };
   return { table, problems: problems.list };
 }
@@ -78,7 +84,10 @@ export function compileOrThrow(text: string, file = "routes.yaml"): RouteTable {
 function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][number], index: number, resolver: ClusterResolver): Route {
   const destinations = r.route.flatMap((d) => {
     const cluster = resolver.resolve(d.destination);
-    return cluster ? [{ cluster, weight: r.route.length === 1 ? 1 : (d.weight ?? 0) }] : [];
+    if (!cluster) return [];
+    const destination: WeightedDestination = { cluster, weight: r.route.length === 1 ? 1 : (d.weight ?? 0) };
+    if (d.headers) destination.headers = d.headers;
+    return [destination];
   });
   const totalWeight = destinations.reduce((sum, d) => sum + d.weight, 0);
   if (destinations.length === r.route.length && destinations.length > 1 && totalWeight === 0) {
@@ -98,7 +107,51 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
     }),
   };
   if (r.timeoutMs !== undefined) route.timeoutMs = r.timeoutMs;
+  // Fixed order keeps the compiled JSON deterministic.
+  for (const key of ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "cors"] as const) {
+    if (r[key] !== undefined) (route as unknown as Record<string, unknown>)[key] = r[key];
+  }
   return route;
+}
+
+/**
+ * Attaches each MirrorPolicy's settings to the routes it targets: a policy naming a
+ * route beats one for the whole VirtualService; two at the same level are an error.
+ */
+function applyPolicies(policies: MirrorPolicySpec[], services: VirtualServiceSpec[], table: RouteTable): void {
+  const claimed = new Map<string, MirrorPolicySpec>();
+  const ordered = [...policies].sort((a, b) => Number(a.route !== undefined) - Number(b.route !== undefined));
+  for (const policy of ordered) {
+    const index = services.findIndex((vs) => vs.name === policy.virtualService);
+    const target = policy.field.get("targetRef");
+    if (index < 0) {
+      target.get("virtualService").error(
+        `no VirtualService named "${policy.virtualService}" (defined: ${services.map((v) => v.name).join(", ") || "none"})`,
+        "name a VirtualService of this file",
+      );
+      continue;
+    }
+    const vs = services[index]!;
+    const routes = table.virtualHosts[index]!.routes;
+    const targets = policy.route === undefined ? routes.map((_, i) => i) : vs.http.flatMap((r, i) => (r.name === policy.route ? [i] : []));
+    if (targets.length === 0) {
+      target.get("route").error(
+        `VirtualService ${vs.name} has no http route named "${policy.route}" (named: ${vs.http.flatMap((r) => (r.name ? [r.name] : [])).join(", ") || "none"})`,
+        "give the route a name: in the VirtualService, or leave route out to cover every route",
+      );
+      continue;
+    }
+    for (const i of targets) {
+      const key = `${vs.name}/${i}/${policy.route === undefined ? "*" : "route"}`;
+      const other = claimed.get(key);
+      if (other) {
+        policy.field.get("targetRef").error(`targets the same routes as MirrorPolicy ${other.name}`, "merge the two policies");
+        break;
+      }
+      claimed.set(key, policy);
+      routes[i]!.shadow = policy.settings;
+    }
+  }
 }
 
 /** Destination (host, subset, port) → origins, through DestinationRule subsets and ServiceEntry endpoints. */
@@ -116,6 +169,10 @@ class ClusterResolver {
     const origins = this.origins(d);
     if (!origins) return undefined;
     const cluster: Cluster = { name: d.subset ? `${d.host}/${d.subset}` : d.host, origins };
+    // Istio: a subset's trafficPolicy overrides the DestinationRule's.
+    const rule = this.rules.get(d.host);
+    const lb: LoadBalancer | undefined = (d.subset !== undefined ? rule?.subsets.get(d.subset)?.lb : undefined) ?? rule?.lb;
+    if (lb) cluster.lb = lb;
     this.cache.set(key, cluster);
     return cluster;
   }

@@ -4,14 +4,16 @@
 import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from "yaml";
 import { Field, type ReadContext } from "./field";
 import type { Problems } from "./errors";
+import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
 export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry"] as const;
 export type IstioKind = (typeof ISTIO_KINDS)[number];
+export type Kind = IstioKind | "MirrorPolicy";
 
 export interface Resource {
-  kind: IstioKind;
+  kind: Kind;
   name: string;
   /** The whole document, for errors about the resource itself. */
   root: Field;
@@ -57,18 +59,21 @@ function collect(root: Field, out: Resource[]): void {
     return;
   }
   const [group, version] = apiVersion?.includes("/") ? apiVersion.split("/", 2) : [undefined, apiVersion];
-  const isIstioKind = (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
-  if (group !== ISTIO_GROUP || !isIstioKind) {
+  const isIstioKind = group === ISTIO_GROUP && (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
+  const isPolicy = group === POLICY_GROUP && kind === "MirrorPolicy";
+  if (group === POLICY_GROUP && !isPolicy) {
+    root.error(`unknown kind "${kind}" in ${POLICY_GROUP}`, "the edge-mirror kind is MirrorPolicy");
+    return;
+  }
+  if (!isIstioKind && !isPolicy) {
     root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}` });
     return;
   }
   const resourceCtx: ReadContext = { ...ctx, resource: `${kind} ${name ?? "(unnamed)"}` };
   const doc = new Field(resourceCtx, root.node, "", root.at);
-  if (!(ISTIO_VERSIONS as readonly string[]).includes(version ?? "")) {
-    doc.get("apiVersion").error(
-      `unsupported apiVersion "${apiVersion}"`,
-      `use ${ISTIO_VERSIONS.map((v) => `${ISTIO_GROUP}/${v}`).join(", ")}`,
-    );
+  const versions: readonly string[] = isPolicy ? POLICY_VERSIONS : ISTIO_VERSIONS;
+  if (!versions.includes(version ?? "")) {
+    doc.get("apiVersion").error(`unsupported apiVersion "${apiVersion}"`, `use ${versions.map((v) => `${group}/${v}`).join(", ")}`);
     return;
   }
   // metadata is identity, not behaviour: everything kubectl writes there is accepted.
@@ -78,7 +83,7 @@ function collect(root: Field, out: Resource[]): void {
     doc.get("spec").error("is required and must be a mapping", `add a spec: for the ${kind}`);
     return;
   }
-  out.push({ kind: kind as IstioKind, name: name!, root: doc, spec: doc.get("spec") });
+  out.push({ kind: kind as Kind, name: name!, root: doc, spec: doc.get("spec") });
 }
 
 /** A scalar's string value without reporting (used before the kind is known). */

@@ -3,8 +3,8 @@
 // plain specs. Every other field is refused with a reason: never silently ignored.
 import type { Field, KeyRules } from "./field";
 import { readMatchBlock } from "./match-spec";
-import { parseDuration } from "./duration";
-import type { MatchBlock } from "../routing/table";
+import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
+import type { CorsPolicy, DirectResponse, FaultPolicy, HeadersPolicy, LoadBalancer, MatchBlock, Redirect, RetryPolicy, Rewrite } from "../routing/table";
 
 const NOT_YET = "planned; see the README's routes.yaml reference";
 const EXPORT_TO = { exportTo: "namespaces do not exist at the edge; every resource in routes.yaml is visible" };
@@ -26,9 +26,16 @@ export interface MirrorSpec {
 export interface HttpRouteSpec {
   name?: string;
   match: MatchBlock[];
-  route: { destination: DestinationSpec; weight?: number; field: Field }[];
+  route: { destination: DestinationSpec; weight?: number; headers?: HeadersPolicy; field: Field }[];
   mirrors: MirrorSpec[];
   timeoutMs?: number;
+  headers?: HeadersPolicy;
+  rewrite?: Rewrite;
+  retries?: RetryPolicy;
+  fault?: FaultPolicy;
+  redirect?: Redirect;
+  directResponse?: DirectResponse;
+  cors?: CorsPolicy;
   field: Field;
 }
 
@@ -42,7 +49,8 @@ export interface VirtualServiceSpec {
 export interface DestinationRuleSpec {
   name: string;
   host: string;
-  subsets: Map<string, { labels: Record<string, string>; field: Field }>;
+  lb?: LoadBalancer;
+  subsets: Map<string, { labels: Record<string, string>; lb?: LoadBalancer; field: Field }>;
   field: Field;
 }
 
@@ -75,15 +83,17 @@ const VIRTUAL_SERVICE: KeyRules = {
     tcp: "a Worker proxies HTTP requests only",
     tls: "TLS is terminated by Cloudflare; SNI passthrough routing does not exist for a Worker",
   },
-  notYet: { delegate: NOT_YET },
   ignored: EXPORT_TO,
 };
 
+const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";
+
 const HTTP_ROUTE: KeyRules = {
-  known: ["name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "timeout"],
-  notYet: Object.fromEntries(
-    ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy", "delegate"].map((k) => [k, NOT_YET]),
-  ),
+  known: [
+    "name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "timeout",
+    "headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy",
+  ],
+  refused: { delegate: DELEGATE },
 };
 
 export function readVirtualService(name: string, spec: Field): VirtualServiceSpec | undefined {
@@ -111,25 +121,39 @@ function readHttpRoute(f: Field): HttpRouteSpec | undefined {
     return block ? [block] : [];
   });
   const routeField = f.get("route");
-  routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
+  const redirectField = f.get("redirect");
+  const directField = f.get("directResponse");
+  // Istio: exactly one of route, redirect, directResponse (and delegate).
+  const actions = [routeField, redirectField, directField].filter((a) => a.present);
+  if (actions.length === 0) routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
+  if (actions.length > 1)
+    f.error(`has ${actions.map((a) => a.path.split(".").pop()).join(" and ")}; an HTTP route takes exactly one of route, redirect, directResponse (Istio)`, "split them into separate http[] entries");
   const route = routeField.items().flatMap((r) => {
-    if (!r.checkMap({ known: ["destination", "weight"], notYet: { headers: NOT_YET } })) return [];
+    if (!r.checkMap({ known: ["destination", "weight", "headers"] })) return [];
     const destination = readDestination(r.get("destination"));
     const weightField = r.get("weight");
     const weight = weightField.number();
     if (weight !== undefined && (!Number.isInteger(weight) || weight < 0))
       weightField.error(`must be a whole number ≥ 0, found ${weight}`, "Istio weights are int32 and relative: each destination gets weight / sum");
-    return destination ? [{ destination, weight, field: r }] : [];
+    const headers = r.get("headers").present ? readHeadersPolicy(r.get("headers")) : undefined;
+    return destination ? [{ destination, weight, headers, field: r }] : [];
   });
   if (routeField.present && routeField.items().length === 0) routeField.error("must list at least one destination");
-  return {
-    name: f.get("name").string(),
-    match,
-    route,
-    mirrors: readMirrors(f),
-    timeoutMs: readTimeout(f.get("timeout")),
-    field: f,
-  };
+  const spec: HttpRouteSpec = { name: f.get("name").string(), match, route, mirrors: readMirrors(f), timeoutMs: f.get("timeout").present ? readDurationMs(f.get("timeout")) : undefined, field: f };
+  const optional = <T>(key: string, read: (field: Field) => T | undefined): T | undefined => (f.get(key).present ? read(f.get(key)) : undefined);
+  spec.headers = optional("headers", readHeadersPolicy);
+  spec.rewrite = optional("rewrite", readRewrite);
+  spec.retries = optional("retries", readRetries);
+  spec.fault = optional("fault", readFault);
+  spec.redirect = optional("redirect", readRedirect);
+  spec.directResponse = optional("directResponse", readDirectResponse);
+  spec.cors = optional("corsPolicy", readCors);
+  if ((spec.redirect || spec.directResponse) && (f.get("mirror").present || f.get("mirrors").present))
+    (f.get("mirror").present ? f.get("mirror") : f.get("mirrors")).error(
+      "has nothing to mirror: a redirect or directResponse route never reaches an upstream",
+      "move the mirror to a route with destinations",
+    );
+  return spec;
 }
 
 /** `mirror` + `mirrorPercentage` / `mirrorPercent`, then `mirrors[]` (Istio's emission order). */
@@ -208,44 +232,80 @@ function readDestination(f: Field): DestinationSpec | undefined {
   return host === undefined ? undefined : { host, subset, port, field: f };
 }
 
-function readTimeout(f: Field): number | undefined {
-  const text = f.string();
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    f.error(`"${text}" is not a duration`, "write it like 5s, 1.5s, 250ms or 1m");
-    return undefined;
-  }
-  if (ms < 1) {
-    f.error("must be at least 1ms (Istio validation)", "remove timeout for no timeout");
-    return undefined;
-  }
-  return ms;
-}
-
 const DESTINATION_RULE: KeyRules = {
-  known: ["host", "subsets"],
-  notYet: { trafficPolicy: NOT_YET },
+  known: ["host", "subsets", "trafficPolicy"],
   refused: { workloadSelector: "selects mesh workloads; the edge has none" },
   ignored: EXPORT_TO,
 };
+
+const TRAFFIC_POLICY: KeyRules = {
+  known: ["loadBalancer"],
+  refused: {
+    connectionPool: "Cloudflare manages the worker's connections to origins; there is no pool to size",
+    outlierDetection: "a Worker keeps no state across requests to eject unhealthy origins with",
+    tls: "origin TLS is negotiated and verified by Cloudflare (the URL scheme comes from the ServiceEntry port)",
+    tunnel: "a Worker cannot tunnel through an egress proxy",
+    proxyProtocol: "a Worker cannot send PROXY protocol headers",
+  },
+  notYet: { portLevelSettings: NOT_YET },
+};
+
+/** trafficPolicy.loadBalancer: simple ROUND_ROBIN / RANDOM, or consistentHash by header, cookie, query parameter or client IP. */
+function readTrafficPolicy(f: Field): LoadBalancer | undefined {
+  if (!f.checkMap(TRAFFIC_POLICY)) return undefined;
+  const lb = f.get("loadBalancer");
+  if (!lb.checkMap({ known: ["simple", "consistentHash"], notYet: { localityLbSetting: NOT_YET, warmupDurationSecs: NOT_YET, warmup: NOT_YET } })) return undefined;
+  const simple = lb.get("simple").string();
+  const hash = lb.get("consistentHash");
+  if (simple !== undefined && hash.present) lb.error("takes simple or consistentHash, not both (Istio)");
+  if (simple !== undefined) {
+    if (simple === "ROUND_ROBIN" || simple === "RANDOM") return { simple };
+    if (simple === "LEAST_REQUEST" || simple === "LEAST_CONN") {
+      lb.get("simple").warn(`${simple} needs a view of outstanding requests a Worker does not have; RANDOM is used (Envoy's LEAST_REQUEST picks between two random origins)`);
+      return { simple: "RANDOM" };
+    }
+    lb.get("simple").error(`unsupported simple load balancer "${simple}"`, "use ROUND_ROBIN, RANDOM or LEAST_REQUEST");
+    return undefined;
+  }
+  if (!hash.checkMap({
+    known: ["httpHeaderName", "httpCookie", "httpQueryParameterName", "useSourceIp"],
+    notYet: { ringHash: NOT_YET, maglev: NOT_YET, minimumRingSize: NOT_YET },
+  })) return undefined;
+  const keys = ["httpHeaderName", "httpCookie", "httpQueryParameterName", "useSourceIp"].filter((k) => hash.get(k).present);
+  if (keys.length !== 1) {
+    hash.error("needs exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp");
+    return undefined;
+  }
+  const header = hash.get("httpHeaderName").string();
+  if (header !== undefined) return { hash: { header: header.toLowerCase() } };
+  const query = hash.get("httpQueryParameterName").string();
+  if (query !== undefined) return { hash: { query } };
+  if (hash.get("useSourceIp").boolean()) return { hash: { header: "cf-connecting-ip" } };
+  const cookie = hash.get("httpCookie");
+  if (!cookie.checkMap({ known: ["name"], notYet: { ttl: "planned (Envoy would set the cookie)", path: "planned", attributes: "planned" } })) return undefined;
+  cookie.get("name").require("name the cookie, e.g. name: session");
+  const name = cookie.get("name").string();
+  return name === undefined ? undefined : { hash: { cookie: name } };
+}
 
 export function readDestinationRule(name: string, spec: Field): DestinationRuleSpec | undefined {
   if (!spec.checkMap(DESTINATION_RULE)) return undefined;
   const hostField = spec.get("host");
   hostField.require("name the service these subsets belong to, e.g. host: httpbin");
   const host = hostField.string();
-  const subsets = new Map<string, { labels: Record<string, string>; field: Field }>();
+  const lb = spec.get("trafficPolicy").present ? readTrafficPolicy(spec.get("trafficPolicy")) : undefined;
+  const subsets = new Map<string, { labels: Record<string, string>; lb?: LoadBalancer; field: Field }>();
   for (const s of spec.get("subsets").items()) {
-    if (!s.checkMap({ known: ["name", "labels"], notYet: { trafficPolicy: NOT_YET } })) continue;
+    if (!s.checkMap({ known: ["name", "labels", "trafficPolicy"] })) continue;
     const nameField = s.get("name");
     nameField.require("name the subset, e.g. name: v1");
     const subsetName = nameField.string();
     if (subsetName === undefined) continue;
     if (subsets.has(subsetName)) nameField.error(`subset "${subsetName}" is defined twice`, "give each subset a unique name");
-    subsets.set(subsetName, { labels: readLabels(s.get("labels")), field: s });
+    const subsetLb = s.get("trafficPolicy").present ? readTrafficPolicy(s.get("trafficPolicy")) : undefined;
+    subsets.set(subsetName, { labels: readLabels(s.get("labels")), lb: subsetLb, field: s });
   }
-  return host === undefined ? undefined : { name, host, subsets, field: spec };
+  return host === undefined ? undefined : { name, host, lb, subsets, field: spec };
 }
 
 function readLabels(f: Field): Record<string, string> {

@@ -8,8 +8,7 @@ const MESH_ONLY = "selects by the calling mesh workload; requests reach the edge
 
 export function readMatchBlock(f: Field): MatchBlock | undefined {
   const ok = f.checkMap({
-    known: ["name", "uri", "method", "authority", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
-    notYet: { scheme: "planned", port: "planned" },
+    known: ["name", "uri", "scheme", "method", "authority", "port", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
     refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY, gateways: "there are no mesh gateways at the edge" },
     ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
   });
@@ -27,6 +26,13 @@ export function readMatchBlock(f: Field): MatchBlock | undefined {
   if (uri) block.uri = ignoreCase && !("regex" in uri) ? { ...uri, ignoreCase: true } : uri;
   const method = readStringMatch(f.get("method"), false);
   if (method) block.method = method;
+  const scheme = readStringMatch(f.get("scheme"), false);
+  if (scheme) block.scheme = scheme;
+  const port = f.get("port").number();
+  if (port !== undefined) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) f.get("port").error(`must be a port number 1..65535, found ${port}`);
+    else block.port = port;
+  }
   const authority = readStringMatch(f.get("authority"), false);
   if (authority) block.authority = authority;
   return block;
@@ -44,9 +50,9 @@ function readNamed(f: Field, kind: "header" | "query"): NamedMatch[] {
 }
 
 /** StringMatch: exactly one of exact / prefix / regex; `{}` means "present" where allowed. */
-function readStringMatch(f: Field, allowPresent: false): StringMatch | undefined;
-function readStringMatch(f: Field, allowPresent: boolean, isQuery?: boolean): ValueMatch | undefined;
-function readStringMatch(f: Field, allowPresent: boolean, isQuery = false): ValueMatch | undefined {
+export function readStringMatch(f: Field, allowPresent: false): StringMatch | undefined;
+export function readStringMatch(f: Field, allowPresent: boolean, isQuery?: boolean): ValueMatch | undefined;
+export function readStringMatch(f: Field, allowPresent: boolean, isQuery = false): ValueMatch | undefined {
   if (!f.checkMap({ known: ["exact", "prefix", "regex"] })) return undefined;
   const keys = ["exact", "prefix", "regex"].filter((k) => f.get(k).node !== undefined);
   if (keys.length === 0) {
@@ -74,7 +80,7 @@ function readStringMatch(f: Field, allowPresent: boolean, isQuery = false): Valu
 }
 
 /** RE2 has no lookaround or backreferences and spells named groups (?P<…>). */
-function checkRegex(f: Field, source: string): boolean {
+export function checkRegex(f: Field, source: string): boolean {
   const unsupported: [RegExp, string][] = [
     [/\(\?<?[=!]/, "lookahead/lookbehind is not RE2 syntax, so Istio would reject it"],
     [/\\[1-9]|\\k</, "backreferences are not RE2 syntax, so Istio would reject it"],

@@ -123,8 +123,8 @@ describe("VirtualService validation (istio pkg/config/validation)", () => {
     ["spec.http[0].route: is required", `  - mirror: {host: httpbin, subset: v2}`],
     ['spec.http[0].timeout: "soon" is not a duration', `${ROUTE_V1}\n    timeout: soon`],
     ["spec.http[0].timeout: must be at least 1ms", `${ROUTE_V1}\n    timeout: 0s`],
-    ["spec.http[0].retries: is an Istio field edge-mirror does not support yet", `${ROUTE_V1}\n    retries: {attempts: 3}`],
-    ["spec.http[0].fault: is an Istio field edge-mirror does not support yet", `${ROUTE_V1}\n    fault: {abort: {httpStatus: 500}}`],
+    ['spec.http[0].retries.retryOn: unknown retryOn condition "bogus"', `${ROUTE_V1}\n    retries: {attempts: 3, retryOn: "5xx,bogus"}`],
+    ["spec.http[0].fault.abort.httpStatus: must be an HTTP status 200..599, found 700", `${ROUTE_V1}\n    fault: {abort: {httpStatus: 700, percentage: {value: 1}}}`],
     ["spec.http[0].match[0].sourceLabels: cannot apply at the edge", `  - match:\n    - sourceLabels: {app: sleep}\n    route:\n    - destination: {host: httpbin, subset: v1}`],
   ])("%#: %s", (expected, http) => {
     const found = messages(vs(http));
@@ -198,7 +198,7 @@ describe("match blocks", () => {
     ["named groups (?P<name>…) are RE2 syntax", "    - uri: {regex: '(?P<id>[0-9]+)'}"],
     ["does not compile", "    - uri: {regex: '[a'}"],
     ["prefix is not supported for queryParams in Istio", "    - queryParams:\n        v: {prefix: a}"],
-    ["spec.http[0].match[0].scheme: is an Istio field edge-mirror does not support yet", "    - scheme: {exact: https}"],
+    ["spec.http[0].match[0].port: must be a port number 1..65535, found 70000", "    - port: 70000"],
   ])("%#: %s", (expected, match) => {
     expect(matchErrors(match)).toContain(expected);
   });

@@ -1,0 +1,84 @@
+// edge-mirror's own resource for what Istio has no field for:
+//
+//   apiVersion: edge-mirror.dev/v1alpha1
+//   kind: MirrorPolicy
+//   spec:
+//     targetRef: {virtualService: httpbin, route: default}   # route: an http[].name; absent = every route
+//     hostSuffix: true          # Envoy's -shadow suffix (Istio >= 1.28 drops it by default)
+//     bodyCapBytes: 1048576     # larger bodies are not mirrored
+//     shadowHeaders: {remove: [authorization, cookie], set: {x-shadow: "1"}}
+//     methods: [GET, HEAD]      # default: every method, as Istio
+//     sampleKey: {header: x-user-id}   # or cookie / queryParam: the same user is consistently in or out
+//
+// Every default equals Istio's behaviour, so the walkthrough needs no policy.
+import type { Field } from "./field";
+import { DEFAULT_SETTINGS, type HashKey, type ShadowSettings } from "../routing/table";
+
+export const POLICY_GROUP = "edge-mirror.dev";
+export const POLICY_VERSIONS = ["v1alpha1"] as const;
+
+export interface MirrorPolicySpec {
+  name: string;
+  virtualService: string;
+  route?: string;
+  settings: ShadowSettings;
+  field: Field;
+}
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
+
+export function defaultShadowSettings(): ShadowSettings {
+  return { hostSuffix: true, bodyCapBytes: DEFAULT_SETTINGS.shadowBodyCapBytes, removeHeaders: [], setHeaders: {} };
+}
+
+export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | undefined {
+  const ok = spec.checkMap({ known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey"] });
+  if (!ok) return undefined;
+  const target = spec.get("targetRef");
+  if (!target.require("add targetRef: {virtualService: <name>}") || !target.checkMap({ known: ["virtualService", "route"] })) return undefined;
+  target.get("virtualService").require("name the VirtualService whose mirrors this policy shapes");
+  const virtualService = target.get("virtualService").string();
+  const route = target.get("route").string();
+
+  const settings = defaultShadowSettings();
+  const suffix = spec.get("hostSuffix").boolean();
+  if (suffix !== undefined) settings.hostSuffix = suffix;
+  const cap = spec.get("bodyCapBytes").number();
+  if (cap !== undefined) {
+    // Workers isolates have 128 MB; a copy is held per mirrored request in flight.
+    if (!Number.isInteger(cap) || cap < 0 || cap > 16 * 1024 * 1024) spec.get("bodyCapBytes").error(`must be a whole number of bytes from 0 to 16777216 (16 MiB), found ${cap}`);
+    else settings.bodyCapBytes = cap;
+  }
+  const headers = spec.get("shadowHeaders");
+  if (headers.checkMap({ known: ["remove", "set"] })) {
+    settings.removeHeaders = headers.get("remove").strings().map((h) => h.toLowerCase());
+    for (const [header, value] of headers.get("set").entries()) {
+      const v = value.string();
+      if (v !== undefined) settings.setHeaders[header.toLowerCase()] = v;
+    }
+  }
+  if (spec.get("methods").present) {
+    const methods = spec.get("methods").items().flatMap((m) => {
+      const method = m.string()?.toUpperCase();
+      if (method !== undefined && !METHODS.includes(method)) {
+        m.error(`"${method}" is not an HTTP method edge-mirror mirrors`, `use ${METHODS.join(", ")}`);
+        return [];
+      }
+      return method === undefined ? [] : [method];
+    });
+    settings.methods = methods;
+  }
+  const key = spec.get("sampleKey");
+  if (key.checkMap({ known: ["header", "cookie", "queryParam"] })) {
+    const kinds = ["header", "cookie", "queryParam"].filter((k) => key.get(k).present);
+    if (kinds.length !== 1) key.error("needs exactly one of header, cookie, queryParam");
+    else {
+      const value = key.get(kinds[0]!).string();
+      if (value !== undefined) {
+        const sampleKey: HashKey = kinds[0] === "header" ? { header: value.toLowerCase() } : kinds[0] === "cookie" ? { cookie: value } : { query: value };
+        settings.sampleKey = sampleKey;
+      }
+    }
+  }
+  return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
+}
