@@ -15,6 +15,10 @@ export interface RequestLog {
   /** why the worker answered itself: no_virtual_service, no_route, upstream_unavailable, upstream_timeout */
   error?: string;
   mirrors: number;
+  /** tries of the primary, when retries made more than one */
+  tries?: number;
+  /** injected by a fault policy */
+  faultDelayMs?: number;
   /** set when this request is a shadow coming back through the worker */
   returningShadow?: true;
 }

@@ -1,6 +1,7 @@
 // Weighted destination choice and mirror sampling. Randomness is passed in, so
 // tests are exact (as Envoy's shouldShadow takes its stable_random).
-import type { Cluster, MirrorPolicy, Route, WeightedDestination } from "./table";
+import { hashKeyValue, hashPerMillion } from "./hash";
+import type { MirrorPolicy, Route, WeightedDestination } from "./table";
 
 /** Returns a number in [0, 1). */
 export type Random = () => number;
@@ -17,11 +18,6 @@ export function pickDestination(route: Route, random: Random): WeightedDestinati
   return destinations[destinations.length - 1];
 }
 
-/** One of a cluster's origins, uniformly. */
-export function pickOrigin(cluster: Cluster, random: Random): string {
-  const { origins } = cluster;
-  return origins.length === 1 ? origins[0]! : origins[Math.floor(random() * origins.length)]!;
-}
 
 /**
  * Envoy's sampling: one draw per request (0..999 999), compared with every
@@ -34,4 +30,14 @@ export function selectMirrors(route: Route, draw: number, capPerMillion = 1_000_
 
 export function drawPerMillion(random: Random): number {
   return Math.floor(random() * 1_000_000);
+}
+
+/**
+ * The request's mirror draw: a hash of the MirrorPolicy's sampleKey when the request
+ * carries it (the same user is consistently mirrored or not), else a random draw.
+ */
+export function mirrorDraw(route: Route, headers: Headers, query: string, random: Random): { draw: number; keyed: boolean } {
+  const key = route.shadow?.sampleKey;
+  const value = key ? hashKeyValue(key, headers, query) : undefined;
+  return value === undefined ? { draw: drawPerMillion(random), keyed: false } : { draw: hashPerMillion(value), keyed: true };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { drawPerMillion, pickDestination, pickOrigin, selectMirrors } from "../../src/routing/sample";
+import { drawPerMillion, pickDestination, selectMirrors } from "../../src/routing/sample";
+import { pickOrigin } from "../../src/routing/load-balance";
 import type { Cluster, Route } from "../../src/routing/table";
 
 const cluster = (name: string, origins = [`http://${name}`]): Cluster => ({ name, origins });

@@ -1,0 +1,54 @@
+// HTTPRetry as Envoy applies it: up to `attempts` more tries while the answer
+// meets a retryOn condition, each try bounded by perTryTimeout and all of them by
+// the route timeout. Only a request whose body is buffered (or that has none) is
+// retried: a streamed body cannot be sent twice.
+import type { RetryPolicy } from "../routing/table";
+import { forward, shortAnswer, type ForwardResult } from "./forward";
+
+export interface TryInit {
+  method: string;
+  headers: Headers;
+  body: ReadableStream | Uint8Array | null;
+}
+
+export interface RetriedResult {
+  result: ForwardResult;
+  tries: number;
+}
+
+/** Envoy: 5xx and gateway-error also retry when no answer came (reset, refused, per-try timeout). */
+function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
+  const on = policy.on;
+  if (!result.ok) {
+    if (result.error === "upstream_interim_response") return false;
+    if (result.error === "upstream_timeout") return on.includes("5xx") || on.includes("gateway-error");
+    return on.some((c) => c === "5xx" || c === "gateway-error" || c === "connect-failure" || c === "reset");
+  }
+  const status = result.response.status;
+  if (on.includes("5xx") && status >= 500) return true;
+  if (on.includes("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
+  return on.includes("retriable-status-codes") && policy.statusCodes.includes(status);
+}
+
+export async function forwardWithRetries(
+  url: () => string,
+  init: TryInit,
+  policy: RetryPolicy | undefined,
+  routeTimeoutMs: number | undefined,
+): Promise<RetriedResult> {
+  const attempts = policy && !(init.body instanceof ReadableStream) ? policy.attempts : 0;
+  const deadline = routeTimeoutMs === undefined ? undefined : Date.now() + routeTimeoutMs;
+  for (let tryIndex = 0; ; tryIndex++) {
+    const left = deadline === undefined ? undefined : deadline - Date.now();
+    if (left !== undefined && left <= 0) {
+      return { result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: tryIndex };
+    }
+    const perTry = policy?.perTryTimeoutMs;
+    const timeout = perTry === undefined ? left : left === undefined ? perTry : Math.min(perTry, left);
+    const result = await forward(url(), { method: init.method, headers: init.headers, body: init.body }, timeout);
+    if (tryIndex >= attempts || !retriable(policy!, result)) return { result, tries: tryIndex + 1 };
+    if (result.ok) await result.response.body?.cancel().catch(() => {});
+    // Envoy's default back-off: 25 ms base, growing, with jitter.
+    await new Promise((resolve) => setTimeout(resolve, 25 * (tryIndex + 1) * (0.5 + Math.random())));
+  }
+}
