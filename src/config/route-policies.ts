@@ -91,7 +91,7 @@ export function readRewrite(f: Field): Rewrite | undefined {
   return rewrite;
 }
 
-const RETRY_ON = ["5xx", "gateway-error", "connect-failure", "reset", "retriable-status-codes"];
+const RETRY_ON = ["5xx", "gateway-error", "connect-failure", "reset", "retriable-status-codes", "retriable-4xx"];
 // gRPC and HTTP/2 conditions Istio's default retryOn lists; fetch() cannot observe them.
 const RETRY_ON_UNOBSERVABLE = ["refused-stream", "unavailable", "cancelled", "deadline-exceeded", "resource-exhausted"];
 // Istio's default when retryOn is absent: connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes
@@ -111,13 +111,15 @@ export function readRetries(f: Field): RetryPolicy | undefined {
   const on: string[] = [];
   const statusCodes: number[] = [];
   for (const raw of retryOn.split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (/^\d{3}$/.test(raw)) statusCodes.push(Number(raw));
+    if (/^[1-5]\d\d$/.test(raw)) statusCodes.push(Number(raw));
     else if (RETRY_ON.includes(raw)) on.push(raw);
     else if (RETRY_ON_UNOBSERVABLE.includes(raw)) {
       if (retryOnField.present) retryOnField.warn(`retryOn "${raw}" is a gRPC/HTTP2 condition fetch() cannot observe; it never triggers a retry here`);
     } else retryOnField.error(`unknown retryOn condition "${raw}"`, `use ${RETRY_ON.join(", ")} or status codes like 503`);
   }
   if (statusCodes.length && !on.includes("retriable-status-codes")) on.push("retriable-status-codes");
+  // Istio's default policy (pilot networking/core/route/retry) retries 503 as a retriable status code.
+  if (!retryOnField.present) statusCodes.push(503);
   const policy: RetryPolicy = { attempts: attempts ?? 0, on, statusCodes };
   const perTry = f.get("perTryTimeout").present ? readDurationMs(f.get("perTryTimeout")) : undefined;
   if (perTry !== undefined) policy.perTryTimeoutMs = perTry;

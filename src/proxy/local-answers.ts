@@ -3,15 +3,19 @@
 import type { DirectResponse, Redirect } from "../routing/table";
 import type { RequestFacts } from "../routing/match";
 
-/** HTTPRedirect: each given part replaces that part of the request's URL; the query is kept. */
+/**
+ * HTTPRedirect as Envoy builds the Location: `authority` replaces host and port;
+ * `scheme` keeps a non-default port (":80"/":443" are dropped); `port` replaces the
+ * port; `uri` replaces the path; the query is kept.
+ */
 export function redirectResponse(redirect: Redirect, facts: RequestFacts): Response {
   const scheme = redirect.scheme ?? facts.scheme;
-  const requestPort = /:(\d+)$/.exec(facts.authority)?.[1];
-  const host = redirect.authority ?? facts.authority.replace(/:\d+$/, "");
-  // Keep the request's explicit port unless the redirect changes scheme or names a port.
-  const port = redirect.port ?? (redirect.scheme === undefined || redirect.scheme === facts.scheme ? requestPort : undefined);
+  const portMatch = /^(.*?)(?::(\d+))?$/.exec(redirect.authority ?? facts.authority)!;
+  const host = portMatch[1]!;
+  let port = redirect.port !== undefined ? String(redirect.port) : portMatch[2];
+  if (redirect.port === undefined && redirect.scheme !== undefined && (port === "80" || port === "443")) port = undefined;
   const defaultPort = scheme === "https" ? "443" : "80";
-  const authority = port === undefined || String(port) === defaultPort || host.includes(":") && !host.endsWith("]") ? host : `${host}:${port}`;
+  const authority = port === undefined || port === defaultPort ? host : `${host}:${port}`;
   const path = redirect.uri ?? facts.path;
   const location = `${scheme}://${authority}${path}${facts.query ? `?${facts.query}` : ""}`;
   return new Response(null, { status: redirect.status, headers: { location } });

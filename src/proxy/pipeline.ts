@@ -78,8 +78,9 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   if (route.fault?.abort && drawPerMillion(random) < route.fault.abort.perMillion) {
     return finish(cors(faultAbortResponse(route.fault.abort.status)), "fault_abort");
   }
-  if (route.redirect) return finish(cors(redirectResponse(route.redirect, facts)));
-  if (route.directResponse) return finish(cors(directResponse(route.directResponse)));
+  // Envoy applies the route's response headers to its direct responses and redirects too.
+  if (route.redirect) return finish(cors(withResponseOps(redirectResponse(route.redirect, facts), route.headers?.response)));
+  if (route.directResponse) return finish(cors(withResponseOps(directResponse(route.directResponse), route.headers?.response)));
 
   const destination = pickDestination(route, random);
   if (!destination) return finish(shortAnswer(503, "no healthy upstream"), "no_destination");

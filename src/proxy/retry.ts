@@ -16,7 +16,7 @@ export interface RetriedResult {
   tries: number;
 }
 
-/** Envoy: 5xx and gateway-error also retry when no answer came (reset, refused, per-try timeout). */
+/** Envoy retry_on: 5xx and gateway-error also retry when no answer came (reset, refused, per-try timeout). */
 function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
   const on = policy.on;
   if (!result.ok) {
@@ -27,6 +27,8 @@ function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
   const status = result.response.status;
   if (on.includes("5xx") && status >= 500) return true;
   if (on.includes("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
+  // Envoy: retriable-4xx retries 409 Conflict only.
+  if (on.includes("retriable-4xx") && status === 409) return true;
   return on.includes("retriable-status-codes") && policy.statusCodes.includes(status);
 }
 

@@ -24,7 +24,7 @@ describe("check", () => {
     writeFileSync(bad, readFileSync("routes.yaml", "utf8").replace("mirrorPercentage:", "mirorPercentage:").replace("subset: v2\n    mirror", "subset: v9\n    mirror"));
     const { code, stderr } = cli("check", bad);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/bad\.yaml:21:5 error: VirtualService httpbin: spec\.http\[0\]\.mirorPercentage: unknown field "mirorPercentage"\n {4}fix: did you mean "mirrorPercentage"\?/);
+    expect(stderr).toMatch(/bad\.yaml:22:5 error: VirtualService httpbin: spec\.http\[0\]\.mirorPercentage: unknown field "mirorPercentage"\n {4}fix: did you mean "mirrorPercentage"\?/);
     expect(stderr).toContain("1 error(s); nothing was built");
     expect(stderr).not.toMatch(/\n\s+at /);
   });

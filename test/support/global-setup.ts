@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
 import { startOrigin } from "../../scripts/origin.mjs";
+import { startFlakyOrigin } from "./flaky-origin";
 import { compileOrThrow } from "../../src/config/compile";
 
 type Origin = Awaited<ReturnType<typeof startOrigin>>;
@@ -20,6 +21,10 @@ export default async function setup(project: TestProject) {
     startOrigin({ name: "status500", behaviour: "status500" }),
     startOrigin({ name: "reset", behaviour: "reset" }),
     startOrigin({ name: "hold", behaviour: "hold" }),
+    // A second instance of v1, for DestinationRule load balancing across two endpoints.
+    startOrigin({ name: "v1b" }),
+    // Fails the first try of each request on purpose, for the retry tests.
+    startFlakyOrigin("flaky"),
   ]);
   // A port that was open a moment ago and is now closed: connections are refused.
   const refused = await startOrigin({ name: "refused" });
