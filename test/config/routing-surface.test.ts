@@ -170,7 +170,7 @@ describe("istio virtual_service.proto HTTPRewrite", () => {
 describe("istio virtual_service.proto HTTPRetry", () => {
   it("an unknown retryOn condition is refused with the list of known ones", () => {
     expect(errors(vs(`${ROUTE_V1}\n    retries: {attempts: 2, retryOn: "5xx,gateway-eror"}`))).toContain(
-      'spec.http[0].retries.retryOn: unknown retryOn condition "gateway-eror"\n    fix: use 5xx, gateway-error, connect-failure, reset, retriable-status-codes or status codes like 503',
+      'spec.http[0].retries.retryOn: unknown retryOn condition "gateway-eror"\n    fix: use 5xx, gateway-error, connect-failure, reset, retriable-status-codes, retriable-4xx or status codes like 503',
     );
   });
 
