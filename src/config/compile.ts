@@ -12,6 +12,7 @@ import {
   type DestinationSpec,
   type ServiceEntrySpec,
   type VirtualServiceSpec,
+  ROUTE_POLICIES,
 } from "./istio";
 import { DEFAULT_SETTINGS, type Cluster, type HostIndex, type LoadBalancer, type Route, type RouteTable, type WeightedDestination } from "../routing/table";
 
@@ -108,7 +109,7 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
   };
   if (r.timeoutMs !== undefined) route.timeoutMs = r.timeoutMs;
   // Fixed order keeps the compiled JSON deterministic.
-  for (const key of ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "cors"] as const) {
+  for (const key of ROUTE_POLICIES) {
     if (r[key] !== undefined) (route as unknown as Record<string, unknown>)[key] = r[key];
   }
   return route;

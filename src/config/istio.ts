@@ -4,7 +4,7 @@
 import type { Field, KeyRules } from "./field";
 import { readMatchBlock } from "./match-spec";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
-import type { CorsPolicy, DirectResponse, FaultPolicy, HeadersPolicy, LoadBalancer, MatchBlock, Redirect, RetryPolicy, Rewrite } from "../routing/table";
+import type { HeadersPolicy, LoadBalancer, MatchBlock, Route } from "../routing/table";
 
 const NOT_YET = "planned; see the README's routes.yaml reference";
 const EXPORT_TO = { exportTo: "namespaces do not exist at the edge; every resource in routes.yaml is visible" };
@@ -23,19 +23,14 @@ export interface MirrorSpec {
   field: Field;
 }
 
-export interface HttpRouteSpec {
+/** The route policies that need no cross-reference pass straight into the table. */
+export const ROUTE_POLICIES = ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "cors"] as const;
+
+export interface HttpRouteSpec extends Partial<Pick<Route, (typeof ROUTE_POLICIES)[number] | "timeoutMs">> {
   name?: string;
   match: MatchBlock[];
   route: { destination: DestinationSpec; weight?: number; headers?: HeadersPolicy; field: Field }[];
   mirrors: MirrorSpec[];
-  timeoutMs?: number;
-  headers?: HeadersPolicy;
-  rewrite?: Rewrite;
-  retries?: RetryPolicy;
-  fault?: FaultPolicy;
-  redirect?: Redirect;
-  directResponse?: DirectResponse;
-  cors?: CorsPolicy;
   field: Field;
 }
 
