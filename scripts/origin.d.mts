@@ -38,4 +38,5 @@ export function startOrigin(options: {
   behaviour?: Behaviour;
   delayMs?: number;
   accessLog?: ((line: string) => void) | null;
+  keepAliveTimeout?: number;
 }): Promise<Origin>;

@@ -17,7 +17,9 @@ import { createServer } from "node:http";
 
 /**
  * @param {{ name: string, port?: number, host?: string, behaviour?: Behaviour, delayMs?: number,
- *   accessLog?: ((line: string) => void) | null }} options
+ *   accessLog?: ((line: string) => void) | null, keepAliveTimeout?: number }} options
+ * keepAliveTimeout defaults to 65 s, like production origins (nginx keeps 75 s), rather than
+ * Node's 5 s, which makes an idle pooled connection race its reuse by the worker.
  */
 export async function startOrigin({
   name,
@@ -26,6 +28,7 @@ export async function startOrigin({
   behaviour = "ok",
   delayMs = 0,
   accessLog = null,
+  keepAliveTimeout = 65_000,
 }) {
   /** @type {OriginRecord[]} */
   const records = [];
@@ -79,6 +82,7 @@ export async function startOrigin({
       else answer();
     });
   });
+  server.keepAliveTimeout = keepAliveTimeout;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

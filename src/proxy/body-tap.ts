@@ -1,8 +1,12 @@
-// Copies a request body for the shadow while the primary streams it. The primary
-// reads the body at its own pace through a pass-through stream; the copy is kept
-// in memory up to a cap. Two fetches never share a tee (a slow shadow origin would
-// stall the primary upload: docs/PLATFORM.md), and the shadow is sent only after
-// the primary has read the whole body (Envoy's buffered shadow).
+// Copies a request body for the shadow while the primary streams it. The body is
+// teed by the runtime: one branch goes to the primary untouched (through a
+// FixedLengthStream when the length is known, so Content-Length is kept — workerd
+// cannot pipeTo() between its own streams, so that copy is a small pump here; such
+// bodies are within the cap); the other is read here into memory up to the cap. Two fetches never
+// share a tee (a slow shadow origin would stall the primary upload: PLATFORM.md),
+// and the shadow is sent only once the whole body has been read (Envoy's buffered
+// shadow). Past the cap the copy branch is cancelled, so the rest of a large body
+// flows natively without JavaScript touching each chunk.
 
 export type BodyCopy =
   | { ok: true; bytes: Uint8Array }
@@ -11,39 +15,73 @@ export type BodyCopy =
 export interface BodyTap {
   /** the stream to send to the primary */
   body: ReadableStream<Uint8Array>;
-  /** settles once the primary has read the body (or failed to) */
+  /** settles once the body has been read (or could not be) */
   copy: Promise<BodyCopy>;
-  /** the primary failed before reading the body: no complete copy will come */
+  /** the primary failed: no shadow will be sent from an incomplete copy */
   abandon(): void;
 }
 
 export function tapBody(body: ReadableStream<Uint8Array>, contentLength: number | undefined, cap: number): BodyTap {
-  let settle!: (copy: BodyCopy) => void;
-  const copy = new Promise<BodyCopy>((resolve) => (settle = resolve));
+  const [toPrimary, toCopy] = body.tee();
+  let abandoned = false;
+  let settleAbandon!: (copy: BodyCopy) => void;
+  const abandonedCopy = new Promise<BodyCopy>((resolve) => (settleAbandon = resolve));
+  const copy = Promise.race([readCopy(toCopy, cap), abandonedCopy]);
+  let primary: ReadableStream<Uint8Array> = toPrimary;
+  if (contentLength !== undefined) {
+    // A teed branch would go out chunked; a fixed-length stream keeps Content-Length.
+    const sized = new FixedLengthStream(contentLength);
+    void pump(toPrimary, sized.writable);
+    primary = sized.readable;
+  }
+  return {
+    body: primary,
+    copy,
+    abandon() {
+      if (abandoned) return;
+      abandoned = true;
+      settleAbandon({ ok: false, reason: "body_incomplete" });
+    },
+  };
+}
+
+/** Moves every chunk from one stream to the other, passing a failure on to both ends. */
+async function pump(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Array>): Promise<void> {
+  const reader = from.getReader();
+  const writer = to.getWriter();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await writer.write(value);
+    }
+    await writer.close();
+  } catch (e) {
+    await writer.abort(e).catch(() => {});
+    await reader.cancel(e).catch(() => {});
+  }
+}
+
+async function readCopy(branch: ReadableStream<Uint8Array>, cap: number): Promise<BodyCopy> {
+  const reader = branch.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let tooLarge = false;
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (!tooLarge && size <= cap) chunks.push(chunk.slice());
-      else if (!tooLarge) {
-        tooLarge = true;
-        chunks.length = 0; // free the copy now: this shadow will not be sent
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        // Drop the copy; the primary's branch carries on alone.
+        await reader.cancel().catch(() => {});
+        return { ok: false, reason: "body_too_large" };
       }
-      controller.enqueue(chunk);
-    },
-    flush() {
-      settle(tooLarge ? { ok: false, reason: "body_too_large" } : { ok: true, bytes: concat(chunks, size) });
-    },
-  });
-  // Keep Content-Length on the primary: a fixed-length stream is sent with it, a plain one chunked.
-  const sized = contentLength !== undefined ? new FixedLengthStream(contentLength) : new TransformStream<Uint8Array, Uint8Array>();
-  body
-    .pipeThrough(tap)
-    .pipeTo(sized.writable)
-    .catch(() => settle({ ok: false, reason: "body_incomplete" }));
-  return { body: sized.readable, copy, abandon: () => settle({ ok: false, reason: "body_incomplete" }) };
+      chunks.push(value);
+    }
+  } catch {
+    return { ok: false, reason: "body_incomplete" };
+  }
+  return { ok: true, bytes: concat(chunks, size) };
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -11,7 +11,7 @@ import { mirrorCap, type KillSwitchEnv } from "../routing/kill-switch";
 import { forwardHeaders, hasHopByHop, isUpgrade, stripHopByHop } from "./headers";
 import { applyHeaderOps, withResponseOps } from "./header-ops";
 import { shortAnswer } from "./forward";
-import { forwardWithRetries } from "./retry";
+import { forwardWithRetries, ISTIO_DEFAULT_RETRIES } from "./retry";
 import { tapBody, type BodyCopy } from "./body-tap";
 import { sendShadows } from "./shadow";
 import { rewriteTarget } from "./rewrite";
@@ -140,7 +140,7 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   const primary = forwardWithRetries(
     () => pickOrigin(destination.cluster, random, request.headers, facts.query) + forwardedTarget,
     { method: request.method, headers, body },
-    route.retries,
+    route.retries ?? ISTIO_DEFAULT_RETRIES,
     route.timeoutMs,
   );
 

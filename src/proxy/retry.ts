@@ -5,6 +5,15 @@
 import type { RetryPolicy } from "../routing/table";
 import { forward, shortAnswer, type ForwardResult } from "./forward";
 
+/**
+ * Istio's default retry policy for routes without `retries` (pilot
+ * networking/core/route/retry DefaultPolicy): 2 attempts on connect-failure,
+ * refused-stream, unavailable, cancelled and retriable status code 503. It covers,
+ * among others, an origin closing an idle keep-alive connection just as it is reused.
+ * `retries: {attempts: 0}` turns it off. Requests with a streamed body are never retried.
+ */
+export const ISTIO_DEFAULT_RETRIES: RetryPolicy = { attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] };
+
 export interface TryInit {
   method: string;
   headers: Headers;

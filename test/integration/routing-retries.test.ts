@@ -129,9 +129,16 @@ describe("istio virtual_service.proto HTTPRetry retryOn", () => {
     expect(log.tries).toBe(2);
   });
 
-  it("without a retries field a route is tried once (documented: Istio's mesh-wide default policy is not applied)", async () => {
+  it("without a retries field Istio's default policy applies (pilot retry DefaultPolicy: 2 attempts, retriable 503)", async () => {
     const { sent, status, log } = await sendOnce("http://retry.test/plain");
-    expect(status).toBe(503);
+    expect(status).toBe(200);
+    expect(await triesAt("flaky", sent.requestId)).toBe(2);
+    expect(log.tries).toBe(2);
+  });
+
+  it("without a retries field a 500 is not retried (the default policy retries 503 and connect failures only)", async () => {
+    const { sent, status, log } = await sendOnce("http://retry.test/fail-first/500/x");
+    expect(status).toBe(500);
     expect(await triesAt("flaky", sent.requestId)).toBe(1);
     expect(log.tries).toBeUndefined();
   });
