@@ -26,7 +26,9 @@ export function tapBody(body: ReadableStream<Uint8Array>, contentLength: number 
   let abandoned = false;
   let settleAbandon!: (copy: BodyCopy) => void;
   const abandonedCopy = new Promise<BodyCopy>((resolve) => (settleAbandon = resolve));
-  const copy = Promise.race([readCopy(toCopy, cap), abandonedCopy]);
+  // A known length within the cap is read natively in one go; otherwise chunk by chunk up to the cap.
+  const read = contentLength !== undefined && contentLength <= cap ? readWhole(toCopy) : readCopy(toCopy, cap);
+  const copy = Promise.race([read, abandonedCopy]);
   let primary: ReadableStream<Uint8Array> = toPrimary;
   if (contentLength !== undefined) {
     // A teed branch would go out chunked; a fixed-length stream keeps Content-Length.
@@ -59,6 +61,14 @@ async function pump(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Ar
   } catch (e) {
     await writer.abort(e).catch(() => {});
     await reader.cancel(e).catch(() => {});
+  }
+}
+
+async function readWhole(branch: ReadableStream<Uint8Array>): Promise<BodyCopy> {
+  try {
+    return { ok: true, bytes: new Uint8Array(await new Response(branch).arrayBuffer()) };
+  } catch {
+    return { ok: false, reason: "body_incomplete" };
   }
 }
 

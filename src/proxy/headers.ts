@@ -16,10 +16,19 @@ const HOP_BY_HOP = [
   "upgrade",
 ];
 
-/** Whether a response needs stripping (the common case, none, costs no copy). */
+/**
+ * Whether a response needs stripping. workerd itself drops Connection, Keep-Alive, TE,
+ * Trailer, Transfer-Encoding and Upgrade from the responses it serves, but not the
+ * proxy-* headers nor headers named in Connection; `Connection: keep-alive`, which
+ * nearly every origin sends, needs no copy of the response.
+ */
 export function hasHopByHop(headers: Headers): boolean {
-  return HOP_BY_HOP.some((name) => headers.has(name));
+  const connection = headers.get("connection");
+  if (connection && connection.split(",").some((t) => !CONNECTION_OPTIONS.has(t.trim().toLowerCase()))) return true;
+  return headers.has("proxy-connection") || headers.has("proxy-authenticate") || headers.has("proxy-authorization");
 }
+
+const CONNECTION_OPTIONS = new Set(["keep-alive", "close", "upgrade", ""]);
 
 /** Removes hop-by-hop headers in place; returns whether anything was removed. */
 export function stripHopByHop(headers: Headers): boolean {

@@ -8,6 +8,13 @@ describe("stripHopByHop (RFC 9110 §7.6.1)", () => {
     expect([...h.keys()]).toEqual(["x-keep"]);
   });
 
+  it("does not copy a response for `Connection: keep-alive` (workerd strips that itself) but does for listed names and proxy-*", () => {
+    expect(hasHopByHop(new Headers({ connection: "keep-alive" }))).toBe(false);
+    expect(hasHopByHop(new Headers({ connection: "close" }))).toBe(false);
+    expect(hasHopByHop(new Headers({ connection: "keep-alive, x-internal" }))).toBe(true);
+    expect(hasHopByHop(new Headers({ "proxy-authenticate": "Basic" }))).toBe(true);
+  });
+
   it("reports when there was nothing to remove", () => {
     const h = new Headers({ a: "1" });
     expect(hasHopByHop(h)).toBe(false);

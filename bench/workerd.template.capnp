@@ -1,0 +1,23 @@
+# workerd config for one system under test (bench/run.mjs fills it in). The
+# worker runs as deployed: one ES module, the project's compatibility date, and
+# an outbound network allowed to reach the loopback origins.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:{{PORT}}", http = (), service = "main"),
+  ],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "{{MODULE}}", esModule = embed "{{MODULE}}"),
+  ],
+  compatibilityDate = "{{COMPAT_DATE}}",
+  bindings = [{{BINDINGS}}],
+  globalOutbound = "internet",
+);
