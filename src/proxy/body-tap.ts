@@ -1,8 +1,7 @@
 // Copies a request body for the shadow while the primary streams it. The body is
-// teed by the runtime: one branch goes to the primary untouched (through a
-// FixedLengthStream when the length is known, so Content-Length is kept — workerd
-// cannot pipeTo() between its own streams, so that copy is a small pump here; such
-// bodies are within the cap); the other is read here into memory up to the cap. Two fetches never
+// teed by the runtime: one branch goes to the primary untouched (workerd sends a
+// teed stream with Content-Length when the request carries that header, which the
+// forwarded headers keep); the other is read into memory up to the cap. Two fetches never
 // share a tee (a slow shadow origin would stall the primary upload: PLATFORM.md),
 // and the shadow is sent only once the whole body has been read (Envoy's buffered
 // shadow). Past the cap the copy branch is cancelled, so the rest of a large body
@@ -29,15 +28,8 @@ export function tapBody(body: ReadableStream<Uint8Array>, contentLength: number 
   // A known length within the cap is read natively in one go; otherwise chunk by chunk up to the cap.
   const read = contentLength !== undefined && contentLength <= cap ? readWhole(toCopy) : readCopy(toCopy, cap);
   const copy = Promise.race([read, abandonedCopy]);
-  let primary: ReadableStream<Uint8Array> = toPrimary;
-  if (contentLength !== undefined) {
-    // A teed branch would go out chunked; a fixed-length stream keeps Content-Length.
-    const sized = new FixedLengthStream(contentLength);
-    void pump(toPrimary, sized.writable);
-    primary = sized.readable;
-  }
   return {
-    body: primary,
+    body: toPrimary,
     copy,
     abandon() {
       if (abandoned) return;
@@ -45,23 +37,6 @@ export function tapBody(body: ReadableStream<Uint8Array>, contentLength: number 
       settleAbandon({ ok: false, reason: "body_incomplete" });
     },
   };
-}
-
-/** Moves every chunk from one stream to the other, passing a failure on to both ends. */
-async function pump(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Array>): Promise<void> {
-  const reader = from.getReader();
-  const writer = to.getWriter();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      await writer.write(value);
-    }
-    await writer.close();
-  } catch (e) {
-    await writer.abort(e).catch(() => {});
-    await reader.cancel(e).catch(() => {});
-  }
 }
 
 async function readWhole(branch: ReadableStream<Uint8Array>): Promise<BodyCopy> {
