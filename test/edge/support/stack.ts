@@ -34,13 +34,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** Starts the origins and the worker; `routesYaml` (with PORT_* placeholders) replaces routes.edge.yaml. */
+export async function startStack(routesYaml?: string): Promise<Stack> {
   const origins: Record<string, Origin> = {};
   for (const [name, behaviour] of ORIGINS) origins[name] = await startOrigin({ name, behaviour });
   const port = await freePort();
   const ports: Record<string, number> = { WORKER: port };
   for (const [name, origin] of Object.entries(origins)) ports[name.toUpperCase().replace(/-/g, "_")] = origin.port;
-  const yaml = readFileSync(new URL("./routes.edge.yaml", import.meta.url), "utf8").replace(/PORT_([A-Z0-9_]+)/g, (_, n: string) => String(ports[n]));
+  const yaml = (routesYaml ?? readFileSync(new URL("./routes.edge.yaml", import.meta.url), "utf8")).replace(/PORT_([A-Z0-9_]+)/g, (_, n: string) => String(ports[n]));
   const table = compileOrThrow(yaml, "routes.edge.yaml");
 
   const entry = `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n`;
