@@ -9,11 +9,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startOrigin } from "./origin.mjs";
+import { canConnect } from "./seed-routes.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -154,13 +155,6 @@ async function waitReady() {
   }
 }
 
-function canConnect(port) {
-  return new Promise((done) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), done(true)));
-    socket.once("error", () => done(false));
-  });
-}
 
 /** Fails with a one-line explanation when something already listens on `port`. */
 function ensureFree(port, what, fix) {

@@ -14,12 +14,13 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { createServer, connect } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startOrigin } from "./origin.mjs";
+import { VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, DESTINATION_RULE, canConnect, seedRoutes } from "./seed-routes.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -30,69 +31,6 @@ const SHADOW_WAIT_MS = 5_000;
 // How long "nothing arrived" is given to prove itself.
 const QUIET_MS = 1_000;
 
-// The walkthrough's resources, exactly as in the seed and in routes.yaml.
-const VIRTUAL_SERVICE_BEFORE = `apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - httpbin
-  http:
-  - route:
-    - destination:
-        host: httpbin
-        subset: v1
-      weight: 100
-`;
-const VIRTUAL_SERVICE_MIRROR = `${VIRTUAL_SERVICE_BEFORE}    mirror:
-      host: httpbin
-      subset: v2
-    mirrorPercentage:
-      value: 100.0
-`;
-const DESTINATION_RULE = `apiVersion: networking.istio.io/v1alpha3
-kind: DestinationRule
-metadata:
-  name: httpbin
-spec:
-  host: httpbin
-  subsets:
-  - name: v1
-    labels:
-      version: v1
-  - name: v2
-    labels:
-      version: v2
-`;
-/** routes.yaml's ServiceEntry, with the endpoints moved to this run's origins. */
-const serviceEntry = (v1Port, v2Port) => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: httpbin
-spec:
-  hosts:
-  - httpbin
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  ports:
-  - number: 8000
-    name: http
-    protocol: HTTP
-  endpoints:
-  - address: 127.0.0.1
-    ports:
-      http: ${v1Port}
-    labels:
-      version: v1
-  - address: 127.0.0.1
-    ports:
-      http: ${v2Port}
-    labels:
-      version: v2
-`;
-const routesFile = (virtualService, v1Port, v2Port) =>
-  [virtualService, DESTINATION_RULE, serviceEntry(v1Port, v2Port)].join("---\n");
 
 // ---------------------------------------------------------------- checks
 
@@ -187,13 +125,6 @@ async function waitReady(w) {
   }
 }
 
-function canConnect(port) {
-  return new Promise((resolveConnect) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolveConnect(true)));
-    socket.once("error", () => resolveConnect(false));
-  });
-}
 
 function groupAlive(pid) {
   try {
@@ -290,7 +221,7 @@ async function main() {
   console.log(`# origins v1 ${v1.url}, v2 ${v2.url}; routes file ${routes}`);
 
   // ---- phase 1: before mirroring
-  writeFileSync(routes, routesFile(VIRTUAL_SERVICE_BEFORE, v1.port, v2.port));
+  writeFileSync(routes, seedRoutes(VIRTUAL_SERVICE_BEFORE, v1.port, v2.port));
   let port = await freePort();
   console.log(`# phase 1: wrangler dev on 127.0.0.1:${port}, VirtualService without mirror`);
   wrangler = startWrangler({ port, routes, persistTo });
@@ -331,7 +262,7 @@ async function main() {
   await stopWrangler(wrangler);
   v1.records.length = 0;
   v2.records.length = 0;
-  writeFileSync(routes, routesFile(VIRTUAL_SERVICE_MIRROR, v1.port, v2.port));
+  writeFileSync(routes, seedRoutes(VIRTUAL_SERVICE_MIRROR, v1.port, v2.port));
   port = await freePort();
   console.log(`# phase 2: wrangler dev on 127.0.0.1:${port}, VirtualService with mirror v2 at 100 %`);
   wrangler = startWrangler({ port, routes, persistTo });
