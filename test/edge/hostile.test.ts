@@ -135,6 +135,18 @@ describe("headers", () => {
   });
 });
 
+describe("CONNECT", () => {
+  it("never reaches the worker: the runtime refuses it, nothing is contacted or mirrored", async () => {
+    const id = `h-${++n}`;
+    const res = await rawRequest(stack.port, ["CONNECT httpbin:443 HTTP/1.1", "Host: httpbin:443", `x-request-id: ${id}`]);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    noInternals(res);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stack.recordsFor(id)).toEqual([]);
+    expect(stack.logs.filter((l) => l.requestId === id)).toEqual([]);
+  });
+});
+
 describe("loops", () => {
   it("a shadow sent back through the worker (two hops) is forwarded but never mirrored again", async () => {
     const { id, res } = await get("/anything", "loop.test");
