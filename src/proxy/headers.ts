@@ -30,26 +30,29 @@ export function hasHopByHop(headers: Headers): boolean {
 
 const CONNECTION_OPTIONS = new Set(["keep-alive", "close", "upgrade", ""]);
 
-/** Removes hop-by-hop headers in place; returns whether anything was removed. */
+const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
+
+/**
+ * Removes hop-by-hop headers in place; returns whether anything was removed.
+ * One pass over the names actually present (each Headers call crosses into the
+ * runtime, so probing all nine names one by one costs more than listing the few there are).
+ */
 export function stripHopByHop(headers: Headers): boolean {
-  let removed = false;
-  const listed = headers.get("connection");
+  let remove: string[] | undefined;
+  let listed: string | null = null;
+  for (const name of headers.keys()) {
+    if (HOP_BY_HOP_SET.has(name)) (remove ??= []).push(name);
+    if (name === "connection") listed = headers.get("connection");
+  }
   if (listed) {
-    for (const name of listed.split(",")) {
-      const n = name.trim().toLowerCase();
-      if (n && n !== "upgrade" && headers.has(n)) {
-        headers.delete(n);
-        removed = true;
-      }
+    for (const token of listed.split(",")) {
+      const n = token.trim().toLowerCase();
+      if (n && n !== "upgrade" && !HOP_BY_HOP_SET.has(n) && headers.has(n)) (remove ??= []).push(n);
     }
   }
-  for (const name of HOP_BY_HOP) {
-    if (headers.has(name)) {
-      headers.delete(name);
-      removed = true;
-    }
-  }
-  return removed;
+  if (!remove) return false;
+  for (const name of remove) headers.delete(name);
+  return true;
 }
 
 /** A WebSocket handshake: proxied with its Upgrade headers (workerd passes the 101 through), never mirrored. */
@@ -63,6 +66,8 @@ export interface ForwardedFacts {
   proto: string;
   clientIp: string | null;
   requestId: string;
+  /** isUpgrade(incoming), when the caller already knows it */
+  upgrade?: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface ForwardedFacts {
 export function forwardHeaders(incoming: Headers, facts: ForwardedFacts): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
-  if (isUpgrade(incoming)) {
+  if (facts.upgrade ?? isUpgrade(incoming)) {
     headers.set("upgrade", "websocket");
     headers.set("connection", "Upgrade");
   }

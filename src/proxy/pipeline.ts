@@ -8,7 +8,7 @@ import { findRoute, type RequestFacts } from "../routing/match";
 import { drawPerMillion, mirrorDraw, pickDestination, selectMirrors, type Random } from "../routing/sample";
 import { pickOrigin } from "../routing/load-balance";
 import { mirrorCap, type KillSwitchEnv } from "../routing/kill-switch";
-import { forwardHeaders, hasHopByHop, isUpgrade, stripHopByHop } from "./headers";
+import { forwardHeaders, hasHopByHop, stripHopByHop } from "./headers";
 import { applyHeaderOps, withResponseOps } from "./header-ops";
 import { shortAnswer } from "./forward";
 import { forwardWithRetries, ISTIO_DEFAULT_RETRIES } from "./retry";
@@ -34,21 +34,24 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   const { table, random, log } = ctx;
   const started = Date.now();
   const url = request.url;
+  // Every getter and Headers call crosses into the runtime: read each once.
+  const incoming = request.headers;
+  const method = request.method;
   // The raw path and query, byte for byte: sliced from the URL, never re-serialised.
   const authorityStart = url.indexOf("//") + 2;
   const pathStart = url.indexOf("/", authorityStart);
   const target = pathStart < 0 ? "/" : url.slice(pathStart);
   const queryStart = target.indexOf("?");
-  const authority = request.headers.get("host") ?? url.slice(authorityStart, pathStart < 0 ? undefined : pathStart);
+  const authority = incoming.get("host") ?? url.slice(authorityStart, pathStart < 0 ? undefined : pathStart);
   const facts: RequestFacts = {
-    method: request.method,
+    method,
     path: queryStart < 0 ? target : target.slice(0, queryStart),
     query: queryStart < 0 ? "" : target.slice(queryStart + 1),
     authority,
     scheme: url.startsWith("https:") ? "https" : "http",
-    headers: request.headers,
+    headers: incoming,
   };
-  const requestId = request.headers.get("x-request-id") || crypto.randomUUID();
+  const requestId = incoming.get("x-request-id") || crypto.randomUUID();
   const line: RequestLog = { event: "request", requestId, method: facts.method, host: authority, path: facts.path, status: 0, durationMs: 0, mirrors: 0 };
   const finish = (response: Response, error?: string) => {
     line.status = response.status;
@@ -92,33 +95,36 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
 
   // A request already marked as a shadow is one coming back through the worker:
   // forward it (keeping that authority) but never mirror it again.
-  const incomingForwardedHost = request.headers.get("x-forwarded-host");
-  const returningShadow = isShadowAuthority(incomingForwardedHost) || isShadowAuthority(authority) || request.headers.has(SHADOW_MARKER);
+  const incomingForwardedHost = incoming.get("x-forwarded-host");
+  const returningShadow = isShadowAuthority(incomingForwardedHost) || isShadowAuthority(authority) || incoming.has(SHADOW_MARKER);
   if (returningShadow) line.returningShadow = true;
-  const upgrade = isUpgrade(request.headers);
+  const upgradeHeader = incoming.get("upgrade");
+  const upgrade = upgradeHeader?.toLowerCase() === "websocket"; // isUpgrade()
   const shadow: ShadowSettings = route.shadow ?? { hostSuffix: true, bodyCapBytes: table.settings.shadowBodyCapBytes, removeHeaders: [], setHeaders: {} };
   // Envoy never shadows CONNECT or upgrade requests; a MirrorPolicy may narrow the methods.
   const mirrorable =
-    route.mirrors.length > 0 && !returningShadow && !upgrade && request.method !== "CONNECT" && !request.headers.has("upgrade") && (!shadow.methods || shadow.methods.includes(request.method));
+    route.mirrors.length > 0 && !returningShadow && !upgrade && method !== "CONNECT" && upgradeHeader === null && (!shadow.methods || shadow.methods.includes(method));
   const cap = mirrorCap(ctx.env);
   if (cap.invalid) line.error = cap.invalid;
-  const mirrors = mirrorable ? selectMirrors(route, mirrorDraw(route, request.headers, facts.query, random).draw, cap.perMillion) : [];
+  const mirrors = mirrorable ? selectMirrors(route, mirrorDraw(route, incoming, facts.query, random).draw, cap.perMillion) : [];
   line.mirrors = mirrors.length;
 
-  const headers = forwardHeaders(request.headers, {
+  const headers = forwardHeaders(incoming, {
     forwardedHost: returningShadow && incomingForwardedHost ? incomingForwardedHost : primaryAuthority,
     proto: facts.scheme,
-    clientIp: request.headers.get("cf-connecting-ip"),
+    clientIp: incoming.get("cf-connecting-ip"),
     requestId,
+    upgrade,
   });
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
   applyHeaderOps(headers, route.headers?.request);
-  const shadowHeaders = mirrors.length > 0 ? shadowHeadersFrom(headers, primaryAuthority, shadow) : undefined;
+  // A copy: fetch() may read the headers it is given after it returns.
+  const shadowHeaders = mirrors.length > 0 ? shadowHeadersFrom(new Headers(headers), primaryAuthority, shadow) : undefined;
   applyHeaderOps(headers, destination.headers?.request);
 
   // fetch() cannot send a body with GET or HEAD; RFC 9110 gives one no meaning, so it is dropped.
-  let body: ReadableStream | Uint8Array | null = request.method === "GET" || request.method === "HEAD" ? null : request.body;
-  const declared = request.headers.get("content-length");
+  let body: ReadableStream | Uint8Array | null = method === "GET" || method === "HEAD" ? null : request.body;
+  const declared = body === null ? null : incoming.get("content-length");
   const length = declared === null ? undefined : Number(declared);
   let copy: Promise<BodyCopy> | undefined;
   let abandon: (() => void) | undefined;
@@ -138,17 +144,17 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   }
 
   const primary = forwardWithRetries(
-    () => pickOrigin(destination.cluster, random, request.headers, facts.query) + forwardedTarget,
-    { method: request.method, headers, body },
+    () => pickOrigin(destination.cluster, random, incoming, facts.query) + forwardedTarget,
+    { method, headers, body },
     route.retries ?? ISTIO_DEFAULT_RETRIES,
     route.timeoutMs,
   );
 
-  if (mirrors.length > 0 && shadowHeaders) {
-    const targets = mirrors.map((m) => ({ url: pickOrigin(m.cluster, random, request.headers, facts.query) + forwardedTarget, destination: m.cluster.name }));
+  if (shadowHeaders) {
+    const targets = mirrors.map((m) => ({ url: pickOrigin(m.cluster, random, incoming, facts.query) + forwardedTarget, destination: m.cluster.name }));
     const shadowRequest = {
       requestId,
-      method: request.method,
+      method,
       path: facts.path,
       headers: shadowHeaders,
       body: copy,
@@ -169,22 +175,23 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   return finish(cors(response));
 }
 
-function shadowHeadersFrom(headers: Headers, authority: string, shadow: ShadowSettings): Headers {
-  const out = new Headers(headers);
+/** Turns a copy of the primary's headers into the shadow's (in place). */
+function shadowHeadersFrom(out: Headers, authority: string, shadow: ShadowSettings): Headers {
   if (shadow.hostSuffix) out.set("x-forwarded-host", shadowAuthority(authority));
   else {
     out.set("x-forwarded-host", authority);
     out.set(SHADOW_MARKER, "1");
   }
   for (const name of shadow.removeHeaders) out.delete(name);
-  for (const [name, value] of Object.entries(shadow.setHeaders)) out.set(name, value);
+  for (const name in shadow.setHeaders) out.set(name, shadow.setHeaders[name]!);
   return out;
 }
 
 /** The origin's response, streamed unchanged except for hop-by-hop headers. */
 function passThrough(response: Response): Response {
-  if (!hasHopByHop(response.headers)) return response;
-  const headers = new Headers(response.headers);
+  const original = response.headers;
+  if (!hasHopByHop(original)) return response;
+  const headers = new Headers(original);
   stripHopByHop(headers);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -41,7 +41,11 @@ function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
   return on.includes("retriable-status-codes") && policy.statusCodes.includes(status);
 }
 
-export async function forwardWithRetries(
+/**
+ * The first try is sent at once, without an async layer (this runs on every
+ * request); only a try that needs a retry enters the loop.
+ */
+export function forwardWithRetries(
   url: () => string,
   init: TryInit,
   policy: RetryPolicy | undefined,
@@ -49,17 +53,37 @@ export async function forwardWithRetries(
 ): Promise<RetriedResult> {
   const attempts = policy && !(init.body instanceof ReadableStream) ? policy.attempts : 0;
   const deadline = routeTimeoutMs === undefined ? undefined : Date.now() + routeTimeoutMs;
-  for (let tryIndex = 0; ; tryIndex++) {
+  const left = deadline === undefined ? undefined : deadline - Date.now();
+  if (left !== undefined && left <= 0) {
+    return Promise.resolve({ result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: 0 });
+  }
+  const perTry = policy?.perTryTimeoutMs;
+  const timeout = perTry === undefined ? left : left === undefined ? perTry : Math.min(perTry, left);
+  return forward(url(), { method: init.method, headers: init.headers, body: init.body }, timeout).then((result) =>
+    attempts === 0 || !retriable(policy!, result) ? { result, tries: 1 } : retryAfter(result, url, init, policy!, attempts, deadline),
+  );
+}
+
+async function retryAfter(
+  first: ForwardResult,
+  url: () => string,
+  init: TryInit,
+  policy: RetryPolicy,
+  attempts: number,
+  deadline: number | undefined,
+): Promise<RetriedResult> {
+  let result = first;
+  for (let tryIndex = 1; ; tryIndex++) {
+    if (result.ok) await result.response.body?.cancel().catch(() => {});
+    // Envoy's default back-off: 25 ms base, growing, with jitter.
+    await new Promise((resolve) => setTimeout(resolve, 25 * tryIndex * (0.5 + Math.random())));
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) {
       return { result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: tryIndex };
     }
-    const perTry = policy?.perTryTimeoutMs;
+    const perTry = policy.perTryTimeoutMs;
     const timeout = perTry === undefined ? left : left === undefined ? perTry : Math.min(perTry, left);
-    const result = await forward(url(), { method: init.method, headers: init.headers, body: init.body }, timeout);
-    if (tryIndex >= attempts || !retriable(policy!, result)) return { result, tries: tryIndex + 1 };
-    if (result.ok) await result.response.body?.cancel().catch(() => {});
-    // Envoy's default back-off: 25 ms base, growing, with jitter.
-    await new Promise((resolve) => setTimeout(resolve, 25 * (tryIndex + 1) * (0.5 + Math.random())));
+    result = await forward(url(), { method: init.method, headers: init.headers, body: init.body }, timeout);
+    if (tryIndex >= attempts || !retriable(policy, result)) return { result, tries: tryIndex + 1 };
   }
 }
