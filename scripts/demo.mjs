@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startOrigin } from "./origin.mjs";
-import { canConnect } from "./seed-routes.mjs";
+import { canConnect, groupAlive, stopProcessGroup } from "./loopback.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -304,28 +304,9 @@ async function main() {
 
 // ---------------------------------------------------------------- shutdown
 
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function stopWrangler() {
-  const pid = wrangler?.pid;
-  if (!pid || !groupAlive(pid)) return;
-  try {
-    process.kill(-pid, "SIGTERM");
-  } catch {}
-  const deadline = Date.now() + 5_000;
-  while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (groupAlive(pid)) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-  }
+  await stopProcessGroup(wrangler?.pid);
 }
 
 async function shutdown(code) {

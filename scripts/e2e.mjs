@@ -14,13 +14,13 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startOrigin } from "./origin.mjs";
-import { VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, DESTINATION_RULE, canConnect, seedRoutes } from "./seed-routes.mjs";
+import { VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, DESTINATION_RULE, seedRoutes } from "./seed-routes.mjs";
+import { canConnect, freePort, groupAlive, stopProcessGroup } from "./loopback.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -126,30 +126,9 @@ async function waitReady(w) {
 }
 
 
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function stopWrangler(w) {
-  if (!w?.child.pid) return;
-  const pid = w.child.pid;
-  if (!groupAlive(pid)) return;
-  try {
-    process.kill(-pid, "SIGTERM");
-  } catch {}
-  const deadline = Date.now() + 5_000;
-  while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (groupAlive(pid)) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-    while (groupAlive(pid) && Date.now() < deadline + 2_000) await sleep(50);
-  }
+  await stopProcessGroup(w?.child.pid);
 }
 
 /** Worker JSON log lines (`{"event":...}`) printed by this wrangler instance. */
@@ -165,17 +144,6 @@ function workerEvents(w) {
   return events;
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- the client
 

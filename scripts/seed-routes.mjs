@@ -1,8 +1,6 @@
 // The walkthrough's Istio resources (../shared/seed), exactly as in routes.yaml,
 // with the ServiceEntry's endpoints moved to a run's own origin ports. Shared by
 // the end-to-end test and the soak, so both exercise the seed's YAML unchanged.
-import { connect } from "node:net";
-
 export const VIRTUAL_SERVICE_BEFORE = `apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata:
@@ -76,12 +74,3 @@ spec:
 
 export const seedRoutes = (virtualService, v1Port, v2Port) =>
   [virtualService, DESTINATION_RULE, serviceEntry(v1Port, v2Port)].join("---\n");
-
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-export function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}

@@ -25,7 +25,6 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
@@ -34,6 +33,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { startOrigin } from "./origin.mjs";
 import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "./seed-routes.mjs";
+import { freePort } from "./loopback.mjs";
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(SCRIPTS);
@@ -107,16 +107,6 @@ async function shutdown() {
   cleanupSync();
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- build
 

@@ -2,12 +2,12 @@
 // (through Miniflare's Node API) on a real socket — in front of recording origins,
 // so tests can send raw HTTP bytes no in-process Request could express.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { startOrigin, type Behaviour, type Origin } from "../../../scripts/origin.mjs";
+import { freePort } from "../../../scripts/loopback.mjs";
 import { compileOrThrow } from "../../../src/config/compile";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -89,13 +89,6 @@ export async function startStack(routesYaml?: string): Promise<Stack> {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Polls until `check` holds or the deadline passes (shadows arrive after the response). */
 export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
