@@ -9,7 +9,6 @@ import { hashKeyValue, hashPerMillion } from "../routing/hash";
 import { pickOrigin } from "../routing/load-balance";
 import { rewriteTarget } from "../proxy/rewrite";
 import { redirectResponse } from "../proxy/local-answers";
-import { isUpgrade } from "../proxy/headers";
 import { SHADOW_MARKER } from "../proxy/pipeline";
 import type { Cluster, HashKey, HeaderOps, MatchBlock, Route, RouteTable, ShadowSettings, StringMatch, ValueMatch } from "../routing/table";
 
@@ -178,7 +177,7 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
   else {
     const notMirrored = returningShadow
       ? `it is a shadow coming back through the worker (${incomingForwardedHost && isShadowAuthority(incomingForwardedHost) ? `X-Forwarded-Host ${incomingForwardedHost}` : isShadowAuthority(facts.authority) ? `Host ${facts.authority}` : SHADOW_MARKER}), never mirrored again`
-      : isUpgrade(facts.headers) || facts.headers.has("upgrade")
+      : facts.headers.has("upgrade")
         ? "an Upgrade request is never mirrored (Envoy)"
         : facts.method === "CONNECT"
           ? "CONNECT is never mirrored (Envoy)"

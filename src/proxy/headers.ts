@@ -4,7 +4,7 @@
 // cannot set Host on a subrequest.
 
 // Hop-by-hop per RFC 9110 §7.6.1, plus the legacy names proxies still see (as hono/proxy).
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -14,7 +14,7 @@ const HOP_BY_HOP = [
   "trailer",
   "transfer-encoding",
   "upgrade",
-];
+]);
 
 /**
  * Whether a response needs stripping. workerd itself drops Connection, Keep-Alive, TE,
@@ -30,8 +30,6 @@ export function hasHopByHop(headers: Headers): boolean {
 
 const CONNECTION_OPTIONS = new Set(["keep-alive", "close", "upgrade", ""]);
 
-const HOP_BY_HOP_SET = new Set(HOP_BY_HOP);
-
 /**
  * Removes hop-by-hop headers in place; returns whether anything was removed.
  * One pass over the names actually present (each Headers call crosses into the
@@ -41,13 +39,13 @@ export function stripHopByHop(headers: Headers): boolean {
   let remove: string[] | undefined;
   let listed: string | null = null;
   for (const name of headers.keys()) {
-    if (HOP_BY_HOP_SET.has(name)) (remove ??= []).push(name);
+    if (HOP_BY_HOP.has(name)) (remove ??= []).push(name);
     if (name === "connection") listed = headers.get("connection");
   }
   if (listed) {
     for (const token of listed.split(",")) {
       const n = token.trim().toLowerCase();
-      if (n && n !== "upgrade" && !HOP_BY_HOP_SET.has(n) && headers.has(n)) (remove ??= []).push(n);
+      if (n && n !== "upgrade" && !HOP_BY_HOP.has(n) && headers.has(n)) (remove ??= []).push(n);
     }
   }
   if (!remove) return false;
@@ -55,9 +53,9 @@ export function stripHopByHop(headers: Headers): boolean {
   return true;
 }
 
-/** A WebSocket handshake: proxied with its Upgrade headers (workerd passes the 101 through), never mirrored. */
-export function isUpgrade(headers: Headers): boolean {
-  return headers.get("upgrade")?.toLowerCase() === "websocket";
+/** A WebSocket handshake (the request's Upgrade header): proxied with its Upgrade headers, never mirrored. */
+export function isWebSocketUpgrade(upgradeHeader: string | null): boolean {
+  return upgradeHeader?.toLowerCase() === "websocket";
 }
 
 export interface ForwardedFacts {
@@ -66,8 +64,8 @@ export interface ForwardedFacts {
   proto: string;
   clientIp: string | null;
   requestId: string;
-  /** isUpgrade(incoming), when the caller already knows it */
-  upgrade?: boolean;
+  /** a WebSocket handshake: its Upgrade and Connection headers are kept */
+  upgrade: boolean;
 }
 
 /**
@@ -79,7 +77,7 @@ export interface ForwardedFacts {
 export function forwardHeaders(incoming: Headers, facts: ForwardedFacts): Headers {
   const headers = new Headers(incoming);
   stripHopByHop(headers);
-  if (facts.upgrade ?? isUpgrade(incoming)) {
+  if (facts.upgrade) {
     headers.set("upgrade", "websocket");
     headers.set("connection", "Upgrade");
   }

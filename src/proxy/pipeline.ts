@@ -8,7 +8,7 @@ import { findRoute, type RequestFacts } from "../routing/match";
 import { drawPerMillion, mirrorDraw, pickDestination, selectMirrors, type Random } from "../routing/sample";
 import { pickOrigin } from "../routing/load-balance";
 import { mirrorCap, type KillSwitchEnv } from "../routing/kill-switch";
-import { forwardHeaders, hasHopByHop, stripHopByHop } from "./headers";
+import { forwardHeaders, hasHopByHop, isWebSocketUpgrade, stripHopByHop } from "./headers";
 import { applyHeaderOps, withResponseOps } from "./header-ops";
 import { shortAnswer } from "./forward";
 import { forwardWithRetries, ISTIO_DEFAULT_RETRIES } from "./retry";
@@ -99,11 +99,11 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   const returningShadow = isShadowAuthority(incomingForwardedHost) || isShadowAuthority(authority) || incoming.has(SHADOW_MARKER);
   if (returningShadow) line.returningShadow = true;
   const upgradeHeader = incoming.get("upgrade");
-  const upgrade = upgradeHeader?.toLowerCase() === "websocket"; // isUpgrade()
+  const upgrade = isWebSocketUpgrade(upgradeHeader);
   const shadow: ShadowSettings = route.shadow ?? { hostSuffix: true, bodyCapBytes: table.settings.shadowBodyCapBytes, removeHeaders: [], setHeaders: {} };
   // Envoy never shadows CONNECT or upgrade requests; a MirrorPolicy may narrow the methods.
   const mirrorable =
-    route.mirrors.length > 0 && !returningShadow && !upgrade && method !== "CONNECT" && upgradeHeader === null && (!shadow.methods || shadow.methods.includes(method));
+    route.mirrors.length > 0 && !returningShadow && upgradeHeader === null && method !== "CONNECT" && (!shadow.methods || shadow.methods.includes(method));
   const cap = mirrorCap(ctx.env);
   if (cap.invalid) line.error = cap.invalid;
   const mirrors = mirrorable ? selectMirrors(route, mirrorDraw(route, incoming, facts.query, random).draw, cap.perMillion) : [];

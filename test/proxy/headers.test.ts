@@ -25,7 +25,7 @@ describe("stripHopByHop (RFC 9110 §7.6.1)", () => {
 describe("forwardHeaders", () => {
   it("drops Host, overwrites X-Forwarded-Host/-Proto, appends X-Forwarded-For, sets x-request-id", () => {
     const incoming = new Headers({ host: "httpbin:8000", "x-forwarded-host": "spoofed", "x-forwarded-for": "198.51.100.1", accept: "*/*" });
-    const out = forwardHeaders(incoming, { forwardedHost: "httpbin:8000", proto: "https", clientIp: "203.0.113.5", requestId: "rid" });
+    const out = forwardHeaders(incoming, { forwardedHost: "httpbin:8000", proto: "https", clientIp: "203.0.113.5", requestId: "rid", upgrade: false });
     expect(out.get("host")).toBeNull();
     expect(out.get("x-forwarded-host")).toBe("httpbin:8000");
     expect(out.get("x-forwarded-proto")).toBe("https");
