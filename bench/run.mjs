@@ -10,13 +10,17 @@
 //            limit of this runtime
 //   floor-cancel  the same, the shadow's answer dropped with body.cancel()
 //            (GET, fast v2 only: shows what a closed connection per shadow costs)
+//   floor-headers  bench/floor-headers-worker.js — the floor plus the header work
+//            Istio's semantics require (X-Forwarded-*, x-request-id, hop-by-hop
+//            removal, a -shadow copy of the headers, a shadow deadline), nothing
+//            else (GET, fast v2 only: splits the project's cost into job and project)
 //   nginx    Debian's nginx, `mirror` directive, in front of the same origins
 // Origins (CPU 1, with wrk): nginx `return 200` for v1 and v2; for the slow
 // shadow, v2 is reloaded to answer after 200 ms (echo module's echo_sleep).
 //
 // Writes bench/RESULTS.md (included by the README) and bench/results.json.
 // Knobs (environment): BENCH_DURATION (s per run, 5), BENCH_WARMUP (s, 2),
-// BENCH_CONNECTIONS (32), BENCH_ROUNDS (GET runs per system, 3),
+// BENCH_CONNECTIONS (32), BENCH_ROUNDS (GET runs per system, 5),
 // BENCH_SYSTEMS (comma list, default all), BENCH_SCENARIOS (comma list of
 // get-fast,get-slow,post-1k,post-512k), BENCH_PIN=0 (no taskset),
 // BENCH_KEEP=1 (keep the temp dir), BENCH_OUT (directory for the reports),
@@ -58,11 +62,11 @@ const CONFIG = {
   warmup: num("BENCH_WARMUP", 2),
   connections: num("BENCH_CONNECTIONS", 32),
   threads: 1,
-  rounds: num("BENCH_ROUNDS", 3),
+  rounds: num("BENCH_ROUNDS", 5),
   slowMs: 200,
   pin: env.BENCH_PIN !== "0" && CPUS >= 2,
   keep: env.BENCH_KEEP === "1",
-  systems: list("BENCH_SYSTEMS", ["project", "floor", "floor-cancel", "nginx"]),
+  systems: list("BENCH_SYSTEMS", ["project", "floor", "floor-headers", "floor-cancel", "nginx"]),
   scenarios: list("BENCH_SCENARIOS", ["get-fast", "get-slow", "post-1k", "post-512k"]),
   out: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : BENCH,
   /** how many runs disturbed by other processes may be repeated, in all */
@@ -84,10 +88,11 @@ const SYSTEM_LABELS = {
   project: "edge-mirror (project)",
   floor: "floor worker",
   "floor-cancel": "floor, shadow answer cancel()ed",
+  "floor-headers": "floor + Istio's header work",
   nginx: "nginx mirror",
 };
 /** Systems measured only in some scenarios. */
-const ONLY_IN = { "floor-cancel": ["get-fast"] };
+const ONLY_IN = { "floor-cancel": ["get-fast"], "floor-headers": ["get-fast"] };
 
 // ---------------------------------------------------------------- processes
 
@@ -732,6 +737,7 @@ function goals(summary, bundle, runs) {
   const fs = s("get-slow", "floor");
   const ns = s("get-slow", "nginx");
   const cf = s("get-fast", "floor-cancel");
+  const hf = s("get-fast", "floor-headers");
   const pp = (sys) => ["get-fast", sys];
   add("project / floor throughput (GET, fast v2)", ratio(pf?.rps, ff?.rps), "≥ 0.90", (v) => v >= 0.9, 2, rounds(pp("project"), pp("floor"), "rps"));
   add("project / floor p99 (GET, fast v2)", ratio(pf?.p99, ff?.p99), "≤ 1.20", (v) => v <= 1.2, 2, rounds(pp("project"), pp("floor"), "p99"));
@@ -740,6 +746,10 @@ function goals(summary, bundle, runs) {
   add("nginx mirror throughput, slow v2 / fast v2", ratio(ns?.rps, nf?.rps), "", () => true, 3, rounds(["get-slow", "nginx"], pp("nginx"), "rps"));
   add("project / nginx mirror throughput (GET, fast v2)", ratio(pf?.rps, nf?.rps), "", () => true, 2, rounds(pp("project"), pp("nginx"), "rps"));
   add("project / floor CPU per request (GET, fast v2)", ratio(pf?.sutCpuUsPerRequest, ff?.sutCpuUsPerRequest), "", () => true, 2, rounds(pp("project"), pp("floor"), "sutCpuUsPerRequest"));
+  if (hf) {
+    add("floor + Istio's header work / floor throughput (GET, fast v2)", ratio(hf.rps, ff?.rps), "", () => true, 2, rounds(pp("floor-headers"), pp("floor"), "rps"));
+    add("project / (floor + Istio's header work) throughput (GET, fast v2)", ratio(pf?.rps, hf.rps), "", () => true, 2, rounds(pp("project"), pp("floor-headers"), "rps"));
+  }
   if (cf) add("floor with cancel() / floor throughput (GET, fast v2)", ratio(cf.rps, ff?.rps), "", () => true, 2, rounds(pp("floor-cancel"), pp("floor"), "rps"));
   add("bundle, gzipped (KiB)", bundle.gzipBytes / 1024, "≤ 25", (v) => v <= 25, 1);
   add(
@@ -835,7 +845,7 @@ async function main() {
   if (!CONFIG.pin) console.error("bench: not pinning (fewer than 2 CPUs or BENCH_PIN=0)");
 
   const ports = {};
-  for (const k of ["v1", "v1Status", "v2", "v2Status", "project", "floor", "floor-cancel", "nginx"]) ports[k] = await freePort();
+  for (const k of ["v1", "v1Status", "v2", "v2Status", "project", "floor", "floor-headers", "floor-cancel", "nginx"]) ports[k] = await freePort();
 
   console.error("bench: building the worker (wrangler deploy --dry-run) from a copy of the project");
   const bundle = buildProject(ports.v1, ports.v2);
@@ -862,6 +872,11 @@ async function main() {
     const bindings = { V1: origin(ports.v1), V2: origin(ports.v2), DISCARD: discard };
     const proc = startWorkerd(name, workerd, path.join(BENCH, "floor-worker.js"), "floor-worker.js", ports[name], bindings);
     systems[name] = { name, port: ports[name], proc };
+  }
+  if (CONFIG.systems.includes("floor-headers")) {
+    const bindings = { V1: origin(ports.v1), V2: origin(ports.v2) };
+    const proc = startWorkerd("floor-headers", workerd, path.join(BENCH, "floor-headers-worker.js"), "floor-headers-worker.js", ports["floor-headers"], bindings);
+    systems["floor-headers"] = { name: "floor-headers", port: ports["floor-headers"], proc };
   }
   if (CONFIG.systems.includes("nginx")) {
     systems.nginx = { name: "nginx", port: ports.nginx, proc: startNginxMirror(ports.nginx, ports.v1, ports.v2) };
@@ -917,6 +932,7 @@ async function main() {
     `The project is built exactly like \`npm run bundle\` (\`wrangler deploy --dry-run\`, its [build] compiles bench/routes.template.yaml: the seed VirtualService, 100 % mirrored to subset v2, ServiceEntry endpoints on the bench origins), from a copy of the project in a temp dir so the shared generated/routes.json is never rewritten; it and the floor (bench/floor-worker.js) are served by \`workerd serve\` (no wrangler dev proxy), one process each, compat date ${workerd.compatibilityDate}.`,
     "workerd's stdout goes to /dev/null: the project still builds and writes its two JSON log lines per request (request + shadow), nothing reads them.",
     "The floor reads the shadow's (tiny) answer to the end; `floor, shadow answer cancel()ed` drops it with `body.cancel()` instead, which makes workerd close the pooled connection, so every shadow opens a new one: the floor is the cheaper of the two.",
+    "`floor + Istio's header work` (bench/floor-headers-worker.js) is the floor plus only what a mirror with Istio's semantics must do to the headers on every request (hop-by-hop names removed, Host dropped, X-Forwarded-Host/-Proto set, X-Forwarded-For appended, an x-request-id, a second copy of the headers for the shadow with the `-shadow` authority, a shadow deadline): no routing, no Hono, no logs. Its ratio to the floor is the price of the job on this runtime; the project's ratio to it is the price of the project.",
     `“others on CPU 0 / 1”: CPU time used during the run by processes the bench did not start (the machine is shared), in % of that core. A run where outsiders took more than 15 % of CPU 0 from a busy system under test, or more than 30 % of CPU 1 (where the origins answer it), is repeated (at most twice, ${CONFIG.retries} repeats in all); “noisy” counts the runs kept anyway.`,
     `Origins: nginx \`return 200\` for v1 and v2 (own processes, \`access_log off\`). The slow shadow is v2 reloaded to answer after ${CONFIG.slowMs} ms (\`echo_sleep\`, Debian's libnginx-mod-http-echo); v1 stays fast.`,
     "“mirrored to v2” counts what reached v2 (its stub_status) per request v1 saw, after in-flight shadows land: 100 % means every request was mirrored. nginx with the slow v2 shows a little less: when wrk closes its connections at the end, the mirrors of the last request on each (≤ 1 per connection) are dropped.",

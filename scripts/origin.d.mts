@@ -9,7 +9,9 @@ export type Behaviour =
   | "reset-mid-body"
   | "huge"
   | "slow-stream"
-  | "early-hints";
+  | "early-hints"
+  | "chunked"
+  | "huge-chunked";
 export interface OriginRecord {
   origin: string;
   method: string;
@@ -19,7 +21,9 @@ export interface OriginRecord {
   bodySha256: string;
   complete: boolean;
   receivedAt: number;
-  /** "huge" only: the reader hung up before the whole body was sent */
+  /** which TCP connection the request came on (1, 2, …): equal numbers mean a reused connection */
+  connection: number;
+  /** "huge" and "huge-chunked" only: the reader hung up before the whole body was sent */
   responseAborted?: boolean;
 }
 export interface Origin {

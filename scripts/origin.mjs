@@ -9,10 +9,11 @@ import { createServer } from "node:http";
  * Behaviours, for fault tests: "ok" (httpbin-like), "status500", "reset" (closes the
  * connection on arrival), "hold" (answers when release() is called), "slow" (after
  * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
- * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200).
- * @typedef {"ok" | "status500" | "reset" | "hold" | "slow" | "reset-mid-headers" | "reset-mid-body" | "huge" | "slow-stream" | "early-hints"} Behaviour
+ * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200),
+ * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length).
+ * @typedef {"ok" | "status500" | "reset" | "hold" | "slow" | "reset-mid-headers" | "reset-mid-body" | "huge" | "slow-stream" | "early-hints" | "chunked" | "huge-chunked"} Behaviour
  * @typedef {{ origin: string, method: string, url: string, headers: Record<string, string | string[]>,
- *   bodyBytes: number, bodySha256: string, complete: boolean, receivedAt: number }} OriginRecord
+ *   bodyBytes: number, bodySha256: string, complete: boolean, receivedAt: number, connection: number }} OriginRecord
  */
 
 /**
@@ -35,6 +36,9 @@ export async function startOrigin({
   /** @type {Set<() => void>} */
   const held = new Set();
   const sockets = new Set();
+  /** @type {WeakMap<import("node:net").Socket, number>} which TCP connection a request came on */
+  const connectionIds = new WeakMap();
+  let connectionCount = 0;
 
   const server = createServer((req, res) => {
     /** @type {OriginRecord} */
@@ -47,6 +51,7 @@ export async function startOrigin({
       bodySha256: "",
       complete: false,
       receivedAt: Date.now(),
+      connection: connectionIds.get(req.socket) ?? 0,
     };
     records.push(record);
     if (behaviour === "reset") {
@@ -68,8 +73,13 @@ export async function startOrigin({
       } else if (behaviour === "reset-mid-body") {
         res.writeHead(200, { "content-type": "text/plain", "content-length": "100000", "x-origin": name });
         res.write("x".repeat(1000), () => req.socket.destroy());
-      } else if (behaviour === "huge") {
-        streamHuge(res, record, name);
+      } else if (behaviour === "huge" || behaviour === "huge-chunked") {
+        streamHuge(res, record, name, behaviour === "huge");
+      } else if (behaviour === "chunked") {
+        // write() before end(): Node sends Transfer-Encoding: chunked, no Content-Length.
+        res.writeHead(200, { "content-type": "text/plain", "x-origin": name });
+        res.write(`${name}\n`);
+        res.end();
       } else if (behaviour === "slow-stream") {
         res.writeHead(200, { "content-type": "text/plain", "x-origin": name });
         res.write("first\n");
@@ -85,6 +95,7 @@ export async function startOrigin({
   server.keepAliveTimeout = keepAliveTimeout;
   server.on("connection", (socket) => {
     sockets.add(socket);
+    connectionIds.set(socket, ++connectionCount);
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise((resolve, reject) => {
@@ -115,11 +126,13 @@ export async function startOrigin({
 }
 
 /** 64 MiB in 64 KiB chunks, honouring backpressure; notes whether the reader hung up early. */
-function streamHuge(res, record, name) {
+function streamHuge(res, record, name, sized) {
   const chunk = Buffer.alloc(64 * 1024, 120);
   let sent = 0;
   record.responseAborted = false;
-  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(1024 * chunk.length), "x-origin": name });
+  const headers = { "content-type": "application/octet-stream", "x-origin": name };
+  if (sized) headers["content-length"] = String(1024 * chunk.length);
+  res.writeHead(200, headers);
   res.on("close", () => {
     if (sent < 1024) record.responseAborted = true;
   });

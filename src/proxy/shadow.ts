@@ -94,14 +94,30 @@ const DRAIN_LIMIT = 64 * 1024;
 /**
  * Discards the shadow's answer. cancel() would make workerd close the pooled
  * connection (a new one per shadow: measured by the benchmark), so small answers
- * are read to the end; large or unsized ones are cancelled to free the connection
- * slot at once (6 per invocation). Never rejects; undefined when there is no body.
+ * are read to the end: natively when Content-Length says they are small, chunk by
+ * chunk when they are unsized (chunked answers are common: the bench's slow v2
+ * sends one, and cancelling those cost a third of the project's throughput).
+ * Larger answers are cancelled — at once when sized, after DRAIN_LIMIT bytes when
+ * not — to free the connection slot (6 per invocation). Never rejects; undefined
+ * when there is no body.
  */
 function discard(response: Response): Promise<unknown> | undefined {
   const body = response.body;
   if (!body) return undefined;
-  const length = Number(response.headers.get("content-length") ?? Number.NaN);
-  return (length <= DRAIN_LIMIT ? response.arrayBuffer() : body.cancel()).catch(done);
+  const declared = response.headers.get("content-length");
+  if (declared === null) return drainUpTo(body.getReader(), DRAIN_LIMIT).catch(done);
+  return (Number(declared) <= DRAIN_LIMIT ? response.arrayBuffer() : body.cancel()).catch(done);
+}
+
+/** Reads an unsized answer to its end, or cancels it once more than `limit` bytes came. */
+async function drainUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+  let seen = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    seen += value.byteLength;
+    if (seen > limit) return reader.cancel();
+  }
 }
 
 function aborted(signal: AbortSignal): Promise<BodyCopy> {

@@ -18,6 +18,8 @@ const ORIGINS: [string, Behaviour][] = [
   ["reset-mid-headers", "reset-mid-headers"],
   ["reset-mid-body", "reset-mid-body"],
   ["huge", "huge"],
+  ["chunked", "chunked"],
+  ["huge-chunked", "huge-chunked"],
   ["slow-stream", "slow-stream"],
   ["early-hints", "early-hints"],
 ];
