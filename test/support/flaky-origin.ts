@@ -20,6 +20,8 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
   const tries = new Map<string, number>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
+  const connectionIds = new WeakMap<Socket, number>();
+  let connectionCount = 0;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const record: OriginRecord = {
@@ -31,6 +33,7 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
       bodySha256: "",
       complete: false,
       receivedAt: Date.now(),
+      connection: connectionIds.get(req.socket) ?? 0,
     };
     records.push(record);
     const id = String(req.headers["x-request-id"] ?? "");
@@ -73,6 +76,7 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
   });
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
+    connectionIds.set(socket, ++connectionCount);
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
