@@ -171,10 +171,8 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   }
   // A 101 carries the WebSocket itself and must be returned as it is.
   if (upgrade) return finish(result.response);
-  const response = passThrough(result.response);
-  // Response headers and CORS copy the response: only for routes that have them.
-  if (!route.headers?.response && !destination.headers?.response && !origin) return finish(response);
-  return finish(cors(withResponseOps(response, route.headers?.response, destination.headers?.response)));
+  const response = withResponseOps(passThrough(result.response), route.headers?.response, destination.headers?.response);
+  return finish(cors(response));
 }
 
 /** Turns a copy of the primary's headers into the shadow's (in place). */
