@@ -35,6 +35,13 @@ export interface Origin {
   heldCount(): number;
   close(): Promise<void>;
 }
+/** Numbers the server's TCP connections, keeps the open ones, records each request as it arrives. */
+export function requestRecorder(
+  server: import("node:http").Server,
+  name: string,
+): { records: OriginRecord[]; sockets: Set<import("node:net").Socket>; record(req: import("node:http").IncomingMessage): OriginRecord };
+/** Reads the body into the record (size, SHA-256, complete), then calls onComplete. */
+export function recordBody(req: import("node:http").IncomingMessage, record: OriginRecord, onComplete: () => void): void;
 export function startOrigin(options: {
   name: string;
   port?: number;

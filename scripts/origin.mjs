@@ -31,41 +31,16 @@ export async function startOrigin({
   accessLog = null,
   keepAliveTimeout = 65_000,
 }) {
-  /** @type {OriginRecord[]} */
-  const records = [];
   /** @type {Set<() => void>} */
   const held = new Set();
-  const sockets = new Set();
-  /** @type {WeakMap<import("node:net").Socket, number>} which TCP connection a request came on */
-  const connectionIds = new WeakMap();
-  let connectionCount = 0;
 
   const server = createServer((req, res) => {
-    /** @type {OriginRecord} */
-    const record = {
-      origin: name,
-      method: req.method ?? "",
-      url: req.url ?? "",
-      headers: { ...req.headers },
-      bodyBytes: 0,
-      bodySha256: "",
-      complete: false,
-      receivedAt: Date.now(),
-      connection: connectionIds.get(req.socket) ?? 0,
-    };
-    records.push(record);
+    const record = recorder.record(req);
     if (behaviour === "reset") {
       req.socket.destroy();
       return;
     }
-    const hash = createHash("sha256");
-    req.on("data", (chunk) => {
-      record.bodyBytes += chunk.length;
-      hash.update(chunk);
-    });
-    req.on("end", () => {
-      record.bodySha256 = hash.digest("hex");
-      record.complete = true;
+    recordBody(req, record, () => {
       const answer = () => respond(name, req, res, record, behaviour, accessLog);
       if (behaviour === "reset-mid-headers") {
         req.socket.end("HTTP/1.1 200 OK\r\nContent-Type: text/pl");
@@ -93,11 +68,7 @@ export async function startOrigin({
     });
   });
   server.keepAliveTimeout = keepAliveTimeout;
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    connectionIds.set(socket, ++connectionCount);
-    socket.on("close", () => sockets.delete(socket));
-  });
+  const recorder = requestRecorder(server, name);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(undefined));
@@ -109,7 +80,7 @@ export async function startOrigin({
     name,
     port: boundPort,
     url: `http://${host}:${boundPort}`,
-    records,
+    records: recorder.records,
     /** Answers every request held so far (behaviour "hold"). */
     release() {
       for (const answer of held) answer();
@@ -119,10 +90,73 @@ export async function startOrigin({
     async close() {
       for (const answer of held) answer();
       held.clear();
-      for (const socket of sockets) socket.destroy();
+      for (const socket of recorder.sockets) socket.destroy();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
     },
   };
+}
+
+/**
+ * What every recording origin shares (this one and the tests' flaky origin): it numbers
+ * the server's TCP connections, so a test can see one being reused, keeps the open ones
+ * for close(), and records each request as it arrives (method, raw URL, headers).
+ * @param {import("node:http").Server} server
+ * @param {string} name
+ */
+export function requestRecorder(server, name) {
+  /** @type {OriginRecord[]} */
+  const records = [];
+  /** @type {Set<import("node:net").Socket>} */
+  const sockets = new Set();
+  /** @type {WeakMap<import("node:net").Socket, number>} */
+  const connectionIds = new WeakMap();
+  let connections = 0;
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    connectionIds.set(socket, ++connections);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return {
+    records,
+    sockets,
+    /** @param {import("node:http").IncomingMessage} req */
+    record(req) {
+      /** @type {OriginRecord} */
+      const record = {
+        origin: name,
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: { ...req.headers },
+        bodyBytes: 0,
+        bodySha256: "",
+        complete: false,
+        receivedAt: Date.now(),
+        connection: connectionIds.get(req.socket) ?? 0,
+      };
+      records.push(record);
+      return record;
+    },
+  };
+}
+
+/**
+ * Reads the request body into the record (size and SHA-256), marks it complete and
+ * calls `onComplete` once the whole body arrived; never, when the client hangs up first.
+ * @param {import("node:http").IncomingMessage} req
+ * @param {OriginRecord} record
+ * @param {() => void} onComplete
+ */
+export function recordBody(req, record, onComplete) {
+  const hash = createHash("sha256");
+  req.on("data", (chunk) => {
+    record.bodyBytes += chunk.length;
+    hash.update(chunk);
+  });
+  req.on("end", () => {
+    record.bodySha256 = hash.digest("hex");
+    record.complete = true;
+    onComplete();
+  });
 }
 
 /** 64 MiB in 64 KiB chunks, honouring backpressure; notes whether the reader hung up early. */

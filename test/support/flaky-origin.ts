@@ -1,6 +1,6 @@
 // An origin that fails on purpose, for the retry tests. It counts the tries of each
 // request by its x-request-id (the worker sends the same id on every try) and
-// records them like scripts/origin.mjs, so recordsAt("flaky", id) lists every try.
+// records them with scripts/origin.mjs's recorder, so recordsAt("flaky", id) lists every try.
 //
 //   default               the first try answers 503, later tries 200
 //   …/fail-first/NNN/…    the first try answers NNN, later tries 200
@@ -8,45 +8,21 @@
 //   …/slow-always…        every try answers after 1 s
 //
 // A 200 is httpbin-like JSON: {origin, try, method, url, bodyBytes, bodySha256}.
-import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import type { Origin, OriginRecord } from "../../scripts/origin.mjs";
+import { recordBody, requestRecorder, type Origin } from "../../scripts/origin.mjs";
 
 const SLOW_MS = 1000;
 
 export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
-  const records: OriginRecord[] = [];
   const tries = new Map<string, number>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
-  const sockets = new Set<Socket>();
-  const connectionIds = new WeakMap<Socket, number>();
-  let connectionCount = 0;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const record: OriginRecord = {
-      origin: name,
-      method: req.method ?? "",
-      url: req.url ?? "",
-      headers: { ...req.headers },
-      bodyBytes: 0,
-      bodySha256: "",
-      complete: false,
-      receivedAt: Date.now(),
-      connection: connectionIds.get(req.socket) ?? 0,
-    };
-    records.push(record);
+    const record = recorder.record(req);
     const id = String(req.headers["x-request-id"] ?? "");
     const attempt = (tries.get(id) ?? 0) + 1;
     tries.set(id, attempt);
-    const hash = createHash("sha256");
-    req.on("data", (chunk: Buffer) => {
-      record.bodyBytes += chunk.length;
-      hash.update(chunk);
-    });
-    req.on("end", () => {
-      record.bodySha256 = hash.digest("hex");
-      record.complete = true;
+    recordBody(req, record, () => {
       const path = record.url.split("?")[0]!;
       const failWith = Number(/\/fail-first\/(\d{3})(\/|$)/.exec(path)?.[1] ?? 503);
       const answer = () => {
@@ -74,11 +50,7 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
       } else answer();
     });
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    connectionIds.set(socket, ++connectionCount);
-    socket.on("close", () => sockets.delete(socket));
-  });
+  const recorder = requestRecorder(server, name);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -89,13 +61,13 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
     name,
     port,
     url: `http://127.0.0.1:${port}`,
-    records,
+    records: recorder.records,
     release() {},
     heldCount: () => 0,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      for (const socket of sockets) socket.destroy();
+      for (const socket of recorder.sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
