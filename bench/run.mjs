@@ -867,16 +867,16 @@ async function main() {
   if (CONFIG.systems.includes("project")) {
     systems.project = { name: "project", port: ports.project, proc: startWorkerd("project", workerd, bundle.path, "index.js", ports.project, {}) };
   }
-  for (const [name, discard] of [["floor", "read"], ["floor-cancel", "cancel"]]) {
+  const referenceWorkers = [
+    ["floor", "floor-worker.js", { DISCARD: "read" }],
+    ["floor-cancel", "floor-worker.js", { DISCARD: "cancel" }],
+    ["floor-headers", "floor-headers-worker.js", {}],
+  ];
+  for (const [name, file, extra] of referenceWorkers) {
     if (!CONFIG.systems.includes(name)) continue;
-    const bindings = { V1: origin(ports.v1), V2: origin(ports.v2), DISCARD: discard };
-    const proc = startWorkerd(name, workerd, path.join(BENCH, "floor-worker.js"), "floor-worker.js", ports[name], bindings);
+    const bindings = { V1: origin(ports.v1), V2: origin(ports.v2), ...extra };
+    const proc = startWorkerd(name, workerd, path.join(BENCH, file), file, ports[name], bindings);
     systems[name] = { name, port: ports[name], proc };
-  }
-  if (CONFIG.systems.includes("floor-headers")) {
-    const bindings = { V1: origin(ports.v1), V2: origin(ports.v2) };
-    const proc = startWorkerd("floor-headers", workerd, path.join(BENCH, "floor-headers-worker.js"), "floor-headers-worker.js", ports["floor-headers"], bindings);
-    systems["floor-headers"] = { name: "floor-headers", port: ports["floor-headers"], proc };
   }
   if (CONFIG.systems.includes("nginx")) {
     systems.nginx = { name: "nginx", port: ports.nginx, proc: startNginxMirror(ports.nginx, ports.v1, ports.v2) };
