@@ -4,16 +4,10 @@
 import { ConfigError, Problems, type ConfigProblem } from "./errors";
 import { readDocuments } from "./documents";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
-import {
-  readDestinationRule,
-  readServiceEntry,
-  readVirtualService,
-  type DestinationRuleSpec,
-  type DestinationSpec,
-  type ServiceEntrySpec,
-  type VirtualServiceSpec,
-  ROUTE_POLICIES,
-} from "./istio";
+import type { DestinationSpec } from "./destination";
+import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
+import { readServiceEntry, type ServiceEntrySpec } from "./service-entry";
+import { readVirtualService, ROUTE_POLICIES, type VirtualServiceSpec } from "./virtual-service";
 import { DEFAULT_SETTINGS, type Cluster, type HostIndex, type LoadBalancer, type Route, type RouteTable, type WeightedDestination } from "../routing/table";
 
 export interface CompileResult {

@@ -1,0 +1,158 @@
+// The VirtualService fields edge-mirror accepts (istio/api networking/v1
+// virtual_service.proto): hosts and http routes with their destinations, mirrors
+// and per-route policies, read into plain specs. Every other field is refused
+// with a reason: never silently ignored.
+import type { Field, KeyRules } from "./field";
+import { readDestination, readPercent, type DestinationSpec } from "./destination";
+import { readMatchBlock } from "./match-spec";
+import { EXPORT_TO } from "./reasons";
+import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
+import type { HeadersPolicy, MatchBlock, Route } from "../routing/table";
+
+export interface MirrorSpec {
+  destination: DestinationSpec;
+  /** 0..100 */
+  percent: number;
+  field: Field;
+}
+
+/** The route policies that need no cross-reference pass straight into the table. */
+export const ROUTE_POLICIES = ["headers", "rewrite", "retries", "fault", "redirect", "directResponse", "cors"] as const;
+
+export interface HttpRouteSpec extends Partial<Pick<Route, (typeof ROUTE_POLICIES)[number] | "timeoutMs">> {
+  name?: string;
+  match: MatchBlock[];
+  route: { destination: DestinationSpec; weight?: number; headers?: HeadersPolicy; field: Field }[];
+  mirrors: MirrorSpec[];
+  field: Field;
+}
+
+export interface VirtualServiceSpec {
+  name: string;
+  hosts: { host: string; field: Field }[];
+  http: HttpRouteSpec[];
+  field: Field;
+}
+
+const VIRTUAL_SERVICE: KeyRules = {
+  known: ["hosts", "http"],
+  refused: {
+    gateways: "there are no mesh gateways at the edge: the worker itself is the gateway for its routes",
+    tcp: "a Worker proxies HTTP requests only",
+    tls: "TLS is terminated by Cloudflare; SNI passthrough routing does not exist for a Worker",
+  },
+  ignored: EXPORT_TO,
+};
+
+const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";
+
+const HTTP_ROUTE: KeyRules = {
+  known: [
+    "name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "timeout",
+    "headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy",
+  ],
+  refused: { delegate: DELEGATE },
+};
+
+export function readVirtualService(name: string, spec: Field): VirtualServiceSpec | undefined {
+  if (!spec.checkMap(VIRTUAL_SERVICE)) return undefined;
+  const hostsField = spec.get("hosts");
+  const hosts = hostsField.items().flatMap((f) => {
+    const host = f.string();
+    return host === undefined ? [] : [{ host, field: f }];
+  });
+  if (hostsField.present && hosts.length === 0) hostsField.error("must list at least one host", "add the hostname clients use, e.g. - api.example.com");
+  else hostsField.require("add the hostnames clients use, e.g. hosts: [api.example.com]");
+  const httpField = spec.get("http");
+  if (!httpField.require("add an http: list with at least one route")) return undefined;
+  const http = httpField.items().flatMap((f) => {
+    const route = readHttpRoute(f);
+    return route ? [route] : [];
+  });
+  return { name, hosts, http, field: spec };
+}
+
+function readHttpRoute(f: Field): HttpRouteSpec | undefined {
+  if (!f.checkMap(HTTP_ROUTE)) return undefined;
+  const match = f.get("match").items().flatMap((m) => {
+    const block = readMatchBlock(m);
+    return block ? [block] : [];
+  });
+  const routeField = f.get("route");
+  const redirectField = f.get("redirect");
+  const directField = f.get("directResponse");
+  // Istio: exactly one of route, redirect, directResponse (and delegate).
+  const actions = [routeField, redirectField, directField].filter((a) => a.present);
+  if (actions.length === 0) routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
+  if (actions.length > 1)
+    f.error(`has ${actions.map((a) => a.path.split(".").pop()).join(" and ")}; an HTTP route takes exactly one of route, redirect, directResponse (Istio)`, "split them into separate http[] entries");
+  const route = routeField.items().flatMap((r) => {
+    if (!r.checkMap({ known: ["destination", "weight", "headers"] })) return [];
+    const destination = readDestination(r.get("destination"));
+    const weightField = r.get("weight");
+    const weight = weightField.number();
+    if (weight !== undefined && (!Number.isInteger(weight) || weight < 0))
+      weightField.error(`must be a whole number ≥ 0, found ${weight}`, "Istio weights are int32 and relative: each destination gets weight / sum");
+    const headers = r.get("headers").present ? readHeadersPolicy(r.get("headers")) : undefined;
+    return destination ? [{ destination, weight, headers, field: r }] : [];
+  });
+  if (routeField.present && routeField.items().length === 0) routeField.error("must list at least one destination");
+  const spec: HttpRouteSpec = { name: f.get("name").string(), match, route, mirrors: readMirrors(f), timeoutMs: f.get("timeout").present ? readDurationMs(f.get("timeout")) : undefined, field: f };
+  const optional = <T>(key: string, read: (field: Field) => T | undefined): T | undefined => (f.get(key).present ? read(f.get(key)) : undefined);
+  spec.headers = optional("headers", readHeadersPolicy);
+  spec.rewrite = optional("rewrite", readRewrite);
+  spec.retries = optional("retries", readRetries);
+  spec.fault = optional("fault", readFault);
+  spec.redirect = optional("redirect", readRedirect);
+  spec.directResponse = optional("directResponse", readDirectResponse);
+  spec.cors = optional("corsPolicy", readCors);
+  if ((spec.redirect || spec.directResponse) && (f.get("mirror").present || f.get("mirrors").present))
+    (f.get("mirror").present ? f.get("mirror") : f.get("mirrors")).error(
+      "has nothing to mirror: a redirect or directResponse route never reaches an upstream",
+      "move the mirror to a route with destinations",
+    );
+  return spec;
+}
+
+/** `mirror` + `mirrorPercentage` / `mirrorPercent`, then `mirrors[]` (Istio's emission order). */
+function readMirrors(f: Field): MirrorSpec[] {
+  const mirrors: MirrorSpec[] = [];
+  const mirror = f.get("mirror");
+  const list = f.get("mirrors");
+  const percentage = f.get("mirrorPercentage");
+  const legacy = f.get("mirrorPercent");
+  if (mirror.present && list.present) {
+    list.error(
+      "cannot be used together with mirror (Istio: \"HTTP route cannot contain both mirror and mirrors\")",
+      "move the mirror destination into mirrors: as one more entry",
+      list.keyAt,
+    );
+  }
+  if (!mirror.present && (percentage.present || legacy.present)) {
+    (percentage.present ? percentage : legacy).error("has no effect without mirror", "add mirror: {host, subset}, or remove it");
+  }
+  if (mirror.present) {
+    const destination = readDestination(mirror);
+    let percent = 100; // Istio: absent mirrorPercentage = 100 %
+    if (legacy.present) {
+      legacy.warn("mirrorPercent is deprecated in Istio", "use mirrorPercentage: {value: N}", legacy.keyAt);
+      const value = legacy.number();
+      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 100))
+        legacy.error(`must be a whole number from 0 to 100, found ${value}`);
+      else if (value !== undefined) percent = value;
+    }
+    if (percentage.present) {
+      const value = readPercent(percentage);
+      if (value !== undefined) percent = value; // mirrorPercentage wins over mirrorPercent
+    }
+    if (destination) mirrors.push({ destination, percent, field: mirror });
+  }
+  for (const item of list.items()) {
+    if (!item.checkMap({ known: ["destination", "percentage"] })) continue;
+    const destination = readDestination(item.get("destination"));
+    const percentage = item.get("percentage");
+    const percent = percentage.present ? readPercent(percentage) : 100;
+    if (destination && percent !== undefined) mirrors.push({ destination, percent, field: item });
+  }
+  return mirrors;
+}
