@@ -13,8 +13,8 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startOrigin } from "./origin.mjs";
-import { canConnect, groupAlive, stopProcessGroup } from "./loopback.mjs";
+import { startOrigin } from "../test/support/origin.ts";
+import { canConnect, groupAlive, stopProcessGroup } from "../test/support/loopback.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");

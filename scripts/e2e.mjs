@@ -18,9 +18,9 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startOrigin } from "./origin.mjs";
-import { VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, DESTINATION_RULE, seedRoutes } from "./seed-routes.mjs";
-import { canConnect, freePort, groupAlive, stopProcessGroup } from "./loopback.mjs";
+import { startOrigin } from "../test/support/origin.ts";
+import { VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, DESTINATION_RULE, seedRoutes } from "../test/support/seed-routes.ts";
+import { canConnect, freePort, groupAlive, stopProcessGroup } from "../test/support/loopback.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");

@@ -31,9 +31,9 @@ import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { startOrigin } from "./origin.mjs";
-import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "./seed-routes.mjs";
-import { freePort } from "./loopback.mjs";
+import { startOrigin } from "../test/support/origin.ts";
+import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "../test/support/seed-routes.ts";
+import { freePort } from "../test/support/loopback.ts";
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(SCRIPTS);

@@ -1,6 +1,6 @@
 // An origin that fails on purpose, for the retry tests. It counts the tries of each
 // request by its x-request-id (the worker sends the same id on every try) and
-// records them with scripts/origin.mjs's recorder, so recordsAt("flaky", id) lists every try.
+// records them with origin.ts's recorder, so recordsAt("flaky", id) lists every try.
 //
 //   default               the first try answers 503, later tries 200
 //   …/fail-first/NNN/…    the first try answers NNN, later tries 200
@@ -9,7 +9,7 @@
 //
 // A 200 is httpbin-like JSON: {origin, try, method, url, bodyBytes, bodySha256}.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { recordBody, requestRecorder, type Origin } from "../../scripts/origin.mjs";
+import { recordBody, requestRecorder, type Origin } from "./origin";
 
 const SLOW_MS = 1000;
 

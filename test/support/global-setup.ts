@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
-import { startOrigin } from "../../scripts/origin.mjs";
+import { startOrigin } from "./origin";
 import { startFlakyOrigin } from "./flaky-origin";
 import { compileOrThrow } from "../../src/config/compile";
 

@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { createApp } from "../../src/app";
 import type { RouteTable } from "../../src/routing/table";
 import type { RequestLog, ShadowLog } from "../../src/observe/log";
-import type { OriginRecord } from "../../scripts/origin.mjs";
+import type { OriginRecord } from "./origin";
 
 export const table: RouteTable = JSON.parse(inject("table"));
 const controlUrl = inject("controlUrl");

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { startOrigin, type Behaviour, type Origin } from "../../../scripts/origin.mjs";
-import { freePort } from "../../../scripts/loopback.mjs";
+import { startOrigin, type Behaviour, type Origin } from "../../support/origin";
+import { freePort } from "../../support/loopback";
 import { compileOrThrow } from "../../../src/config/compile";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

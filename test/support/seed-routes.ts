@@ -46,7 +46,7 @@ spec:
 `;
 
 /** routes.yaml's ServiceEntry, with the endpoints on this run's origins. */
-export const serviceEntry = (v1Port, v2Port) => `apiVersion: networking.istio.io/v1
+export const serviceEntry = (v1Port: number, v2Port: number): string => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
   name: httpbin
@@ -72,5 +72,5 @@ spec:
       version: v2
 `;
 
-export const seedRoutes = (virtualService, v1Port, v2Port) =>
+export const seedRoutes = (virtualService: string, v1Port: number, v2Port: number): string =>
   [virtualService, DESTINATION_RULE, serviceEntry(v1Port, v2Port)].join("---\n");

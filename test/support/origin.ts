@@ -1,9 +1,10 @@
 // A small httpbin-like origin that records what it receives (method, raw path,
 // headers, body size and SHA-256) and prints a gunicorn-style access log, as in
 // the walkthrough. Used by the demo, the end-to-end test, the integration tests'
-// globalSetup and the benchmark. Listens on loopback only.
+// globalSetup, the edge tests and the soak. Listens on loopback only.
 import { createHash } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 
 /**
  * Behaviours, for fault tests: "ok" (httpbin-like), "status500", "reset" (closes the
@@ -11,17 +12,61 @@ import { createServer } from "node:http";
  * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
  * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200),
  * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length).
- * @typedef {"ok" | "status500" | "reset" | "hold" | "slow" | "reset-mid-headers" | "reset-mid-body" | "huge" | "slow-stream" | "early-hints" | "chunked" | "huge-chunked"} Behaviour
- * @typedef {{ origin: string, method: string, url: string, headers: Record<string, string | string[]>,
- *   bodyBytes: number, bodySha256: string, complete: boolean, receivedAt: number, connection: number }} OriginRecord
  */
+export type Behaviour =
+  | "ok"
+  | "status500"
+  | "reset"
+  | "hold"
+  | "slow"
+  | "reset-mid-headers"
+  | "reset-mid-body"
+  | "huge"
+  | "slow-stream"
+  | "early-hints"
+  | "chunked"
+  | "huge-chunked";
 
-/**
- * @param {{ name: string, port?: number, host?: string, behaviour?: Behaviour, delayMs?: number,
- *   accessLog?: ((line: string) => void) | null, keepAliveTimeout?: number }} options
- * keepAliveTimeout defaults to 65 s, like production origins (nginx keeps 75 s), rather than
- * Node's 5 s, which makes an idle pooled connection race its reuse by the worker.
- */
+export interface OriginRecord {
+  origin: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  bodyBytes: number;
+  bodySha256: string;
+  complete: boolean;
+  receivedAt: number;
+  /** which TCP connection the request came on (1, 2, …): equal numbers mean a reused connection */
+  connection: number;
+  /** "huge" and "huge-chunked" only: the reader hung up before the whole body was sent */
+  responseAborted?: boolean;
+}
+
+export interface Origin {
+  name: string;
+  port: number;
+  url: string;
+  records: OriginRecord[];
+  /** Answers every request held so far (behaviour "hold"). */
+  release(): void;
+  heldCount(): number;
+  close(): Promise<void>;
+}
+
+export interface OriginOptions {
+  name: string;
+  port?: number;
+  host?: string;
+  behaviour?: Behaviour;
+  delayMs?: number;
+  accessLog?: ((line: string) => void) | null;
+  /**
+   * Defaults to 65 s, like production origins (nginx keeps 75 s), rather than Node's
+   * 5 s, which makes an idle pooled connection race its reuse by the worker.
+   */
+  keepAliveTimeout?: number;
+}
+
 export async function startOrigin({
   name,
   port = 0,
@@ -30,9 +75,8 @@ export async function startOrigin({
   delayMs = 0,
   accessLog = null,
   keepAliveTimeout = 65_000,
-}) {
-  /** @type {Set<() => void>} */
-  const held = new Set();
+}: OriginOptions): Promise<Origin> {
+  const held = new Set<() => void>();
 
   const server = createServer((req, res) => {
     const record = recorder.record(req);
@@ -69,9 +113,9 @@ export async function startOrigin({
   });
   server.keepAliveTimeout = keepAliveTimeout;
   const recorder = requestRecorder(server, name);
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve(undefined));
+    server.listen(port, host, () => resolve());
   });
   const address = server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
@@ -81,7 +125,6 @@ export async function startOrigin({
     port: boundPort,
     url: `http://${host}:${boundPort}`,
     records: recorder.records,
-    /** Answers every request held so far (behaviour "hold"). */
     release() {
       for (const answer of held) answer();
       held.clear();
@@ -91,27 +134,29 @@ export async function startOrigin({
       for (const answer of held) answer();
       held.clear();
       for (const socket of recorder.sockets) socket.destroy();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface RequestRecorder {
+  records: OriginRecord[];
+  /** the open connections, for close() */
+  sockets: Set<Socket>;
+  record(req: IncomingMessage): OriginRecord;
 }
 
 /**
  * What every recording origin shares (this one and the tests' flaky origin): it numbers
  * the server's TCP connections, so a test can see one being reused, keeps the open ones
  * for close(), and records each request as it arrives (method, raw URL, headers).
- * @param {import("node:http").Server} server
- * @param {string} name
  */
-export function requestRecorder(server, name) {
-  /** @type {OriginRecord[]} */
-  const records = [];
-  /** @type {Set<import("node:net").Socket>} */
-  const sockets = new Set();
-  /** @type {WeakMap<import("node:net").Socket, number>} */
-  const connectionIds = new WeakMap();
+export function requestRecorder(server: Server, name: string): RequestRecorder {
+  const records: OriginRecord[] = [];
+  const sockets = new Set<Socket>();
+  const connectionIds = new WeakMap<Socket, number>();
   let connections = 0;
-  server.on("connection", (socket) => {
+  server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     connectionIds.set(socket, ++connections);
     socket.on("close", () => sockets.delete(socket));
@@ -119,10 +164,8 @@ export function requestRecorder(server, name) {
   return {
     records,
     sockets,
-    /** @param {import("node:http").IncomingMessage} req */
     record(req) {
-      /** @type {OriginRecord} */
-      const record = {
+      const record: OriginRecord = {
         origin: name,
         method: req.method ?? "",
         url: req.url ?? "",
@@ -142,13 +185,10 @@ export function requestRecorder(server, name) {
 /**
  * Reads the request body into the record (size and SHA-256), marks it complete and
  * calls `onComplete` once the whole body arrived; never, when the client hangs up first.
- * @param {import("node:http").IncomingMessage} req
- * @param {OriginRecord} record
- * @param {() => void} onComplete
  */
-export function recordBody(req, record, onComplete) {
+export function recordBody(req: IncomingMessage, record: OriginRecord, onComplete: () => void): void {
   const hash = createHash("sha256");
-  req.on("data", (chunk) => {
+  req.on("data", (chunk: Buffer) => {
     record.bodyBytes += chunk.length;
     hash.update(chunk);
   });
@@ -160,17 +200,17 @@ export function recordBody(req, record, onComplete) {
 }
 
 /** 64 MiB in 64 KiB chunks, honouring backpressure; notes whether the reader hung up early. */
-function streamHuge(res, record, name, sized) {
+function streamHuge(res: ServerResponse, record: OriginRecord, name: string, sized: boolean): void {
   const chunk = Buffer.alloc(64 * 1024, 120);
   let sent = 0;
   record.responseAborted = false;
-  const headers = { "content-type": "application/octet-stream", "x-origin": name };
+  const headers: OutgoingHttpHeaders = { "content-type": "application/octet-stream", "x-origin": name };
   if (sized) headers["content-length"] = String(1024 * chunk.length);
   res.writeHead(200, headers);
   res.on("close", () => {
     if (sent < 1024) record.responseAborted = true;
   });
-  const pump = () => {
+  const pump = (): void => {
     while (sent < 1024) {
       sent++;
       if (!res.write(chunk)) return void res.once("drain", pump);
@@ -181,22 +221,28 @@ function streamHuge(res, record, name, sized) {
 }
 
 /** httpbin's header casing: `x-forwarded-host` → `X-Forwarded-Host`. */
-function titleCase(name) {
-  return name.replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+function titleCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
-function respond(name, req, res, record, behaviour, accessLog) {
+function respond(
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  record: OriginRecord,
+  behaviour: Behaviour,
+  accessLog: ((line: string) => void) | null,
+): void {
   const url = new URL(req.url ?? "/", "http://origin.invalid");
   let status = behaviour === "status500" ? 500 : 200;
-  /** @type {Record<string, string | string[]>} */
-  const headers = { "content-type": "application/json", "x-origin": name };
-  let body;
+  const headers: Record<string, string | string[]> = { "content-type": "application/json", "x-origin": name };
+  let body: string;
   const statusPath = /^\/status\/(\d{3})$/.exec(url.pathname);
   if (statusPath && behaviour === "ok") {
     status = Number(statusPath[1]);
     body = "";
   } else if (url.pathname === "/headers") {
-    const shown = {};
+    const shown: Record<string, string | string[] | undefined> = {};
     for (const [key, value] of Object.entries(req.headers)) shown[titleCase(key)] = value;
     body = JSON.stringify({ headers: shown }, null, 2) + "\n";
   } else if (url.pathname === "/cookies/set") {
@@ -244,9 +290,9 @@ function respond(name, req, res, record, behaviour, accessLog) {
 }
 
 /** Common Log Format date: 07/Jan/2024:00:57:31 +0000 */
-function clfDate(d) {
+function clfDate(d: Date): string {
   const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const pad = (n) => String(n).padStart(2, "0");
+  const pad = (n: number) => String(n).padStart(2, "0");
   return (
     `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
     `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
