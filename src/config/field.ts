@@ -161,7 +161,82 @@ export class Field {
       return value === undefined ? [] : [value];
     });
   }
+
+  // The value rules the compiler states once. Each reports its own error and returns
+  // undefined for a value that breaks it, so callers only decide what absent means.
+
+  /** A whole number ≥ 0, up to `max` when given; `unit` names what is counted (`bytes`). */
+  wholeNumber({ max, unit, fix }: { max?: number; unit?: string; fix?: string } = {}): number | undefined {
+    const n = this.number();
+    if (n === undefined) return undefined;
+    if (Number.isInteger(n) && n >= 0 && (max === undefined || n <= max)) return n;
+    const of = unit ? ` of ${unit}` : "";
+    const mebibytes = unit === "bytes" && max !== undefined && max >= MIB && max % MIB === 0 ? ` (${max / MIB} MiB)` : "";
+    const range = max === undefined ? "≥ 0" : `from 0 to ${max}${mebibytes}`;
+    this.error(`must be a whole number${of} ${range}, found ${n}`, fix);
+    return undefined;
+  }
+
+  /** A TCP port number, 1..65535. */
+  port(): number | undefined {
+    const n = this.number();
+    if (n === undefined) return undefined;
+    if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
+    this.error(`must be a port number 1..65535, found ${n}`);
+    return undefined;
+  }
+
+  /** A final HTTP status a Worker can answer with: 200..599 (1xx are interim, Envoy refuses them too). */
+  httpStatus(): number | undefined {
+    const n = this.number();
+    if (n === undefined) return undefined;
+    if (Number.isInteger(n) && n >= 200 && n <= 599) return n;
+    this.error(`must be an HTTP status 200..599, found ${n}`);
+    return undefined;
+  }
+
+  /** A redirect status Istio's HTTPRedirect accepts. */
+  redirectStatus(): number | undefined {
+    const n = this.number();
+    if (n === undefined) return undefined;
+    if (REDIRECT_STATUSES.includes(n)) return n;
+    this.error(`must be one of ${REDIRECT_STATUSES.join(", ")}, found ${n}`);
+    return undefined;
+  }
+
+  /**
+   * Istio `Percent {value: double}`, 0..100 (istio pkg/config/validation). An empty
+   * Percent is proto3's default, 0; an absent one is undefined (callers know Istio's
+   * default for their field).
+   */
+  percent(): number | undefined {
+    if (!this.checkMap(PERCENT)) return undefined;
+    const value = this.get("value");
+    if (!value.present) return 0;
+    const n = value.number();
+    if (n === undefined) return undefined;
+    if (n >= 0 && n <= 100) return n;
+    value.error(`must be between 0 and 100, found ${n}`, "a percentage of requests, e.g. value: 10.5");
+    return undefined;
+  }
+
+  /**
+   * The deprecated integer percent (`mirrorPercent: 50`, fault `percent: 50`): warns
+   * that `replacement` supersedes it, then reads a whole number 0..100.
+   */
+  deprecatedPercent(replacement: string): number | undefined {
+    if (!this.present) return undefined;
+    const key = this.path.slice(this.path.lastIndexOf(".") + 1);
+    this.warn(`${key} is deprecated in Istio`, `use ${replacement}: {value: N}`, this.keyAt);
+    return this.wholeNumber({ max: 100 });
+  }
 }
+
+const MIB = 1024 * 1024;
+/** istio/api HTTPRedirect.redirect_code (Envoy's RedirectResponseCode). */
+export const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
+/** Istio's Percent message. */
+export const PERCENT: KeyRules = { known: ["value"] };
 
 export function positionOf(ctx: ReadContext, node: Node | null | undefined): Position | undefined {
   const offset = node?.range?.[0];

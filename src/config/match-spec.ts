@@ -28,11 +28,8 @@ export function readMatchBlock(f: Field): MatchBlock | undefined {
   if (method) block.method = method;
   const scheme = readStringMatch(f.get("scheme"), false);
   if (scheme) block.scheme = scheme;
-  const port = f.get("port").number();
-  if (port !== undefined) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) f.get("port").error(`must be a port number 1..65535, found ${port}`);
-    else block.port = port;
-  }
+  const port = f.get("port").port();
+  if (port !== undefined) block.port = port;
   const authority = readStringMatch(f.get("authority"), false);
   if (authority) block.authority = authority;
   return block;

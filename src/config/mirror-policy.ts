@@ -43,12 +43,9 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   const settings = defaultShadowSettings();
   const suffix = spec.get("hostSuffix").boolean();
   if (suffix !== undefined) settings.hostSuffix = suffix;
-  const cap = spec.get("bodyCapBytes").number();
-  if (cap !== undefined) {
-    // Workers isolates have 128 MB; a copy is held per mirrored request in flight.
-    if (!Number.isInteger(cap) || cap < 0 || cap > 16 * 1024 * 1024) spec.get("bodyCapBytes").error(`must be a whole number of bytes from 0 to 16777216 (16 MiB), found ${cap}`);
-    else settings.bodyCapBytes = cap;
-  }
+  // Workers isolates have 128 MB; a copy is held per mirrored request in flight.
+  const cap = spec.get("bodyCapBytes").wholeNumber({ max: 16 * 1024 * 1024, unit: "bytes" });
+  if (cap !== undefined) settings.bodyCapBytes = cap;
   const headers = spec.get("shadowHeaders");
   if (headers.checkMap({ known: ["remove", "set"] })) {
     settings.removeHeaders = headers.get("remove").strings().map((h) => h.toLowerCase());

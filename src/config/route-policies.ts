@@ -22,19 +22,11 @@ export function readDurationMs(f: Field, what = "duration"): number | undefined 
   return ms;
 }
 
-/** Istio Percent {value}: absent → `absent` (callers pass Istio's default for the field). */
+/** Istio Percent {value} in millionths: absent → `absent` (callers pass Istio's default for the field). */
 export function readPerMillion(f: Field, absent: number): number | undefined {
   if (!f.present) return absent;
-  if (!f.checkMap({ known: ["value"] })) return undefined;
-  const value = f.get("value");
-  if (!value.present) return 0;
-  const n = value.number();
-  if (n === undefined) return undefined;
-  if (n < 0 || n > 100) {
-    value.error(`must be between 0 and 100, found ${n}`, "a percentage of requests, e.g. value: 10.5");
-    return undefined;
-  }
-  return Math.round(n * 10_000);
+  const percent = f.percent();
+  return percent === undefined ? undefined : Math.round(percent * 10_000);
 }
 
 function readStringMap(f: Field): Record<string, string> {
@@ -101,11 +93,7 @@ export function readRetries(f: Field): RetryPolicy | undefined {
   if (!f.checkMap({ known: ["attempts", "perTryTimeout", "retryOn"], notYet: { retryRemoteLocalities: "planned" } })) return undefined;
   const attemptsField = f.get("attempts");
   attemptsField.require("say how many retries, e.g. attempts: 3 (0 disables retries)");
-  const attempts = attemptsField.number();
-  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 0 || attempts > 10)) {
-    attemptsField.error(`must be a whole number from 0 to 10, found ${attempts}`, "each retry is one more subrequest of the invocation");
-    return undefined;
-  }
+  const attempts = attemptsField.wholeNumber({ max: 10, fix: "each retry is one more subrequest of the invocation" });
   const retryOnField = f.get("retryOn");
   const retryOn = retryOnField.string() ?? RETRY_ON_DEFAULT;
   const on: string[] = [];
@@ -139,10 +127,9 @@ export function readFault(f: Field): FaultPolicy | undefined {
   const abort = f.get("abort");
   if (abort.checkMap({ known: ["httpStatus", "percentage", "percent"], refused: { grpcStatus: "a Worker answers HTTP, not gRPC status", http2Error: "a Worker cannot reset an HTTP/2 stream" } })) {
     abort.get("httpStatus").require("add httpStatus: 503");
-    const status = abort.get("httpStatus").number();
-    if (status !== undefined && (!Number.isInteger(status) || status < 200 || status > 599)) abort.get("httpStatus").error(`must be an HTTP status 200..599, found ${status}`);
+    const status = abort.get("httpStatus").httpStatus();
     const perMillion = readFaultPercent(abort);
-    if (status !== undefined && status >= 200 && status <= 599 && perMillion !== undefined) fault.abort = { status, perMillion };
+    if (status !== undefined && perMillion !== undefined) fault.abort = { status, perMillion };
   }
   return fault;
 }
@@ -153,19 +140,12 @@ function readFaultPercent(f: Field): number | undefined {
   const legacy = f.get("percent");
   if (percentage.present) return readPerMillion(percentage, 0);
   if (legacy.present) {
-    legacy.warn("percent is deprecated in Istio", "use percentage: {value: N}", legacy.keyAt);
-    const n = legacy.number();
-    if (n === undefined || !Number.isInteger(n) || n < 0 || n > 100) {
-      if (n !== undefined) legacy.error(`must be a whole number from 0 to 100, found ${n}`);
-      return undefined;
-    }
-    return n * 10_000;
+    const n = legacy.deprecatedPercent("percentage");
+    return n === undefined ? undefined : n * 10_000;
   }
   f.warn("has no percentage: Istio injects this fault into no request", "add percentage: {value: 100} to inject it into every request");
   return 0;
 }
-
-const REDIRECT_CODES = [301, 302, 303, 307, 308];
 
 export function readRedirect(f: Field): Redirect | undefined {
   if (!f.checkMap({ known: ["uri", "authority", "scheme", "port", "redirectCode"], notYet: { derivePort: "planned" } })) return undefined;
@@ -179,28 +159,18 @@ export function readRedirect(f: Field): Redirect | undefined {
     if (scheme !== "http" && scheme !== "https") f.get("scheme").error(`must be http or https, found "${scheme}"`);
     else redirect.scheme = scheme;
   }
-  const port = f.get("port").number();
-  if (port !== undefined) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) f.get("port").error(`must be a port number 1..65535, found ${port}`);
-    else redirect.port = port;
-  }
-  const code = f.get("redirectCode").number();
-  if (code !== undefined) {
-    if (!REDIRECT_CODES.includes(code)) f.get("redirectCode").error(`must be one of ${REDIRECT_CODES.join(", ")}, found ${code}`);
-    else redirect.status = code;
-  }
+  const port = f.get("port").port();
+  if (port !== undefined) redirect.port = port;
+  const code = f.get("redirectCode").redirectStatus();
+  if (code !== undefined) redirect.status = code;
   return redirect;
 }
 
 export function readDirectResponse(f: Field): DirectResponse | undefined {
   if (!f.checkMap({ known: ["status", "body"] })) return undefined;
   f.get("status").require("add status: 200");
-  const status = f.get("status").number();
+  const status = f.get("status").httpStatus();
   if (status === undefined) return undefined;
-  if (!Number.isInteger(status) || status < 200 || status > 599) {
-    f.get("status").error(`must be an HTTP status 200..599, found ${status}`);
-    return undefined;
-  }
   const response: DirectResponse = { status };
   const body = f.get("body");
   if (body.checkMap({ known: ["string"], notYet: { bytes: "planned" } })) {

@@ -80,11 +80,7 @@ function readPort(p: Field): PortSpec | undefined {
   if (!p.checkMap({ known: ["number", "name", "protocol"], notYet: { targetPort: NOT_YET } })) return undefined;
   const numberField = p.get("number");
   numberField.require("add number: 80");
-  const number = numberField.number();
-  if (number !== undefined && (!Number.isInteger(number) || number < 1 || number > 65535)) {
-    numberField.error(`must be a port number 1..65535, found ${number}`);
-    return undefined;
-  }
+  const number = numberField.port();
   const nameField = p.get("name");
   nameField.require("name the port, e.g. name: http");
   const name = nameField.string();
@@ -130,9 +126,8 @@ function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | 
   }
   const ports: Record<string, number> = {};
   for (const [portName, value] of e.get("ports").entries()) {
-    const n = value.number();
-    if (n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535) ports[portName] = n;
-    else if (n !== undefined) value.error(`must be a port number 1..65535, found ${n}`);
+    const n = value.port();
+    if (n !== undefined) ports[portName] = n;
   }
   return { address, ports, labels: readLabels(e.get("labels")), field: e };
 }

@@ -3,7 +3,7 @@
 // and per-route policies, read into plain specs. Every other field is refused
 // with a reason: never silently ignored.
 import type { Field, KeyRules } from "./field";
-import { readDestination, readPercent, type DestinationSpec } from "./destination";
+import { readDestination, type DestinationSpec } from "./destination";
 import { readMatchBlock } from "./match-spec";
 import { EXPORT_TO } from "./reasons";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
@@ -90,9 +90,7 @@ function readHttpRoute(f: Field): HttpRouteSpec | undefined {
     if (!r.checkMap({ known: ["destination", "weight", "headers"] })) return [];
     const destination = readDestination(r.get("destination"));
     const weightField = r.get("weight");
-    const weight = weightField.number();
-    if (weight !== undefined && (!Number.isInteger(weight) || weight < 0))
-      weightField.error(`must be a whole number ≥ 0, found ${weight}`, "Istio weights are int32 and relative: each destination gets weight / sum");
+    const weight = weightField.wholeNumber({ fix: "Istio weights are int32 and relative: each destination gets weight / sum" });
     const headers = r.get("headers").present ? readHeadersPolicy(r.get("headers")) : undefined;
     return destination ? [{ destination, weight, headers, field: r }] : [];
   });
@@ -134,15 +132,10 @@ function readMirrors(f: Field): MirrorSpec[] {
   if (mirror.present) {
     const destination = readDestination(mirror);
     let percent = 100; // Istio: absent mirrorPercentage = 100 %
-    if (legacy.present) {
-      legacy.warn("mirrorPercent is deprecated in Istio", "use mirrorPercentage: {value: N}", legacy.keyAt);
-      const value = legacy.number();
-      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 100))
-        legacy.error(`must be a whole number from 0 to 100, found ${value}`);
-      else if (value !== undefined) percent = value;
-    }
+    const legacyValue = legacy.deprecatedPercent("mirrorPercentage");
+    if (legacyValue !== undefined) percent = legacyValue;
     if (percentage.present) {
-      const value = readPercent(percentage);
+      const value = percentage.percent();
       if (value !== undefined) percent = value; // mirrorPercentage wins over mirrorPercent
     }
     if (destination) mirrors.push({ destination, percent, field: mirror });
@@ -151,7 +144,7 @@ function readMirrors(f: Field): MirrorSpec[] {
     if (!item.checkMap({ known: ["destination", "percentage"] })) continue;
     const destination = readDestination(item.get("destination"));
     const percentage = item.get("percentage");
-    const percent = percentage.present ? readPercent(percentage) : 100;
+    const percent = percentage.present ? percentage.percent() : 100;
     if (destination && percent !== undefined) mirrors.push({ destination, percent, field: item });
   }
   return mirrors;
