@@ -1,8 +1,10 @@
-// Three test projects: the build-time compiler runs in Node (where it runs for
+// Four test projects: the build-time compiler runs in Node (where it runs for
 // real, under wrangler's [build]); everything the worker runs is tested inside
 // workerd, against real loopback origins started by test/support/global-setup.ts;
-// and "edge" serves the bundled worker on a real socket (workerd via Miniflare)
-// for raw-HTTP tests of hostile input, methods and connection faults.
+// "edge" serves the bundled worker on a real socket (workerd via Miniflare)
+// for raw-HTTP tests of hostile input, methods and connection faults; and "e2e"
+// replays the walkthrough through `wrangler dev`. npm test runs "e2e" on its own,
+// last (`vitest run --project e2e`): its wrangler [build] rewrites generated/routes.json.
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 
@@ -35,6 +37,18 @@ export default defineConfig({
           name: "worker",
           include: ["test/routing/**/*.test.ts", "test/proxy/**/*.test.ts", "test/integration/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // wrangler dev takes ~10 s to start, and starts twice; the checks run in order.
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
         },
       },
     ],
