@@ -1,6 +1,6 @@
 // `npm run check -- <file>` and the build's `compile`, as a user runs them.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), "edge-mirror-cli-"));
 
 function cli(...args: string[]) {
   const run = spawnSync(process.execPath, ["--import", "tsx", "src/config/cli.ts", ...args], { encoding: "utf8" });
-  return { code: run.status, stderr: run.stderr };
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe("check", () => {
@@ -29,14 +29,35 @@ describe("check", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("exits 1 with a clear message for a missing file", () => {
+  it("exits 2 (an I/O error, as documented) with a clear message for a missing file", () => {
     const { code, stderr } = cli("check", join(dir, "missing.yaml"));
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("missing.yaml: no such file");
+    expect(stderr).toContain("fix: create it");
   });
 
-  it("exits 2 with usage when called wrongly", () => {
-    expect(cli("frobnicate").code).toBe(2);
+  it("checks every file it is given and exits with the worst result", () => {
+    const { code, stderr } = cli("check", join(dir, "missing.yaml"), "routes.yaml");
+    expect(code).toBe(2);
+    expect(stderr).toContain("missing.yaml: no such file");
+    expect(stderr).toContain("routes.yaml is valid");
+  });
+
+  it.each([["an unknown command", ["frobnicate"], 'unknown command "frobnicate"'], ["check without a file", ["check"], "check needs at least one routes file"], ["an unknown option", ["check", "--frob", "routes.yaml"], "Unknown option '--frob'"], ["--out without a value", ["compile", "--out"], "--out"]])(
+    "exits 2 with usage on %s",
+    (_, args, message) => {
+      const { code, stderr } = cli(...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+      expect(stderr).toContain("usage: tsx src/config/cli.ts compile");
+      expect(stderr).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it("prints the usage on stdout and exits 0 for --help", () => {
+    const { code, stdout } = cli("--help");
+    expect(code).toBe(0);
+    expect(stdout).toContain("usage: tsx src/config/cli.ts compile");
   });
 });
 
@@ -45,5 +66,24 @@ describe("compile", () => {
     const out = join(dir, "routes.json");
     expect(cli("compile", "routes.yaml", "--out", out).code).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ version: 1, source: "routes.yaml" });
+  });
+
+  it("exits 2 with a clear message when the output cannot be written", () => {
+    const blocker = join(dir, "a-file");
+    writeFileSync(blocker, "");
+    const { code, stderr } = cli("compile", "routes.yaml", "--out", join(blocker, "routes.json"));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot write .*a-file\/routes\.json: /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 1 and writes nothing when the routes file has errors", () => {
+    const bad = join(dir, "bad-compile.yaml");
+    writeFileSync(bad, "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec: {hosts: [x]}\n");
+    const out = join(dir, "never.json");
+    const { code, stderr } = cli("compile", bad, "--out", out);
+    expect(code).toBe(1);
+    expect(stderr).toContain("nothing was built");
+    expect(existsSync(out)).toBe(false);
   });
 });
