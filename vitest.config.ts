@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: "config",
-          include: ["test/config/**/*.test.ts"],
+          include: ["test/config/**/*.test.ts", "test/tools/**/*.test.ts", "test/compare/**/*.test.ts"],
           environment: "node",
         },
       },
@@ -30,7 +30,8 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest({
-            miniflare: { compatibilityDate: "2026-04-26" },
+            // The compatibility date and flags come from wrangler.toml, their only copy.
+            wrangler: { configPath: "./wrangler.toml" },
           }),
         ],
         test: {

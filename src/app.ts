@@ -4,13 +4,13 @@ import { HonoBase } from "hono/hono-base";
 import type { Params, Result, Router } from "hono/router";
 import type { RouteTable } from "./routing/table";
 import type { Random } from "./routing/sample";
-import type { KillSwitchEnv } from "./routing/kill-switch";
+import { trustedRequestId } from "./routing/request-facts";
 import { handleRequest } from "./proxy/pipeline";
 import { shortAnswer } from "./proxy/forward";
 import { jsonLogger, type Logger } from "./observe/log";
 
 export interface AppOptions {
-  /** [0, 1) source for weights, origins, faults and mirror sampling (Math.random by default) */
+  /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */
   random?: Random;
   logger?: Logger;
 }
@@ -36,18 +36,31 @@ const everyPath = () => "*";
 
 export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger }: AppOptions = {}) {
   // The one route matches every path, so Hono need not extract the path from the URL.
-  const app = new HonoBase<{ Bindings: KillSwitchEnv }>({ router: new OneRoute(), getPath: everyPath });
+  const app = new HonoBase<{ Bindings: Env }>({ router: new OneRoute(), getPath: everyPath });
   app.all("*", function mirror(c) {
     return handleRequest(c.req.raw, {
       table,
       random,
       log: logger,
-      env: c.env,
+      mirrorPercentCap: c.env?.MIRROR_PERCENT_CAP,
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     });
   });
-  app.onError(function internalError(err) {
-    logger({ event: "request", requestId: "", method: "", host: "", path: "", status: 500, durationMs: 0, error: `internal: ${err.message}`, mirrors: 0 });
+  // The pipeline logs its own failures with the request's id; this catches anything before it.
+  app.onError(function internalError(err, c) {
+    const request = c.req.raw;
+    logger({
+      event: "request",
+      requestId: trustedRequestId(request.headers.get("x-request-id")) ?? "",
+      method: request.method,
+      host: request.headers.get("host") ?? "",
+      path: "",
+      status: 500,
+      durationMs: 0,
+      error: "internal",
+      detail: err.message,
+      mirrors: 0,
+    });
     return shortAnswer(500, "internal error");
   });
   return app;

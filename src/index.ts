@@ -3,6 +3,5 @@
 import compiled from "../generated/routes.json";
 import { createApp } from "./app";
 import type { RouteTable } from "./routing/table";
-import type { KillSwitchEnv } from "./routing/kill-switch";
 
-export default createApp(compiled as RouteTable) satisfies ExportedHandler<KillSwitchEnv>;
+export default createApp(compiled as RouteTable) satisfies ExportedHandler<Env>;

@@ -8,7 +8,8 @@ import type { DestinationSpec } from "./destination";
 import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
 import { readServiceEntry, type ServiceEntrySpec } from "./service-entry";
 import { readVirtualService, ROUTE_POLICIES, type VirtualServiceSpec } from "./virtual-service";
-import { DEFAULT_SETTINGS, type Cluster, type HostIndex, type LoadBalancer, type Route, type RouteTable, type WeightedDestination } from "../routing/table";
+import type { Cluster, HostIndex, LoadBalancer, Route, RouteTable, ShadowSettings, WeightedDestination } from "../routing/table";
+import { DEFAULT_SHADOW_TIMEOUT_MS, defaultShadowSettings, istioDefaultRetries } from "./defaults";
 
 export interface CompileResult {
   table?: RouteTable;
@@ -62,7 +63,6 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
     source: file,
     virtualHosts: services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) })),
     hosts: indexHosts(services),
-    settings: { ...DEFAULT_SETTINGS },
   };
   applyPolicies(policies, services, table);
   if (problems.hasErrors) return { problems: problems.list };
@@ -90,6 +90,9 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
   }
   const route: Route = {
     name: `${vs.name}/${r.name ?? `http[${index}]`}`,
+    // Defaults first; the route's own fields replace them below.
+    retries: istioDefaultRetries(),
+    shadow: defaultShadowSettings(),
     match: r.match,
     // Istio: a single destination gets all traffic whatever its weight; weight 0 gets none.
     destinations: destinations.filter((d) => d.weight > 0),
@@ -102,11 +105,17 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
     }),
   };
   if (r.timeoutMs !== undefined) route.timeoutMs = r.timeoutMs;
+  route.shadow = shadowFor(route, route.shadow);
   // Fixed order keeps the compiled JSON deterministic.
   for (const key of ROUTE_POLICIES) {
     if (r[key] !== undefined) (route as unknown as Record<string, unknown>)[key] = r[key];
   }
   return route;
+}
+
+/** A route's shadow settings with its shadow timeout: the route timeout, else the Workers-safe default. */
+function shadowFor(route: Route, settings: ShadowSettings): ShadowSettings {
+  return { ...settings, timeoutMs: route.timeoutMs ?? DEFAULT_SHADOW_TIMEOUT_MS };
 }
 
 /**
@@ -144,7 +153,7 @@ function applyPolicies(policies: MirrorPolicySpec[], services: VirtualServiceSpe
         break;
       }
       claimed.set(key, policy);
-      routes[i]!.shadow = policy.settings;
+      routes[i]!.shadow = shadowFor(routes[i]!, policy.settings);
     }
   }
 }

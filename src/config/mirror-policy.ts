@@ -11,8 +11,9 @@
 //     sampleKey: {header: x-user-id}   # or cookie / queryParam: the same user is consistently in or out
 //
 // Every default equals Istio's behaviour, so the walkthrough needs no policy.
-import type { Field } from "./field";
-import { DEFAULT_SETTINGS, type HashKey, type ShadowSettings } from "../routing/table";
+import type { Field, KeyRules } from "./field";
+import type { HashKey, ShadowSettings } from "../routing/table";
+import { defaultShadowSettings } from "./defaults";
 
 export const POLICY_GROUP = "edge-mirror.dev";
 export const POLICY_VERSIONS = ["v1alpha1"] as const;
@@ -27,15 +28,16 @@ export interface MirrorPolicySpec {
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
 
-export function defaultShadowSettings(): ShadowSettings {
-  return { hostSuffix: true, bodyCapBytes: DEFAULT_SETTINGS.shadowBodyCapBytes, removeHeaders: [], setHeaders: {} };
-}
+export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey"] };
+export const TARGET_REF: KeyRules = { known: ["virtualService", "route"] };
+export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
+/** Exactly one of the known keys. */
+export const SAMPLE_KEY: KeyRules = { known: ["header", "cookie", "queryParam"] };
 
 export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | undefined {
-  const ok = spec.checkMap({ known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey"] });
-  if (!ok) return undefined;
+  if (!spec.checkMap(MIRROR_POLICY)) return undefined;
   const target = spec.get("targetRef");
-  if (!target.require("add targetRef: {virtualService: <name>}") || !target.checkMap({ known: ["virtualService", "route"] })) return undefined;
+  if (!target.require("add targetRef: {virtualService: <name>}") || !target.checkMap(TARGET_REF)) return undefined;
   target.get("virtualService").require("name the VirtualService whose mirrors this policy shapes");
   const virtualService = target.get("virtualService").string();
   const route = target.get("route").string();
@@ -47,7 +49,7 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   const cap = spec.get("bodyCapBytes").wholeNumber({ max: 16 * 1024 * 1024, unit: "bytes" });
   if (cap !== undefined) settings.bodyCapBytes = cap;
   const headers = spec.get("shadowHeaders");
-  if (headers.checkMap({ known: ["remove", "set"] })) {
+  if (headers.checkMap(SHADOW_HEADERS)) {
     settings.removeHeaders = headers.get("remove").strings().map((h) => h.toLowerCase());
     for (const [header, value] of headers.get("set").entries()) {
       const v = value.string();
@@ -66,9 +68,9 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
     settings.methods = methods;
   }
   const key = spec.get("sampleKey");
-  if (key.checkMap({ known: ["header", "cookie", "queryParam"] })) {
-    const kinds = ["header", "cookie", "queryParam"].filter((k) => key.get(k).present);
-    if (kinds.length !== 1) key.error("needs exactly one of header, cookie, queryParam");
+  if (key.checkMap(SAMPLE_KEY)) {
+    const kinds = SAMPLE_KEY.known.filter((k) => key.get(k).present);
+    if (kinds.length !== 1) key.error(`needs exactly one of ${SAMPLE_KEY.known.join(", ")}`);
     else {
       const value = key.get(kinds[0]!).string();
       if (value !== undefined) {

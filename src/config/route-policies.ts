@@ -2,7 +2,7 @@
 // (istio/api networking/v1 virtual_service.proto): headers, rewrite, retries,
 // fault, redirect, directResponse, corsPolicy. Each is read straight into the
 // route table's shape; anything a Worker cannot honour is refused with the reason.
-import type { Field } from "./field";
+import type { Field, KeyRules } from "./field";
 import { parseDuration } from "./duration";
 import { checkRegex, readStringMatch } from "./match-spec";
 import type { CorsPolicy, DirectResponse, FaultPolicy, HeaderOps, HeadersPolicy, Redirect, RetryPolicy, Rewrite, StringMatch } from "../routing/table";
@@ -38,8 +38,11 @@ function readStringMap(f: Field): Record<string, string> {
   return out;
 }
 
+export const HEADER_OPERATIONS: KeyRules = { known: ["set", "add", "remove"] };
+export const HEADERS: KeyRules = { known: ["request", "response"] };
+
 function readHeaderOps(f: Field): HeaderOps | undefined {
-  if (!f.checkMap({ known: ["set", "add", "remove"] })) return undefined;
+  if (!f.checkMap(HEADER_OPERATIONS)) return undefined;
   const ops: HeaderOps = {};
   const set = readStringMap(f.get("set"));
   const add = readStringMap(f.get("add"));
@@ -55,7 +58,7 @@ function readHeaderOps(f: Field): HeaderOps | undefined {
 }
 
 export function readHeadersPolicy(f: Field): HeadersPolicy | undefined {
-  if (!f.checkMap({ known: ["request", "response"] })) return undefined;
+  if (!f.checkMap(HEADERS)) return undefined;
   const policy: HeadersPolicy = {};
   const request = f.get("request").present ? readHeaderOps(f.get("request")) : undefined;
   const response = f.get("response").present ? readHeaderOps(f.get("response")) : undefined;
@@ -64,13 +67,17 @@ export function readHeadersPolicy(f: Field): HeadersPolicy | undefined {
   return policy;
 }
 
+export const HTTP_REWRITE: KeyRules = { known: ["uri", "uriRegexRewrite", "authority"] };
+/** rewrite.uriRegexRewrite, Istio's RegexRewrite. */
+export const REGEX_REWRITE: KeyRules = { known: ["match", "rewrite"] };
+
 export function readRewrite(f: Field): Rewrite | undefined {
-  if (!f.checkMap({ known: ["uri", "uriRegexRewrite", "authority"] })) return undefined;
+  if (!f.checkMap(HTTP_REWRITE)) return undefined;
   const rewrite: Rewrite = {};
   const uri = f.get("uri").string();
   if (uri !== undefined) rewrite.uri = uri;
   const regex = f.get("uriRegexRewrite");
-  if (regex.checkMap({ known: ["match", "rewrite"] })) {
+  if (regex.checkMap(REGEX_REWRITE)) {
     regex.get("match").require("the RE2 pattern to replace, e.g. match: ^/v1/(.*)");
     regex.get("rewrite").require("the replacement, e.g. rewrite: /v2/\\1");
     const match = regex.get("match").string();
@@ -89,8 +96,10 @@ const RETRY_ON_UNOBSERVABLE = ["refused-stream", "unavailable", "cancelled", "de
 // Istio's default when retryOn is absent: connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes
 const RETRY_ON_DEFAULT = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
+export const HTTP_RETRY: KeyRules = { known: ["attempts", "perTryTimeout", "retryOn"], notYet: { retryRemoteLocalities: "planned" } };
+
 export function readRetries(f: Field): RetryPolicy | undefined {
-  if (!f.checkMap({ known: ["attempts", "perTryTimeout", "retryOn"], notYet: { retryRemoteLocalities: "planned" } })) return undefined;
+  if (!f.checkMap(HTTP_RETRY)) return undefined;
   const attemptsField = f.get("attempts");
   attemptsField.require("say how many retries, e.g. attempts: 3 (0 disables retries)");
   const attempts = attemptsField.wholeNumber({ max: 10, fix: "each retry is one more subrequest of the invocation" });
@@ -108,24 +117,31 @@ export function readRetries(f: Field): RetryPolicy | undefined {
   if (statusCodes.length && !on.includes("retriable-status-codes")) on.push("retriable-status-codes");
   // Istio's default policy (pilot networking/core/route/retry) retries 503 as a retriable status code.
   if (!retryOnField.present) statusCodes.push(503);
-  const policy: RetryPolicy = { attempts: attempts ?? 0, on, statusCodes };
+  const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on, statusCodes };
   const perTry = f.get("perTryTimeout").present ? readDurationMs(f.get("perTryTimeout")) : undefined;
   if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
   return policy;
 }
 
+export const HTTP_FAULT_INJECTION: KeyRules = { known: ["delay", "abort"] };
+export const FAULT_DELAY: KeyRules = { known: ["fixedDelay", "percentage", "percent"], notYet: { exponentialDelay: "planned" } };
+export const FAULT_ABORT: KeyRules = {
+  known: ["httpStatus", "percentage", "percent"],
+  refused: { grpcStatus: "a Worker answers HTTP, not gRPC status", http2Error: "a Worker cannot reset an HTTP/2 stream" },
+};
+
 export function readFault(f: Field): FaultPolicy | undefined {
-  if (!f.checkMap({ known: ["delay", "abort"] })) return undefined;
+  if (!f.checkMap(HTTP_FAULT_INJECTION)) return undefined;
   const fault: FaultPolicy = {};
   const delay = f.get("delay");
-  if (delay.checkMap({ known: ["fixedDelay", "percentage", "percent"], notYet: { exponentialDelay: "planned" } })) {
+  if (delay.checkMap(FAULT_DELAY)) {
     delay.get("fixedDelay").require("add fixedDelay: 2s");
     const ms = readDurationMs(delay.get("fixedDelay"));
     const perMillion = readFaultPercent(delay);
     if (ms !== undefined && perMillion !== undefined) fault.delay = { ms, perMillion };
   }
   const abort = f.get("abort");
-  if (abort.checkMap({ known: ["httpStatus", "percentage", "percent"], refused: { grpcStatus: "a Worker answers HTTP, not gRPC status", http2Error: "a Worker cannot reset an HTTP/2 stream" } })) {
+  if (abort.checkMap(FAULT_ABORT)) {
     abort.get("httpStatus").require("add httpStatus: 503");
     const status = abort.get("httpStatus").httpStatus();
     const perMillion = readFaultPercent(abort);
@@ -147,8 +163,10 @@ function readFaultPercent(f: Field): number | undefined {
   return 0;
 }
 
+export const HTTP_REDIRECT: KeyRules = { known: ["uri", "authority", "scheme", "port", "redirectCode"], notYet: { derivePort: "planned" } };
+
 export function readRedirect(f: Field): Redirect | undefined {
-  if (!f.checkMap({ known: ["uri", "authority", "scheme", "port", "redirectCode"], notYet: { derivePort: "planned" } })) return undefined;
+  if (!f.checkMap(HTTP_REDIRECT)) return undefined;
   const redirect: Redirect = { status: 301 };
   const uri = f.get("uri").string();
   if (uri !== undefined) redirect.uri = uri;
@@ -166,26 +184,31 @@ export function readRedirect(f: Field): Redirect | undefined {
   return redirect;
 }
 
+export const HTTP_DIRECT_RESPONSE: KeyRules = { known: ["status", "body"] };
+/** directResponse.body, Istio's HTTPBody. */
+export const HTTP_BODY: KeyRules = { known: ["string"], notYet: { bytes: "planned" } };
+
 export function readDirectResponse(f: Field): DirectResponse | undefined {
-  if (!f.checkMap({ known: ["status", "body"] })) return undefined;
+  if (!f.checkMap(HTTP_DIRECT_RESPONSE)) return undefined;
   f.get("status").require("add status: 200");
   const status = f.get("status").httpStatus();
   if (status === undefined) return undefined;
   const response: DirectResponse = { status };
   const body = f.get("body");
-  if (body.checkMap({ known: ["string"], notYet: { bytes: "planned" } })) {
+  if (body.checkMap(HTTP_BODY)) {
     const text = body.get("string").string();
     if (text !== undefined) response.body = text;
   }
   return response;
 }
 
+export const CORS_POLICY: KeyRules = {
+  known: ["allowOrigins", "allowOrigin", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"],
+  notYet: { unmatchedPreflights: "planned" },
+};
+
 export function readCors(f: Field): CorsPolicy | undefined {
-  const ok = f.checkMap({
-    known: ["allowOrigins", "allowOrigin", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"],
-    notYet: { unmatchedPreflights: "planned" },
-  });
-  if (!ok) return undefined;
+  if (!f.checkMap(CORS_POLICY)) return undefined;
   const allowOrigins: StringMatch[] = f.get("allowOrigins").items().flatMap((item) => {
     const m = readStringMatch(item, false);
     return m ? [m] : [];

@@ -1,6 +1,21 @@
 // Structured logs: one JSON line per request and one per shadow. Workers Logs
 // ([observability] in wrangler.toml) indexes the fields; `wrangler dev` prints them.
 
+/**
+ * Why the worker answered itself, or why the primary failed. A closed set, so
+ * dashboards and alerts can rely on it.
+ */
+export type RequestError =
+  | "no_virtual_service"
+  | "no_route"
+  | "no_destination"
+  | "fault_abort"
+  | "upstream_unavailable"
+  | "upstream_timeout"
+  | "upstream_interim_response"
+  /** a bug in edge-mirror: `detail` has the message */
+  | "internal";
+
 export interface RequestLog {
   event: "request";
   requestId: string;
@@ -12,9 +27,13 @@ export interface RequestLog {
   destination?: string;
   status: number;
   durationMs: number;
-  /** why the worker answered itself: no_virtual_service, no_route, upstream_unavailable, upstream_timeout */
-  error?: string;
+  error?: RequestError;
+  /** the runtime's message for an internal error */
+  detail?: string;
+  /** mirrors sampled for this request (each has its own shadow line) */
   mirrors: number;
+  /** set when MIRROR_PERCENT_CAP could not be read: mirroring is stopped until it is fixed */
+  killSwitch?: string;
   /** tries of the primary, when retries made more than one */
   tries?: number;
   /** injected by a fault policy */
@@ -22,6 +41,9 @@ export interface RequestLog {
   /** set when this request is a shadow coming back through the worker */
   returningShadow?: true;
 }
+
+export type ShadowError = "connect_failed" | "timeout";
+export type ShadowSkip = "body_too_large" | "body_incomplete";
 
 export interface ShadowLog {
   event: "shadow";
@@ -31,11 +53,11 @@ export interface ShadowLog {
   destination: string;
   /** status of the shadow origin's answer (which is discarded) */
   status?: number;
-  /** connect_failed or timeout; `detail` has the runtime's message */
-  error?: string;
+  /** `detail` has the runtime's message */
+  error?: ShadowError;
   detail?: string;
-  /** body_too_large, body_incomplete: the shadow was not sent */
-  skipped?: string;
+  /** the shadow was not sent */
+  skipped?: ShadowSkip;
   durationMs: number;
 }
 

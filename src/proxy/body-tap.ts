@@ -7,9 +7,11 @@
 // shadow). Past the cap the copy branch is cancelled, so the rest of a large body
 // flows natively without JavaScript touching each chunk.
 
+import type { ShadowSkip } from "../observe/log";
+
 export type BodyCopy =
   | { ok: true; bytes: Uint8Array }
-  | { ok: false; reason: "body_too_large" | "body_incomplete" };
+  | { ok: false; reason: ShadowSkip };
 
 export interface BodyTap {
   /** the stream to send to the primary */

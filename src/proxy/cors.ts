@@ -1,18 +1,8 @@
-// corsPolicy as Envoy's CORS filter applies it: a preflight from an allowed origin
-// is answered at the edge (never forwarded, never mirrored); an actual request from
-// an allowed origin goes upstream and its response gains the CORS headers. Requests
-// from other origins pass through untouched.
-import { matchString } from "../routing/match";
+// corsPolicy's answers, as Envoy's CORS filter gives them: a preflight from an
+// allowed origin is answered at the edge (never forwarded, never mirrored); an
+// actual request's response gains the CORS headers. Which origin is allowed and what
+// is a preflight is decided in src/routing/cors.ts.
 import type { CorsPolicy } from "../routing/table";
-
-export function allowedOrigin(cors: CorsPolicy, request: Request): string | undefined {
-  const origin = request.headers.get("origin");
-  return origin !== null && cors.allowOrigins.some((m) => matchString(m, origin)) ? origin : undefined;
-}
-
-export function isPreflight(request: Request): boolean {
-  return request.method === "OPTIONS" && request.headers.has("access-control-request-method");
-}
 
 export function preflightResponse(cors: CorsPolicy, origin: string): Response {
   const headers = new Headers({ "access-control-allow-origin": origin, vary: "Origin" });

@@ -1,18 +1,10 @@
 // HTTPRetry as Envoy applies it: up to `attempts` more tries while the answer
 // meets a retryOn condition, each try bounded by perTryTimeout and all of them by
-// the route timeout. Only a request whose body is buffered (or that has none) is
-// retried: a streamed body cannot be sent twice.
+// the route timeout. The plan has already set attempts to 0 for a streamed body,
+// which cannot be sent twice.
 import type { RetryPolicy } from "../routing/table";
+import type { Random } from "../routing/sample";
 import { forward, shortAnswer, type ForwardResult } from "./forward";
-
-/**
- * Istio's default retry policy for routes without `retries` (pilot
- * networking/core/route/retry DefaultPolicy): 2 attempts on connect-failure,
- * refused-stream, unavailable, cancelled and retriable status code 503. It covers,
- * among others, an origin closing an idle keep-alive connection just as it is reused.
- * `retries: {attempts: 0}` turns it off. Requests with a streamed body are never retried.
- */
-export const ISTIO_DEFAULT_RETRIES: RetryPolicy = { attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] };
 
 export interface TryInit {
   method: string;
@@ -48,19 +40,20 @@ function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
 export function forwardWithRetries(
   url: () => string,
   init: TryInit,
-  policy: RetryPolicy | undefined,
+  policy: RetryPolicy,
   routeTimeoutMs: number | undefined,
+  random: Random,
 ): Promise<RetriedResult> {
-  const attempts = policy && !(init.body instanceof ReadableStream) ? policy.attempts : 0;
+  const attempts = policy.attempts;
   const deadline = routeTimeoutMs === undefined ? undefined : Date.now() + routeTimeoutMs;
   const left = deadline === undefined ? undefined : deadline - Date.now();
   if (left !== undefined && left <= 0) {
     return Promise.resolve({ result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: 0 });
   }
-  const perTry = policy?.perTryTimeoutMs;
+  const perTry = policy.perTryTimeoutMs;
   const timeout = perTry === undefined ? left : left === undefined ? perTry : Math.min(perTry, left);
   return forward(url(), { method: init.method, headers: init.headers, body: init.body }, timeout).then((result) =>
-    attempts === 0 || !retriable(policy!, result) ? { result, tries: 1 } : retryAfter(result, url, init, policy!, attempts, deadline),
+    attempts === 0 || !retriable(policy, result) ? { result, tries: 1 } : retryAfter(result, url, init, policy, deadline, random),
   );
 }
 
@@ -69,14 +62,15 @@ async function retryAfter(
   url: () => string,
   init: TryInit,
   policy: RetryPolicy,
-  attempts: number,
   deadline: number | undefined,
+  random: Random,
 ): Promise<RetriedResult> {
+  const attempts = policy.attempts;
   let result = first;
   for (let tryIndex = 1; ; tryIndex++) {
     if (result.ok) await result.response.body?.cancel().catch(() => {});
     // Envoy's default back-off: 25 ms base, growing, with jitter.
-    await new Promise((resolve) => setTimeout(resolve, 25 * tryIndex * (0.5 + Math.random())));
+    await new Promise((resolve) => setTimeout(resolve, 25 * tryIndex * (0.5 + random())));
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) {
       return { result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: tryIndex };

@@ -1,7 +1,7 @@
 // The shadow copy (Envoy's ShadowWriter: one verb, fire-and-forget). Sent inside
 // ctx.waitUntil; its answer is read only for its status and then discarded; every
 // failure is logged and swallowed. Nothing here can reach the client's response.
-import type { Logger } from "../observe/log";
+import type { Logger, ShadowError, ShadowLog, ShadowSkip } from "../observe/log";
 import type { BodyCopy } from "./body-tap";
 
 export interface ShadowTarget {
@@ -62,7 +62,7 @@ function sendOne(
   log: Logger,
 ): Promise<void> {
   const failed = (e: unknown) => {
-    const error = signal.aborted ? "timeout" : "connect_failed";
+    const error: ShadowError = signal.aborted ? "timeout" : "connect_failed";
     log(shadowLine(request, target, started, { error, detail: (e as Error)?.message }));
   };
   let sent: Promise<Response>;
@@ -130,8 +130,8 @@ function shadowLine(
   request: ShadowRequest,
   target: ShadowTarget,
   started: number,
-  outcome: { status?: number; error?: string; detail?: string; skipped?: string },
-) {
+  outcome: { status?: number; error?: ShadowError; detail?: string; skipped?: ShadowSkip },
+): ShadowLog {
   return {
     event: "shadow" as const,
     requestId: request.requestId,

@@ -3,6 +3,9 @@
 // inserts the suffix before the port: httpbin:8000 → httpbin-shadow:8000).
 import type { RouteTable, VirtualHost } from "./table";
 
+/** Marks a shadow when the `-shadow` suffix is turned off (MirrorPolicy hostSuffix: false), so loops are still caught. */
+export const SHADOW_MARKER = "x-edge-mirror-shadow";
+
 /** Index of the port separator in an authority, or -1 (IPv6 literals are bracketed). */
 function portStart(authority: string): number {
   const colon = authority.lastIndexOf(":");
@@ -42,4 +45,13 @@ export function isShadowAuthority(authority: string | null): boolean {
   if (!authority) return false;
   const end = portStart(authority);
   return (end < 0 ? authority : authority.slice(0, end)).toLowerCase().endsWith(SUFFIX);
+}
+
+/** How a request shows it is a shadow coming back through the worker, if it is one. */
+export type ReturningShadowSign = "x-forwarded-host" | "host" | "marker";
+
+export function returningShadowSign(headers: Headers, authority: string): ReturningShadowSign | undefined {
+  if (isShadowAuthority(headers.get("x-forwarded-host"))) return "x-forwarded-host";
+  if (isShadowAuthority(authority)) return "host";
+  return headers.has(SHADOW_MARKER) ? "marker" : undefined;
 }

@@ -1,10 +1,7 @@
 // The operator's kill switch: the MIRROR_PERCENT_CAP variable caps every mirror's
 // percentage without touching routes.yaml (0 stops mirroring). Changing a var
-// deploys a new version of the worker, which takes effect within seconds.
-
-export interface KillSwitchEnv {
-  MIRROR_PERCENT_CAP?: string;
-}
+// deploys a new version of the worker, which takes effect within seconds; with
+// keep_vars = true (wrangler.toml) a later `wrangler deploy` leaves it as it is.
 
 export interface MirrorCap {
   /** cap in millionths (1 000 000 = no cap) */
@@ -16,8 +13,8 @@ export interface MirrorCap {
 const NO_CAP: MirrorCap = { perMillion: 1_000_000 };
 let cached: { raw: string; cap: MirrorCap } | undefined;
 
-export function mirrorCap(env: KillSwitchEnv | undefined): MirrorCap {
-  const raw = env?.MIRROR_PERCENT_CAP;
+/** Reads the variable's text; an unreadable value stops mirroring rather than ignoring the operator. */
+export function mirrorCap(raw: string | undefined): MirrorCap {
   if (raw === undefined || raw.trim() === "") return NO_CAP;
   if (cached?.raw === raw) return cached.cap;
   const value = Number(raw);

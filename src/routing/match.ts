@@ -2,26 +2,17 @@
 // match list has a block that holds wins; conditions in a block are ANDed,
 // blocks are ORed, no match list matches everything. Regexes match in full (RE2/Envoy).
 import type { MatchBlock, NamedMatch, Route, StringMatch, ValueMatch, VirtualHost } from "./table";
+import type { RequestFacts } from "./request-facts";
 
-export interface RequestFacts {
-  method: string;
-  /** raw path, without the query */
-  path: string;
-  /** raw query without `?`, or "" */
-  query: string;
-  /** the Host header as the client sent it, port included */
-  authority: string;
-  /** "http" or "https" */
-  scheme: string;
-  headers: Headers;
-}
+/** The facts a match condition can look at. */
+export type MatchFacts = Pick<RequestFacts, "method" | "path" | "query" | "authority" | "scheme" | "headers">;
 
-export function matchRoute(vhost: VirtualHost, facts: RequestFacts): Route | undefined {
+export function matchRoute(vhost: VirtualHost, facts: MatchFacts): Route | undefined {
   return findRoute(vhost, facts)?.route;
 }
 
 /** The first matching route and the block that matched it (a prefix rewrite needs the prefix). */
-export function findRoute(vhost: VirtualHost, facts: RequestFacts): { route: Route; block?: MatchBlock } | undefined {
+export function findRoute(vhost: VirtualHost, facts: MatchFacts): { route: Route; block?: MatchBlock } | undefined {
   for (const route of vhost.routes) {
     if (route.match.length === 0) return { route };
     const block = route.match.find((b) => matchBlock(b, facts));
@@ -30,7 +21,7 @@ export function findRoute(vhost: VirtualHost, facts: RequestFacts): { route: Rou
   return undefined;
 }
 
-export function matchBlock(block: MatchBlock, facts: RequestFacts): boolean {
+export function matchBlock(block: MatchBlock, facts: MatchFacts): boolean {
   if (block.uri && !matchString(block.uri, facts.path)) return false;
   if (block.method && !matchString(block.method, facts.method)) return false;
   if (block.scheme && !matchString(block.scheme, facts.scheme)) return false;
@@ -68,7 +59,7 @@ export function matchString(m: StringMatch, value: string): boolean {
 }
 
 /** The port the client addressed: from the authority, else the scheme's default. */
-export function portOf(facts: Pick<RequestFacts, "authority" | "scheme">): number {
+export function portOf(facts: Pick<MatchFacts, "authority" | "scheme">): number {
   const m = /:(\d+)$/.exec(facts.authority);
   return m ? Number(m[1]) : facts.scheme === "https" ? 443 : 80;
 }

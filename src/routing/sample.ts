@@ -1,13 +1,13 @@
 // Weighted destination choice and mirror sampling. Randomness is passed in, so
 // tests are exact (as Envoy's shouldShadow takes its stable_random).
 import { hashKeyValue, hashPerMillion } from "./hash";
-import type { MirrorPolicy, Route, WeightedDestination } from "./table";
+import type { HashKey, MirrorTarget, Route, WeightedDestination } from "./table";
 
 /** Returns a number in [0, 1). */
 export type Random = () => number;
 
 /** Istio weights: each destination gets weight / sum of weights. */
-export function pickDestination(route: Route, random: Random): WeightedDestination | undefined {
+export function pickDestination(route: Pick<Route, "destinations" | "totalWeight">, random: Random): WeightedDestination | undefined {
   const { destinations } = route;
   if (destinations.length <= 1) return destinations[0];
   let point = random() * route.totalWeight;
@@ -24,7 +24,7 @@ export function pickDestination(route: Route, random: Random): WeightedDestinati
  * mirror policy's threshold, so a 5 % mirror gets a subset of what a 10 % mirror gets.
  * `capPerMillion` is the operator's kill switch (MIRROR_PERCENT_CAP), applied on top.
  */
-export function selectMirrors(route: Route, draw: number, capPerMillion = 1_000_000): MirrorPolicy[] {
+export function selectMirrors(route: Pick<Route, "mirrors">, draw: number, capPerMillion = 1_000_000): MirrorTarget[] {
   return route.mirrors.filter((m) => draw < Math.min(m.perMillion, capPerMillion));
 }
 
@@ -32,12 +32,18 @@ export function drawPerMillion(random: Random): number {
   return Math.floor(random() * 1_000_000);
 }
 
+export interface MirrorDraw {
+  /** 0..999 999, compared with each mirror's threshold */
+  draw: number;
+  /** the sample key's value, when the draw is its hash rather than random */
+  keyValue?: string;
+}
+
 /**
  * The request's mirror draw: a hash of the MirrorPolicy's sampleKey when the request
  * carries it (the same user is consistently mirrored or not), else a random draw.
  */
-export function mirrorDraw(route: Route, headers: Headers, query: string, random: Random): { draw: number; keyed: boolean } {
-  const key = route.shadow?.sampleKey;
-  const value = key ? hashKeyValue(key, headers, query) : undefined;
-  return value === undefined ? { draw: drawPerMillion(random), keyed: false } : { draw: hashPerMillion(value), keyed: true };
+export function mirrorDraw(sampleKey: HashKey | undefined, headers: Headers, query: string, random: Random): MirrorDraw {
+  const keyValue = sampleKey ? hashKeyValue(sampleKey, headers, query) : undefined;
+  return keyValue === undefined ? { draw: drawPerMillion(random) } : { draw: hashPerMillion(keyValue), keyValue };
 }

@@ -1,6 +1,7 @@
 // The compiled route table: the only thing the build-time compiler (src/config)
-// hands to the worker. Plain JSON data, validated once at build time, so the
-// request path has no special cases and no YAML parser.
+// hands to the worker. Plain JSON data, validated once at build time, with every
+// default filled in (retries, shadow settings, shadow timeout), so the request path
+// has no defaults of its own, no special cases and no YAML parser.
 
 /** Istio StringMatch, already validated. `regex` is an RE2-compatible source, matched in full. */
 export type StringMatch =
@@ -66,7 +67,8 @@ export interface WeightedDestination {
   headers?: HeadersPolicy;
 }
 
-export interface MirrorPolicy {
+/** One mirror of a route (`mirror` or a `mirrors[]` entry): where copies go, and how often. */
+export interface MirrorTarget {
   cluster: Cluster;
   /** Sampling threshold in millionths, as Istio converts `value * 10000` (0..1_000_000). */
   perMillion: number;
@@ -82,6 +84,13 @@ export interface Rewrite {
 }
 
 export interface RetryPolicy {
+  /**
+   * "route": the route's own `retries`; "istio-default": Istio's default policy for
+   * routes without one (filled in by the compiler). A route's own policy buffers a
+   * request body up to the shadow body cap so it can be sent again; the default
+   * streams bodies, so it retries bodiless requests only.
+   */
+  source: "route" | "istio-default";
   /** retries after the first try (Istio `attempts`) */
   attempts: number;
   perTryTimeoutMs?: number;
@@ -135,6 +144,8 @@ export interface ShadowSettings {
   methods?: string[];
   /** sample by a hash of this key instead of at random, so the same user is consistently in or out */
   sampleKey?: HashKey;
+  /** shadows are cut off after this long: the route timeout, else 25 s (Workers cancels waitUntil work ~30 s after the response) */
+  timeoutMs: number;
 }
 
 export interface Route {
@@ -146,19 +157,20 @@ export interface Route {
   destinations: WeightedDestination[];
   totalWeight: number;
   /** `mirror` first, then `mirrors` in order, as Istio emits them. */
-  mirrors: MirrorPolicy[];
+  mirrors: MirrorTarget[];
   /** Route timeout in ms (Istio default: none). */
   timeoutMs?: number;
   /** route-level headers: the shadow gets the request part too (Istio) */
   headers?: HeadersPolicy;
   rewrite?: Rewrite;
-  retries?: RetryPolicy;
+  /** always set: the route's own, or Istio's default (see RetryPolicy.source) */
+  retries: RetryPolicy;
   fault?: FaultPolicy;
   redirect?: Redirect;
   directResponse?: DirectResponse;
   cors?: CorsPolicy;
-  /** from a MirrorPolicy; absent = Istio's defaults */
-  shadow?: ShadowSettings;
+  /** always set: from a MirrorPolicy, else Istio's defaults (filled in by the compiler) */
+  shadow: ShadowSettings;
 }
 
 export interface VirtualHost {
@@ -177,23 +189,10 @@ export interface HostIndex {
   catchAll?: number;
 }
 
-export interface Settings {
-  /** Request bodies up to this size are copied to the shadow; larger ones are not mirrored. */
-  shadowBodyCapBytes: number;
-  /** Shadow timeout when the route has none (Workers cancels waitUntil work ~30 s after the response). */
-  shadowTimeoutMs: number;
-}
-
 export interface RouteTable {
   version: 1;
   /** Which file the table was compiled from, for logs. */
   source: string;
   virtualHosts: VirtualHost[];
   hosts: HostIndex;
-  settings: Settings;
 }
-
-export const DEFAULT_SETTINGS: Settings = {
-  shadowBodyCapBytes: 1024 * 1024,
-  shadowTimeoutMs: 25_000,
-};

@@ -196,6 +196,7 @@ describe("istio virtual_service.proto HTTPRetry", () => {
 
   it('compiles status codes in retryOn into retriable-status-codes (Istio parseRetryOn): "5xx,503"', () => {
     expect(firstRoute(vs(`${ROUTE_V1}\n    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx, 503"}`)).retries).toEqual({
+      source: "route",
       attempts: 3,
       on: ["5xx", "retriable-status-codes"],
       statusCodes: [503],
@@ -363,7 +364,7 @@ describe("MirrorPolicy (edge-mirror.dev/v1alpha1)", () => {
       "  targetRef: {virtualService: vs}\n  hostSuffix: false\n  bodyCapBytes: 65536\n  shadowHeaders: {remove: [Authorization], set: {X-Shadow: \"1\"}}\n  methods: [get, HEAD]\n  sampleKey: {header: X-User}",
     )}`;
     const routes = table(yaml).virtualHosts[0]!.routes;
-    const expected = { hostSuffix: false, bodyCapBytes: 65536, removeHeaders: ["authorization"], setHeaders: { "x-shadow": "1" }, methods: ["GET", "HEAD"], sampleKey: { header: "x-user" } };
+    const expected = { hostSuffix: false, bodyCapBytes: 65536, removeHeaders: ["authorization"], setHeaders: { "x-shadow": "1" }, methods: ["GET", "HEAD"], sampleKey: { header: "x-user" }, timeoutMs: 25_000 };
     expect(routes[0]!.shadow).toEqual(expected);
     expect(routes[1]!.shadow).toEqual(expected);
   });
@@ -376,11 +377,21 @@ describe("MirrorPolicy (edge-mirror.dev/v1alpha1)", () => {
     expect(rest!.shadow!.sampleKey).toBeUndefined();
   });
 
-  it("routes without a MirrorPolicy carry no shadow settings (Istio's defaults apply)", () => {
+  it("routes without a MirrorPolicy get Istio's defaults, filled in by the compiler (the runtime has none of its own)", () => {
     const yaml = `${VS_NAMED}\n${policy("one", "  targetRef: {virtualService: vs, route: canary}\n  sampleKey: {queryParam: uid}")}`;
     const [canary, rest] = table(yaml).virtualHosts[0]!.routes;
     expect(canary!.shadow!.sampleKey).toEqual({ query: "uid" });
-    expect(rest!.shadow).toBeUndefined();
+    expect(rest!.shadow).toEqual({ hostSuffix: true, bodyCapBytes: 1024 * 1024, removeHeaders: [], setHeaders: {}, timeoutMs: 25_000 });
+  });
+
+  it("every route carries the retries in force: its own, or Istio's default policy (pilot retry DefaultPolicy)", () => {
+    const [canary] = table(VS_NAMED).virtualHosts[0]!.routes;
+    expect(canary!.retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] });
+  });
+
+  it("a route's shadows are cut off at the route timeout, else after 25 s", () => {
+    const yaml = vs(`${ROUTE_V1}\n    mirror: {host: httpbin, subset: v2}\n    timeout: 3s`);
+    expect(firstRoute(yaml).shadow.timeoutMs).toBe(3000);
   });
 
   it("targeting an unknown VirtualService is refused, listing the defined ones", () => {

@@ -60,7 +60,11 @@ describe("a 64 KiB POST", () => {
 });
 
 describe("a body over the shadow cap", () => {
-  const small = { ...table, settings: { ...table.settings, shadowBodyCapBytes: 1024 } };
+  // The compiler gives every route its shadow settings; here each route's cap is 1 KiB.
+  const small = {
+    ...table,
+    virtualHosts: table.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => ({ ...r, shadow: { ...r.shadow, bodyCapBytes: 1024 } })) })),
+  };
 
   it("is forwarded to v1 whole and its shadow skipped as body_too_large (Content-Length known)", async () => {
     const body = randomBytes(4096);

@@ -31,7 +31,9 @@ describe("MIRROR_PERCENT_CAP (kill switch, a wrangler var)", () => {
     await sent.settled();
     expect(sent.response.status).toBe(200);
     expect(await recordsAt("v2", sent.requestId)).toHaveLength(0);
-    expect(requestLog(sent).error).toContain('MIRROR_PERCENT_CAP="off" is not a number from 0 to 100');
+    // In its own field: the request itself succeeded, so `error` stays empty.
+    expect(requestLog(sent).killSwitch).toContain('MIRROR_PERCENT_CAP="off" is not a number from 0 to 100');
+    expect(requestLog(sent).error).toBeUndefined();
   });
 });
 

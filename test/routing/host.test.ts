@@ -51,7 +51,6 @@ describe("findVirtualHost (Istio hosts: exact, most specific wildcard, then *)",
       ],
       catchAll: 3,
     },
-    settings: { shadowBodyCapBytes: 1, shadowTimeoutMs: 1 },
   };
   it.each([
     ["api.example.com:8443", "exact"],

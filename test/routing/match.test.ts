@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { matchBlock, matchRoute, matchString, type RequestFacts } from "../../src/routing/match";
+import { matchBlock, matchRoute, matchString, type MatchFacts as RequestFacts } from "../../src/routing/match";
 import type { MatchBlock, Route } from "../../src/routing/table";
+import { testRoute } from "../support/test-route";
 
 function facts(over: Partial<Omit<RequestFacts, "headers">> & { headerList?: Record<string, string> } = {}): RequestFacts {
   return {
@@ -66,7 +67,7 @@ describe("matchBlock: conditions are ANDed", () => {
 });
 
 describe("matchRoute: first route wins, blocks are ORed, no match list matches all", () => {
-  const r = (name: string, match: MatchBlock[]): Route => ({ name, match, destinations: [], totalWeight: 0, mirrors: [] });
+  const r = (name: string, match: MatchBlock[]): Route => ({ ...testRoute(name), match });
   const vhost = {
     name: "vs",
     routes: [

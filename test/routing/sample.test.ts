@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { drawPerMillion, pickDestination, selectMirrors } from "../../src/routing/sample";
 import { pickOrigin } from "../../src/routing/load-balance";
 import type { Cluster, Route } from "../../src/routing/table";
+import { testRoute } from "../support/test-route";
 
 const cluster = (name: string, origins = [`http://${name}`]): Cluster => ({ name, origins });
 
 function route(weights: number[], mirrors: number[] = []): Route {
   const destinations = weights.map((weight, i) => ({ cluster: cluster(`d${i}`), weight }));
   return {
-    name: "r",
-    match: [],
+    ...testRoute("r"),
     destinations,
     totalWeight: weights.reduce((a, b) => a + b, 0),
     mirrors: mirrors.map((perMillion, i) => ({ cluster: cluster(`m${i}`), perMillion })),

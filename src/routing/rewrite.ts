@@ -3,7 +3,7 @@
 // "/" route, so its leading "/" is the prefix — and the whole path after an exact or
 // regex match; `uriRegexRewrite` is
 // Envoy's regex_rewrite (every match replaced, RE2 `\1` groups as JS `$1`).
-import type { MatchBlock, Rewrite } from "../routing/table";
+import type { MatchBlock, Rewrite } from "./table";
 
 /** The request target (path + query) after the rewrite; the query is kept as it was. */
 export function rewriteTarget(rewrite: Rewrite, matched: MatchBlock | undefined, path: string, query: string): string {

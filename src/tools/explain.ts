@@ -1,16 +1,13 @@
 // `npm run explain`: what the worker would do with one request, without sending
-// anything. It follows the pipeline (src/proxy/pipeline.ts) step by step: Host →
-// VirtualService → route (and match block) → CORS → fault → redirect/directResponse
-// → destination → rewrite → mirrors → headers, using the same routing functions,
-// and says where randomness decides (weights, random mirror sampling, faults).
-import { findVirtualHost, hostOf, isShadowAuthority, shadowAuthority } from "../routing/host";
-import { findRoute, matchString, type RequestFacts } from "../routing/match";
-import { hashKeyValue, hashPerMillion } from "../routing/hash";
+// anything. It asks the worker's own decision step (src/routing/plan.ts) and
+// describes the plan — as lines for people, or as one JSON object for scripts and
+// CI — so the explanation cannot drift from what the worker does.
+import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
+import { requestFacts, type RequestFacts } from "../routing/request-facts";
+import { hashKeyValue } from "../routing/hash";
 import { pickOrigin } from "../routing/load-balance";
-import { rewriteTarget } from "../proxy/rewrite";
-import { redirectResponse } from "../proxy/local-answers";
-import { SHADOW_MARKER } from "../proxy/pipeline";
-import type { Cluster, HashKey, HeaderOps, MatchBlock, Route, RouteTable, ShadowSettings, StringMatch, ValueMatch } from "../routing/table";
+import { hostOf, isShadowAuthority, SHADOW_MARKER } from "../routing/host";
+import type { Cluster, HashKey, HeaderOps, MatchBlock, RetryPolicy, Route, RouteTable, StringMatch, ValueMatch } from "../routing/table";
 
 /** Bad input (not the routes file): the CLI reports it as a usage error. */
 export class ExplainInputError extends Error {
@@ -21,13 +18,22 @@ export class ExplainInputError extends Error {
 const NORMALISED_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+export interface ExplainOptions {
+  /**
+   * The value of every random draw, in [0, 1) (default 0). 0 takes the first weighted
+   * destination and mirrors and injects every fault whose percentage is above 0; the
+   * worker run with the same fixed random source does exactly what the plan says.
+   */
+  random?: number;
+  /** MIRROR_PERCENT_CAP, as the worker would read it (default: unset) */
+  mirrorPercentCap?: number;
+}
+
 export interface ExplainedRequest {
   method: string;
   /** the URL as the worker sees it (parsed and normalised like the runtime does) */
   url: string;
   facts: RequestFacts;
-  /** the request target: raw path and query */
-  target: string;
 }
 
 /** Parses method, URL and headers as the runtime would hand them to the worker. Throws ExplainInputError. */
@@ -50,58 +56,52 @@ export function parseRequest(method: string, url: string, headers: [string, stri
       throw new ExplainInputError(`"${name}: ${value}" is not a valid header`);
     }
   }
-  // Sliced from the serialised URL exactly as the pipeline does, so the path is the one it matches.
-  const href = parsed.href;
-  const authorityStart = href.indexOf("//") + 2;
-  const pathStart = href.indexOf("/", authorityStart);
-  const target = pathStart < 0 ? "/" : href.slice(pathStart);
-  const queryStart = target.indexOf("?");
-  const facts: RequestFacts = {
-    method: normalisedMethod,
-    path: queryStart < 0 ? target : target.slice(0, queryStart),
-    query: queryStart < 0 ? "" : target.slice(queryStart + 1),
-    authority: requestHeaders.get("host") ?? parsed.host,
-    scheme: parsed.protocol === "https:" ? "https" : "http",
-    headers: requestHeaders,
-  };
-  return { method: normalisedMethod, url: href, facts, target };
+  // Without Host, the runtime's Host is the URL's.
+  if (!requestHeaders.has("host")) requestHeaders.set("host", parsed.host);
+  // A request of any method but GET/HEAD is taken to carry a body, as a client's usually does.
+  const facts = requestFacts(normalisedMethod, parsed.href, requestHeaders, true);
+  return { method: normalisedMethod, url: parsed.href, facts };
+}
+
+/** The worker's plan for this request, under the given random draw and cap. */
+export function planFor(table: RouteTable, request: ExplainedRequest, options: ExplainOptions = {}): Plan {
+  const random = options.random ?? 0;
+  if (!(random >= 0 && random < 1)) throw new ExplainInputError(`--random ${random}: must be a number from 0 up to (not including) 1`);
+  const cap = options.mirrorPercentCap;
+  if (cap !== undefined && !(cap >= 0 && cap <= 100)) throw new ExplainInputError(`--cap ${cap}: must be a percentage from 0 to 100`);
+  return planRequest(table, request.facts, { random: () => random, capPerMillion: cap === undefined ? 1_000_000 : Math.round(cap * 10_000) });
 }
 
 /** The explanation, one line per fact; detail lines are indented by two spaces. */
-export function explainRequest(table: RouteTable, method: string, url: string, headers: [string, string][]): string[] {
+export function explainRequest(table: RouteTable, method: string, url: string, headers: [string, string][], options: ExplainOptions = {}): string[] {
   const request = parseRequest(method, url, headers);
+  const plan = planFor(table, request, options);
   const { facts } = request;
   const out: string[] = [`${request.method} ${request.url}`];
   if (request.method !== method) out.push(`  (the runtime upper-cases the method: ${method} → ${request.method})`);
 
-  const vhost = findVirtualHost(table, facts.authority);
-  if (!vhost) {
+  if (plan.action === "refuse" && plan.error === "no_virtual_service") {
     out.push(`host ${show(facts.authority)}: no VirtualService lists "${hostOf(facts.authority)}"`);
-    out.push(`→ 404 no VirtualService for host "${hostOf(facts.authority)}"; nothing is contacted, nothing is mirrored`);
+    out.push(`→ 404 ${plan.message}; nothing is contacted, nothing is mirrored`);
     return out;
   }
-  out.push(`host ${show(facts.authority)} → VirtualService ${vhost.name}`);
-
-  const found = findRoute(vhost, facts);
-  const skipped = vhost.routes.slice(0, found ? vhost.routes.indexOf(found.route) : undefined).map((r) => r.name);
+  const vhostName = plan.virtualService!;
+  out.push(`host ${show(facts.authority)} → VirtualService ${vhostName}`);
+  const vhost = table.virtualHosts.find((v) => v.name === vhostName)!;
+  const skipped = vhost.routes.slice(0, plan.action === "refuse" ? undefined : vhost.routes.indexOf(plan.route)).map((r) => r.name);
   if (skipped.length) out.push(`  not matched: ${skipped.join(", ")}`);
-  if (!found) {
-    out.push(`→ 404 no route matched; nothing is contacted, nothing is mirrored`);
+  if (plan.action === "refuse") {
+    out.push(`→ 404 ${plan.message}; nothing is contacted, nothing is mirrored`);
     return out;
   }
-  const { route, block } = found;
+  const { route, block } = plan;
   if (!block) out.push(`route ${route.name}: no match conditions, so every request`);
-  else {
-    const index = route.match.indexOf(block);
-    out.push(`route ${route.name}, match[${index}]${block.name ? ` (${block.name})` : ""}: ${describeBlock(block)}`);
-  }
+  else out.push(`route ${route.name}, match[${plan.matchIndex}]${block.name ? ` (${block.name})` : ""}: ${describeBlock(block)}`);
 
-  // CORS, then fault injection, then the router: Envoy's filter order, as the pipeline.
-  let corsOrigin: string | undefined;
+  // CORS, then fault injection, then the router: Envoy's filter order, as the plan.
   if (route.cors) {
     const cors = route.cors;
     const origin = facts.headers.get("origin");
-    corsOrigin = origin !== null && cors.allowOrigins.some((m) => matchString(m, origin)) ? origin : undefined;
     const policy = [
       `origins ${cors.allowOrigins.map(describeMatch).join(", ") || "none"}`,
       cors.allowMethods.length ? `methods ${cors.allowMethods.join(", ")}` : undefined,
@@ -112,8 +112,8 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
     ].filter(Boolean);
     out.push(`cors: ${policy.join("; ")}`);
     if (origin === null) out.push("  no Origin header: not a CORS request, no CORS headers added");
-    else if (!corsOrigin) out.push(`  Origin ${show(origin)} is not allowed: the request passes through without CORS headers`);
-    else if (facts.method === "OPTIONS" && facts.headers.has("access-control-request-method")) {
+    else if (plan.corsOrigin === undefined) out.push(`  Origin ${show(origin)} is not allowed: the request passes through without CORS headers`);
+    else if (plan.action === "answer" && plan.answer.kind === "preflight") {
       out.push(`  Origin ${show(origin)} is allowed and this is a preflight: answered 200 at the edge; nothing is forwarded, nothing is mirrored`);
       return out;
     } else out.push(`  Origin ${show(origin)} is allowed: the response gets Access-Control-Allow-Origin: ${origin}`);
@@ -126,24 +126,23 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
       `fault abort: ${percent(route.fault.abort.perMillion)} of requests (random) are answered ${route.fault.abort.status} "fault filter abort"; those are not forwarded and not mirrored`,
     );
   }
-  if (route.redirect) {
-    const location = redirectResponse(route.redirect, facts).headers.get("location");
-    out.push(`redirect: → ${route.redirect.status} Location: ${location}; nothing is forwarded, nothing is mirrored`);
+  if (plan.action === "answer" && plan.answer.kind === "redirect") {
+    out.push(`redirect: → ${plan.answer.status} Location: ${plan.answer.location}; nothing is forwarded, nothing is mirrored`);
   }
-  if (route.directResponse) {
-    const body = route.directResponse.body;
-    out.push(`directResponse: → ${route.directResponse.status}${body !== undefined ? ` with body ${JSON.stringify(body)}` : " with no body"}; nothing is forwarded, nothing is mirrored`);
+  if (plan.action === "answer" && plan.answer.kind === "direct_response") {
+    const body = plan.answer.body;
+    out.push(`directResponse: → ${plan.answer.status}${body !== undefined ? ` with body ${JSON.stringify(body)}` : " with no body"}; nothing is forwarded, nothing is mirrored`);
   }
   if (route.redirect || route.directResponse) {
-    explainResponseHeaders(out, route, corsOrigin);
+    explainResponseHeaders(out, route, plan.corsOrigin);
+    return out;
+  }
+  if (plan.action === "answer" && plan.answer.kind === "no_destination") {
+    out.push("→ 503 no healthy upstream (the route has no destination with weight > 0)");
     return out;
   }
 
   // Destinations: one per request, by weight.
-  if (route.destinations.length === 0) {
-    out.push("→ 503 no healthy upstream (the route has no destination with weight > 0)");
-    return out;
-  }
   const several = route.destinations.length > 1;
   out.push(several ? "destination (one per request, at random by weight):" : "destination:");
   for (const d of route.destinations) {
@@ -151,9 +150,14 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
     if (d.headers?.request) out.push(`    request headers, this destination only (not the shadow): ${describeOps(d.headers.request)}`);
     if (d.headers?.response) out.push(`    response headers, this destination only: ${describeOps(d.headers.response)}`);
   }
+  if (plan.action !== "forward") {
+    // The fault abort fired for this draw: the request is answered at the edge.
+    const threshold = (route.fault?.abort?.perMillion ?? 0) / 1_000_000;
+    out.push(`→ ${plan.answer.status} "fault filter abort" for the random draw ${options.random ?? 0}; with --random ${threshold} or above, the request is forwarded`);
+    return out;
+  }
 
   // The rewrite: the shadow is a copy of the rewritten request.
-  const forwardedTarget = route.rewrite ? rewriteTarget(route.rewrite, block, facts.path, facts.query) : request.target;
   if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegex) {
     const how =
       route.rewrite.uri !== undefined
@@ -161,92 +165,86 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
           ? `uri: the matched prefix ${show(block.uri.prefix)} becomes ${show(route.rewrite.uri)}`
           : `uri: the whole path becomes ${show(route.rewrite.uri)}`
         : `uriRegexRewrite: ${show(route.rewrite.uriRegex!.match)} → ${show(route.rewrite.uriRegex!.rewrite)}`;
-    out.push(`path: ${request.target} → ${forwardedTarget} (rewrite ${how}; the shadow gets the rewritten path too)`);
-  } else out.push(`path: ${request.target} (no rewrite)`);
-  const primaryAuthority = route.rewrite?.authority ?? facts.authority;
+    out.push(`path: ${facts.target} → ${plan.target} (rewrite ${how}; the shadow gets the rewritten path too)`);
+  } else out.push(`path: ${facts.target} (no rewrite)`);
   if (route.rewrite?.authority !== undefined) out.push(`authority: ${show(facts.authority)} → ${show(route.rewrite.authority)} (rewrite.authority, sent as X-Forwarded-Host)`);
 
-  // Mirrors.
-  const incomingForwardedHost = facts.headers.get("x-forwarded-host");
-  const returningShadow = isShadowAuthority(incomingForwardedHost) || isShadowAuthority(facts.authority) || facts.headers.has(SHADOW_MARKER);
-  const shadow = route.shadow;
-  const settings: ShadowSettings = shadow ?? { hostSuffix: true, bodyCapBytes: table.settings.shadowBodyCapBytes, removeHeaders: [], setHeaders: {} };
-  let mirrored = false;
-  let mirrorable = false;
-  if (route.mirrors.length === 0) out.push("mirrors: none");
-  else {
-    const notMirrored = returningShadow
-      ? `it is a shadow coming back through the worker (${incomingForwardedHost && isShadowAuthority(incomingForwardedHost) ? `X-Forwarded-Host ${incomingForwardedHost}` : isShadowAuthority(facts.authority) ? `Host ${facts.authority}` : SHADOW_MARKER}), never mirrored again`
-      : facts.headers.has("upgrade")
-        ? "an Upgrade request is never mirrored (Envoy)"
-        : facts.method === "CONNECT"
-          ? "CONNECT is never mirrored (Envoy)"
-          : settings.methods && !settings.methods.includes(facts.method)
-            ? `the MirrorPolicy mirrors only ${settings.methods.join(", ")}`
-            : undefined;
-    const key = settings.sampleKey;
-    const keyValue = key ? hashKeyValue(key, facts.headers, facts.query) : undefined;
-    const draw = keyValue === undefined ? undefined : hashPerMillion(keyValue);
-    mirrorable = notMirrored === undefined;
-    out.push(notMirrored ? `mirrors: none for this request: ${notMirrored}` : "mirrors:");
-    if (!notMirrored && key && draw === undefined) out.push(`  sample key ${describeKey(key)} is not in the request: sampled at random`);
-    if (!notMirrored && key && draw !== undefined) out.push(`  sample key ${describeKey(key)} = ${JSON.stringify(keyValue)}: hash ${draw} (of 1 000 000)`);
-    for (const m of route.mirrors) {
-      const share = percent(m.perMillion);
-      const where = describeOrigins(m.cluster, facts);
-      if (notMirrored) out.push(`  ${m.cluster.name} ${share} → ${where}: not mirrored`);
-      else if (draw === undefined) {
-        out.push(`  ${m.cluster.name} → ${where}: random, ${share}`);
-        mirrored = true;
-      } else {
-        const yes = draw < m.perMillion;
-        mirrored ||= yes;
-        out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw} ${yes ? "<" : "≥"} ${m.perMillion}, so ${yes ? "mirrored" : "not mirrored"} (the same for every request with this key)`);
-      }
-    }
-    if (!notMirrored) {
-      out.push("  MIRROR_PERCENT_CAP, when set on the worker, caps these percentages");
-      const length = facts.headers.get("content-length");
-      const hasBody = facts.method !== "GET" && facts.method !== "HEAD";
-      if (hasBody && length !== null && Number(length) > settings.bodyCapBytes)
-        out.push(`  Content-Length ${length} is over the ${settings.bodyCapBytes}-byte cap: the shadow would be skipped (body_too_large)`);
-      else if (hasBody) out.push(`  a body over ${settings.bodyCapBytes} bytes is not mirrored`);
-      if (shadow?.removeHeaders.length) out.push(`  shadow only: remove headers ${shadow.removeHeaders.join(", ")}`);
-      if (shadow && Object.keys(shadow.setHeaders).length) out.push(`  shadow only: set ${describeMap(shadow.setHeaders)}`);
-    }
-  }
-
+  explainMirrors(out, plan, facts);
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
   if (route.headers?.request) out.push(`request headers (primary and shadow): ${describeOps(route.headers.request)}`);
-  explainResponseHeaders(out, route, corsOrigin);
+  explainResponseHeaders(out, route, plan.corsOrigin);
 
-  const primaryHost = returningShadow && incomingForwardedHost ? incomingForwardedHost : primaryAuthority;
-  const shadowHost = settings.hostSuffix ? shadowAuthority(primaryAuthority) : primaryAuthority;
+  const mirrorable = plan.draw !== undefined;
+  const sampled = plan.mirrors.some((m) => m.reason === "sampled" || m.reason === "kill_switch") || (mirrorable && plan.draw?.keyValue === undefined);
+  const when = sampled ? "" : " (when mirrored)";
   const shadowPart = !mirrorable
     ? ""
-    : settings.hostSuffix
-      ? `, shadow ${shadowHost}${mirrored ? "" : " (when mirrored)"}`
-      : `, shadow ${shadowHost}${mirrored ? "" : " (when mirrored)"}, without the -shadow suffix (hostSuffix: false), marked with ${SHADOW_MARKER}: 1 instead`;
-  out.push(`X-Forwarded-Host: primary ${primaryHost}${shadowPart}`);
-
+    : plan.shadow.marker
+      ? `, shadow ${plan.shadow.forwardedHost}${when}, without the -shadow suffix (hostSuffix: false), marked with ${SHADOW_MARKER}: 1 instead`
+      : `, shadow ${plan.shadow.forwardedHost}${when}`;
+  out.push(`X-Forwarded-Host: primary ${plan.forwardedHost}${shadowPart}`);
   out.push(
-    route.timeoutMs !== undefined
-      ? `timeout: ${formatMs(route.timeoutMs)} (the primary answers 504 past it${route.mirrors.length ? "; shadows are cut off at it" : ""})`
-      : `timeout: none${route.mirrors.length ? ` (shadows are cut off after ${formatMs(table.settings.shadowTimeoutMs)})` : ""}`,
+    plan.timeoutMs !== undefined
+      ? `timeout: ${formatMs(plan.timeoutMs)} (the primary answers 504 past it${route.mirrors.length ? "; shadows are cut off at it" : ""})`
+      : `timeout: none${route.mirrors.length ? ` (shadows are cut off after ${formatMs(plan.shadow.settings.timeoutMs)})` : ""}`,
   );
-  if (route.retries) {
-    const r = route.retries;
-    if (r.attempts === 0) out.push("retries: none (attempts: 0)");
+  out.push(describeRetries(route.retries, plan));
+  return out;
+}
+
+function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts): void {
+  const { route, draw } = plan;
+  const settings = plan.shadow.settings;
+  if (route.mirrors.length === 0) {
+    out.push("mirrors: none");
+    return;
+  }
+  const reason = plan.mirrors[0]!.reason;
+  if (!draw) {
+    const forwardedHost = facts.headers.get("x-forwarded-host");
+    const why =
+      reason === "returning_shadow"
+        ? `it is a shadow coming back through the worker (${plan.returningShadow === "x-forwarded-host" && forwardedHost && isShadowAuthority(forwardedHost) ? `X-Forwarded-Host ${forwardedHost}` : plan.returningShadow === "host" ? `Host ${facts.authority}` : SHADOW_MARKER}), never mirrored again`
+        : reason === "upgrade"
+          ? "an Upgrade request is never mirrored (Envoy)"
+          : reason === "connect"
+            ? "CONNECT is never mirrored (Envoy)"
+            : `the MirrorPolicy mirrors only ${settings.methods?.join(", ")}`;
+    out.push(`mirrors: none for this request: ${why}`);
+    for (const m of route.mirrors) out.push(`  ${m.cluster.name} ${percent(m.perMillion)} → ${describeOrigins(m.cluster, facts)}: not mirrored`);
+    return;
+  }
+  out.push("mirrors:");
+  const key = settings.sampleKey;
+  if (key && draw.keyValue === undefined) out.push(`  sample key ${describeKey(key)} is not in the request: sampled at random`);
+  if (key && draw.keyValue !== undefined) out.push(`  sample key ${describeKey(key)} = ${JSON.stringify(draw.keyValue)}: hash ${draw.draw} (of 1 000 000)`);
+  for (const decision of plan.mirrors) {
+    const m = decision.target;
+    const share = percent(m.perMillion);
+    const where = describeOrigins(m.cluster, facts);
+    if (draw.keyValue === undefined) out.push(`  ${m.cluster.name} → ${where}: random, ${share}`);
     else {
-      const on = [...r.on.filter((c) => c !== "retriable-status-codes"), ...(r.statusCodes.length ? [`status ${r.statusCodes.join(", ")}`] : [])];
-      out.push(
-        `retries: up to ${r.attempts} more ${r.attempts === 1 ? "try" : "tries"} on ${on.join(", ") || "nothing"}` +
-          `${r.perTryTimeoutMs !== undefined ? `, ${formatMs(r.perTryTimeoutMs)} per try` : ""}` +
-          ` (a streamed request body, without Content-Length or over ${settings.bodyCapBytes} bytes, is not retried)`,
-      );
+      const yes = draw.draw < m.perMillion;
+      out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw.draw} ${yes ? "<" : "≥"} ${m.perMillion}, so ${yes ? "mirrored" : "not mirrored"} (the same for every request with this key)`);
     }
   }
-  return out;
+  out.push("  MIRROR_PERCENT_CAP, when set on the worker, caps these percentages");
+  if (plan.body === "too_large") out.push(`  Content-Length ${facts.contentLength} is over the ${settings.bodyCapBytes}-byte cap: the shadow would be skipped (body_too_large)`);
+  else if (facts.hasBody) out.push(`  a body over ${settings.bodyCapBytes} bytes is not mirrored`);
+  if (settings.removeHeaders.length) out.push(`  shadow only: remove headers ${settings.removeHeaders.join(", ")}`);
+  if (Object.keys(settings.setHeaders).length) out.push(`  shadow only: set ${describeMap(settings.setHeaders)}`);
+}
+
+function describeRetries(policy: RetryPolicy, plan: ForwardedPlan): string {
+  if (policy.attempts === 0) return policy.source === "route" ? "retries: none (attempts: 0)" : "retries: none";
+  const on = [...policy.on.filter((c) => c !== "retriable-status-codes"), ...(policy.statusCodes.length ? [`status ${policy.statusCodes.join(", ")}`] : [])];
+  const what =
+    `up to ${policy.attempts} more ${policy.attempts === 1 ? "try" : "tries"} on ${on.join(", ") || "nothing"}` +
+    `${policy.perTryTimeoutMs !== undefined ? `, ${formatMs(policy.perTryTimeoutMs)} per try` : ""}`;
+  if (policy.source === "istio-default") {
+    return `retries: Istio's default (the route has no retries): ${what} (a request with a body is streamed, so it is not retried${plan.retriesOff ? ": this one" : ""})`;
+  }
+  return `retries: ${what} (a streamed request body, without Content-Length or over ${plan.shadow.settings.bodyCapBytes} bytes, is not retried${plan.retriesOff ? ": this one is streamed" : ""})`;
 }
 
 function explainResponseHeaders(out: string[], route: Route, corsOrigin: string | undefined): void {
@@ -275,7 +273,7 @@ function describeOrigins(cluster: Cluster, facts: RequestFacts): string {
   return `one of ${list} (at random)`;
 }
 
-function describeKey(key: HashKey): string {
+export function describeKey(key: HashKey): string {
   if ("header" in key) return `header ${key.header}`;
   if ("cookie" in key) return `cookie ${key.cookie}`;
   return `query parameter ${key.query}`;

@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
-import { ExplainInputError, explainRequest } from "../../src/config/explain";
+import { ExplainInputError, explainRequest } from "../../src/tools/explain";
 import { hashPerMillion } from "../../src/routing/hash";
 import type { RouteTable } from "../../src/routing/table";
+import { istioDefaultRetries } from "../../src/config/defaults";
 
 function table(yaml: string): RouteTable {
   const result = compileRoutes(yaml);
@@ -69,6 +70,8 @@ describe("the seed walkthrough (routes.yaml)", () => {
       "  MIRROR_PERCENT_CAP, when set on the worker, caps these percentages",
       "X-Forwarded-Host: primary httpbin:8000, shadow httpbin-shadow:8000",
       "timeout: none (shadows are cut off after 25 s)",
+      // The worker applies Istio's default retry policy to a route without retries; explain says so.
+      "retries: Istio's default (the route has no retries): up to 2 more tries on connect-failure, status 503 (a request with a body is streamed, so it is not retried)",
     ]);
   });
 
@@ -207,13 +210,13 @@ spec:
               destinations: [{ cluster: cluster("svc/v1", 9081), weight: 1 }],
               totalWeight: 1,
               mirrors: [{ cluster: cluster("svc/v2", 9082), perMillion: 1_000_000 }],
-              shadow: { hostSuffix: false, bodyCapBytes: 10, removeHeaders: ["authorization"], setHeaders: { "x-shadow": "1" }, methods: ["POST"], sampleKey: { cookie: "session" } },
+              retries: istioDefaultRetries(),
+              shadow: { hostSuffix: false, bodyCapBytes: 10, removeHeaders: ["authorization"], setHeaders: { "x-shadow": "1" }, methods: ["POST"], sampleKey: { cookie: "session" }, timeoutMs: 25_000 },
             },
           ],
         },
       ],
       hosts: { exact: {}, wildcards: [], catchAll: 0 },
-      settings: { shadowBodyCapBytes: 1024, shadowTimeoutMs: 25_000 },
     };
     const post = explainRequest(t, "POST", "http://anything.example/", [["cookie", "a=1; session=s-42"], ["content-length", "11"]]);
     expect(post).toContain(`  sample key cookie session = "s-42": hash ${hashPerMillion("s-42")} (of 1 000 000)`);
@@ -292,7 +295,7 @@ describe("the route's other fields", () => {
 describe("npm run explain (the CLI)", () => {
   const dir = mkdtempSync(join(tmpdir(), "edge-mirror-explain-"));
   const cli = (...args: string[]) => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "src/config/explain-cli.ts", ...args], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "src/tools/explain-cli.ts", ...args], { encoding: "utf8" });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   };
 

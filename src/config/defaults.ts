@@ -1,0 +1,30 @@
+// Every default the worker relies on, filled into the route table by the compiler
+// (compile.ts), so the runtime has none of its own to drift from (Nitro's
+// normalise-at-build pattern). Each one equals Istio's or Envoy's behaviour.
+import type { RetryPolicy, ShadowSettings } from "../routing/table";
+
+/**
+ * Istio's default retry policy for routes without `retries` (pilot
+ * networking/core/route/retry DefaultPolicy): 2 attempts on connect-failure,
+ * refused-stream, unavailable, cancelled and retriable status code 503. It covers,
+ * among others, an origin closing an idle keep-alive connection just as it is reused.
+ * `retries: {attempts: 0}` turns it off. It streams request bodies, so only
+ * bodiless requests are retried under it.
+ */
+export function istioDefaultRetries(): RetryPolicy {
+  return { source: "istio-default", attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] };
+}
+
+/** Request bodies up to this size are copied to the shadow; larger ones are not mirrored (MirrorPolicy bodyCapBytes). */
+export const DEFAULT_SHADOW_BODY_CAP_BYTES = 1024 * 1024;
+
+/**
+ * Shadows are cut off after the route timeout, else after this long: Workers
+ * cancels waitUntil work about 30 s after the response.
+ */
+export const DEFAULT_SHADOW_TIMEOUT_MS = 25_000;
+
+/** Istio's behaviour for a route without a MirrorPolicy; `timeoutMs` is set per route by the compiler. */
+export function defaultShadowSettings(): ShadowSettings {
+  return { hostSuffix: true, bodyCapBytes: DEFAULT_SHADOW_BODY_CAP_BYTES, removeHeaders: [], setHeaders: {}, timeoutMs: DEFAULT_SHADOW_TIMEOUT_MS };
+}

@@ -1,0 +1,64 @@
+// What the decision step knows about a request, read once from the runtime's
+// Request (or, in `npm run explain`, from the command line) the same way.
+import { hostOf } from "./host";
+
+export interface RequestFacts {
+  method: string;
+  /** the raw request target, path and query, byte for byte as the runtime serialised the URL */
+  target: string;
+  /** raw path, without the query */
+  path: string;
+  /** raw query without `?`, or "" */
+  query: string;
+  /** the Host header as the client sent it, port included */
+  authority: string;
+  /** "http" or "https" */
+  scheme: string;
+  headers: Headers;
+  /** whether the request carries a body stream (never for GET and HEAD, whose body fetch() cannot send) */
+  hasBody: boolean;
+  /** the declared Content-Length of that body, when there is one */
+  contentLength?: number;
+}
+
+/**
+ * Facts from a URL as the runtime serialises it: the path and query are sliced from
+ * the URL, never re-serialised, so the origin gets the target the client sent.
+ */
+export function requestFacts(method: string, url: string, headers: Headers, hasBody: boolean): RequestFacts {
+  const authorityStart = url.indexOf("//") + 2;
+  const pathStart = url.indexOf("/", authorityStart);
+  const target = pathStart < 0 ? "/" : url.slice(pathStart);
+  const queryStart = target.indexOf("?");
+  // fetch() cannot send a body with GET or HEAD; RFC 9110 gives one no meaning, so it is dropped.
+  const body = hasBody && method !== "GET" && method !== "HEAD";
+  const declared = body ? headers.get("content-length") : null;
+  const facts: RequestFacts = {
+    method,
+    target,
+    path: queryStart < 0 ? target : target.slice(0, queryStart),
+    query: queryStart < 0 ? "" : target.slice(queryStart + 1),
+    authority: headers.get("host") ?? url.slice(authorityStart, pathStart < 0 ? undefined : pathStart),
+    scheme: url.startsWith("https:") ? "https" : "http",
+    headers,
+    hasBody: body,
+  };
+  if (declared !== null) facts.contentLength = Number(declared);
+  return facts;
+}
+
+/** The host part of the request's authority, lowercase, for logs and messages. */
+export function requestHost(facts: RequestFacts): string {
+  return hostOf(facts.authority);
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,255}$/;
+
+/**
+ * An incoming x-request-id is kept (so a caller's tracing spans the mirror) only
+ * when it is short and plain: anything else could forge log fields or bloat every
+ * log line and both legs, so it is replaced by a fresh id.
+ */
+export function trustedRequestId(value: string | null): string | undefined {
+  return value !== null && REQUEST_ID.test(value) ? value : undefined;
+}
