@@ -49,6 +49,8 @@ export default async function setup(project: TestProject) {
   const controlUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   project.provide("table", JSON.stringify(table));
   project.provide("controlUrl", controlUrl);
+  // Which recording origin listens on which port, so a test can tell where a planned origin URL points.
+  project.provide("originNames", JSON.stringify(Object.fromEntries(origins.map((o) => [String(o.port), o.name]))));
 
   return async () => {
     await new Promise((resolve) => control.close(resolve));
@@ -80,5 +82,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     table: string;
     controlUrl: string;
+    originNames: string;
   }
 }
