@@ -14,13 +14,13 @@ export interface DestinationRuleSpec {
   field: Field;
 }
 
-const DESTINATION_RULE: KeyRules = {
+export const DESTINATION_RULE: KeyRules = {
   known: ["host", "subsets", "trafficPolicy"],
   refused: { workloadSelector: "selects mesh workloads; the edge has none" },
   ignored: EXPORT_TO,
 };
 
-const TRAFFIC_POLICY: KeyRules = {
+export const TRAFFIC_POLICY: KeyRules = {
   known: ["loadBalancer"],
   refused: {
     connectionPool: "Cloudflare manages the worker's connections to origins; there is no pool to size",
@@ -32,11 +32,29 @@ const TRAFFIC_POLICY: KeyRules = {
   notYet: { portLevelSettings: NOT_YET },
 };
 
+export const LOAD_BALANCER: KeyRules = {
+  known: ["simple", "consistentHash"],
+  notYet: { localityLbSetting: NOT_YET, warmupDurationSecs: NOT_YET, warmup: NOT_YET },
+};
+
+/** Exactly one of the known keys is the hash key. */
+export const CONSISTENT_HASH: KeyRules = {
+  known: ["httpHeaderName", "httpCookie", "httpQueryParameterName", "useSourceIp"],
+  notYet: { ringHash: NOT_YET, maglev: NOT_YET, minimumRingSize: NOT_YET },
+};
+
+export const HTTP_COOKIE: KeyRules = {
+  known: ["name"],
+  notYet: { ttl: "planned (Envoy would set the cookie)", path: "planned", attributes: "planned" },
+};
+
+export const SUBSET: KeyRules = { known: ["name", "labels", "trafficPolicy"] };
+
 /** trafficPolicy.loadBalancer: simple ROUND_ROBIN / RANDOM, or consistentHash by header, cookie, query parameter or client IP. */
 function readTrafficPolicy(f: Field): LoadBalancer | undefined {
   if (!f.checkMap(TRAFFIC_POLICY)) return undefined;
   const lb = f.get("loadBalancer");
-  if (!lb.checkMap({ known: ["simple", "consistentHash"], notYet: { localityLbSetting: NOT_YET, warmupDurationSecs: NOT_YET, warmup: NOT_YET } })) return undefined;
+  if (!lb.checkMap(LOAD_BALANCER)) return undefined;
   const simple = lb.get("simple").string();
   const hash = lb.get("consistentHash");
   if (simple !== undefined && hash.present) lb.error("takes simple or consistentHash, not both (Istio)");
@@ -49,13 +67,10 @@ function readTrafficPolicy(f: Field): LoadBalancer | undefined {
     lb.get("simple").error(`unsupported simple load balancer "${simple}"`, "use ROUND_ROBIN, RANDOM or LEAST_REQUEST");
     return undefined;
   }
-  if (!hash.checkMap({
-    known: ["httpHeaderName", "httpCookie", "httpQueryParameterName", "useSourceIp"],
-    notYet: { ringHash: NOT_YET, maglev: NOT_YET, minimumRingSize: NOT_YET },
-  })) return undefined;
-  const keys = ["httpHeaderName", "httpCookie", "httpQueryParameterName", "useSourceIp"].filter((k) => hash.get(k).present);
+  if (!hash.checkMap(CONSISTENT_HASH)) return undefined;
+  const keys = CONSISTENT_HASH.known.filter((k) => hash.get(k).present);
   if (keys.length !== 1) {
-    hash.error("needs exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp");
+    hash.error(`needs exactly one of ${CONSISTENT_HASH.known.join(", ")}`);
     return undefined;
   }
   const header = hash.get("httpHeaderName").string();
@@ -64,7 +79,7 @@ function readTrafficPolicy(f: Field): LoadBalancer | undefined {
   if (query !== undefined) return { hash: { query } };
   if (hash.get("useSourceIp").boolean()) return { hash: { header: "cf-connecting-ip" } };
   const cookie = hash.get("httpCookie");
-  if (!cookie.checkMap({ known: ["name"], notYet: { ttl: "planned (Envoy would set the cookie)", path: "planned", attributes: "planned" } })) return undefined;
+  if (!cookie.checkMap(HTTP_COOKIE)) return undefined;
   cookie.get("name").require("name the cookie, e.g. name: session");
   const name = cookie.get("name").string();
   return name === undefined ? undefined : { hash: { cookie: name } };
@@ -78,7 +93,7 @@ export function readDestinationRule(name: string, spec: Field): DestinationRuleS
   const lb = spec.get("trafficPolicy").present ? readTrafficPolicy(spec.get("trafficPolicy")) : undefined;
   const subsets = new Map<string, { labels: Record<string, string>; lb?: LoadBalancer; field: Field }>();
   for (const s of spec.get("subsets").items()) {
-    if (!s.checkMap({ known: ["name", "labels", "trafficPolicy"] })) continue;
+    if (!s.checkMap(SUBSET)) continue;
     const nameField = s.get("name");
     nameField.require("name the subset, e.g. name: v1");
     const subsetName = nameField.string();

@@ -2,7 +2,7 @@
 // line/column. Documents of other kinds (Deployments, Services, the rest of a
 // manifest) are skipped with a warning, so users can feed in what they have.
 import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from "yaml";
-import { Field, type ReadContext } from "./field";
+import { Field, type KeyRules, type ReadContext } from "./field";
 import type { Problems } from "./errors";
 import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 
@@ -11,6 +11,9 @@ export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
 export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry"] as const;
 export type IstioKind = (typeof ISTIO_KINDS)[number];
 export type Kind = IstioKind | "MirrorPolicy";
+
+/** The top level of every document edge-mirror reads. metadata is identity, not behaviour: everything kubectl writes there is accepted. */
+export const RESOURCE: KeyRules = { known: ["apiVersion", "kind", "metadata", "spec", "status"] };
 
 export interface Resource {
   kind: Kind;
@@ -76,8 +79,7 @@ function collect(root: Field, out: Resource[]): void {
     doc.get("apiVersion").error(`unsupported apiVersion "${apiVersion}"`, `use ${versions.map((v) => `${group}/${v}`).join(", ")}`);
     return;
   }
-  // metadata is identity, not behaviour: everything kubectl writes there is accepted.
-  doc.checkMap({ known: ["apiVersion", "kind", "metadata", "spec", "status"] });
+  doc.checkMap(RESOURCE);
   if (!doc.get("metadata").get("name").require("give the resource a name under metadata.name")) return;
   if (!isMap(doc.get("spec").node)) {
     doc.get("spec").error("is required and must be a mapping", `add a spec: for the ${kind}`);

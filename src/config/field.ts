@@ -165,11 +165,18 @@ export class Field {
   // The value rules the compiler states once. Each reports its own error and returns
   // undefined for a value that breaks it, so callers only decide what absent means.
 
-  /** A whole number ≥ 0, up to `max` when given; `unit` names what is counted (`bytes`). */
+  /**
+   * A whole number ≥ 0, up to `max` when given, else up to INT32_MAX (Istio's whole
+   * numbers are protobuf int32); `unit` names what is counted (`bytes`).
+   */
   wholeNumber({ max, unit, fix }: { max?: number; unit?: string; fix?: string } = {}): number | undefined {
     const n = this.number();
     if (n === undefined) return undefined;
-    if (Number.isInteger(n) && n >= 0 && (max === undefined || n <= max)) return n;
+    if (Number.isInteger(n) && n >= 0 && n <= (max ?? INT32_MAX)) return n;
+    if (max === undefined && n > INT32_MAX) {
+      this.error(`must be at most ${INT32_MAX} (an int32 in Istio), found ${n}`, fix);
+      return undefined;
+    }
     const of = unit ? ` of ${unit}` : "";
     const mebibytes = unit === "bytes" && max !== undefined && max >= MIB && max % MIB === 0 ? ` (${max / MIB} MiB)` : "";
     const range = max === undefined ? "≥ 0" : `from 0 to ${max}${mebibytes}`;
@@ -181,8 +188,9 @@ export class Field {
   port(): number | undefined {
     const n = this.number();
     if (n === undefined) return undefined;
-    if (Number.isInteger(n) && n >= 1 && n <= 65535) return n;
-    this.error(`must be a port number 1..65535, found ${n}`);
+    const { minimum, maximum } = PORT_RANGE;
+    if (Number.isInteger(n) && n >= minimum && n <= maximum) return n;
+    this.error(`must be a port number ${minimum}..${maximum}, found ${n}`);
     return undefined;
   }
 
@@ -190,8 +198,9 @@ export class Field {
   httpStatus(): number | undefined {
     const n = this.number();
     if (n === undefined) return undefined;
-    if (Number.isInteger(n) && n >= 200 && n <= 599) return n;
-    this.error(`must be an HTTP status 200..599, found ${n}`);
+    const { minimum, maximum } = HTTP_STATUS_RANGE;
+    if (Number.isInteger(n) && n >= minimum && n <= maximum) return n;
+    this.error(`must be an HTTP status ${minimum}..${maximum}, found ${n}`);
     return undefined;
   }
 
@@ -215,8 +224,9 @@ export class Field {
     if (!value.present) return 0;
     const n = value.number();
     if (n === undefined) return undefined;
-    if (n >= 0 && n <= 100) return n;
-    value.error(`must be between 0 and 100, found ${n}`, "a percentage of requests, e.g. value: 10.5");
+    const { minimum, maximum } = PERCENT_RANGE;
+    if (n >= minimum && n <= maximum) return n;
+    value.error(`must be between ${minimum} and ${maximum}, found ${n}`, "a percentage of requests, e.g. value: 10.5");
     return undefined;
   }
 
@@ -228,11 +238,19 @@ export class Field {
     if (!this.present) return undefined;
     const key = this.path.slice(this.path.lastIndexOf(".") + 1);
     this.warn(`${key} is deprecated in Istio`, `use ${replacement}: {value: N}`, this.keyAt);
-    return this.wholeNumber({ max: 100 });
+    return this.wholeNumber({ max: PERCENT_RANGE.maximum });
   }
 }
 
 const MIB = 1024 * 1024;
+// The bounds of the value rules, in JSON Schema's words: schema/routes.schema.json
+// states them too, and test/config/schema-drift.test.ts keeps the two equal.
+export const PORT_RANGE = { minimum: 1, maximum: 65535 } as const;
+/** Final statuses only: 1xx are interim answers. */
+export const HTTP_STATUS_RANGE = { minimum: 200, maximum: 599 } as const;
+export const PERCENT_RANGE = { minimum: 0, maximum: 100 } as const;
+/** The largest protobuf int32, Istio's type for weights and other whole numbers. */
+export const INT32_MAX = 2_147_483_647;
 /** istio/api HTTPRedirect.redirect_code (Envoy's RedirectResponseCode). */
 export const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
 /** Istio's Percent message. */

@@ -1,18 +1,22 @@
 // HTTPMatchRequest blocks (istio/api virtual_service.proto) → MatchBlock.
 // Regexes are RE2 in Istio and matched in full by Envoy; only patterns that
 // JavaScript evaluates the same way are accepted.
-import type { Field } from "./field";
+import type { Field, KeyRules } from "./field";
 import type { MatchBlock, NamedMatch, StringMatch, ValueMatch } from "../routing/table";
 
 const MESH_ONLY = "selects by the calling mesh workload; requests reach the edge from the internet";
 
+export const HTTP_MATCH_REQUEST: KeyRules = {
+  known: ["name", "uri", "scheme", "method", "authority", "port", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
+  refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY, gateways: "there are no mesh gateways at the edge" },
+  ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
+};
+
+/** Exactly one of the known keys; queryParams refuse prefix after reading it (Istio). */
+export const STRING_MATCH: KeyRules = { known: ["exact", "prefix", "regex"] };
+
 export function readMatchBlock(f: Field): MatchBlock | undefined {
-  const ok = f.checkMap({
-    known: ["name", "uri", "scheme", "method", "authority", "port", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
-    refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY, gateways: "there are no mesh gateways at the edge" },
-    ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
-  });
-  if (!ok) return undefined;
+  if (!f.checkMap(HTTP_MATCH_REQUEST)) return undefined;
   const ignoreCase = f.get("ignoreUriCase").boolean() ?? false;
   const uri = readStringMatch(f.get("uri"), false);
   const block: MatchBlock = {
@@ -50,8 +54,8 @@ function readNamed(f: Field, kind: "header" | "query"): NamedMatch[] {
 export function readStringMatch(f: Field, allowPresent: false): StringMatch | undefined;
 export function readStringMatch(f: Field, allowPresent: boolean, isQuery?: boolean): ValueMatch | undefined;
 export function readStringMatch(f: Field, allowPresent: boolean, isQuery = false): ValueMatch | undefined {
-  if (!f.checkMap({ known: ["exact", "prefix", "regex"] })) return undefined;
-  const keys = ["exact", "prefix", "regex"].filter((k) => f.get(k).node !== undefined);
+  if (!f.checkMap(STRING_MATCH)) return undefined;
+  const keys = STRING_MATCH.known.filter((k) => f.get(k).node !== undefined);
   if (keys.length === 0) {
     if (allowPresent) return { present: true };
     f.error("needs one of exact, prefix or regex", "e.g. {prefix: /api}");

@@ -28,6 +28,9 @@ export interface MirrorPolicySpec {
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
 
+/** Workers isolates have 128 MB; a copy is held per mirrored request in flight. */
+export const MAX_BODY_CAP_BYTES = 16 * 1024 * 1024;
+
 export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey"] };
 export const TARGET_REF: KeyRules = { known: ["virtualService", "route"] };
 export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
@@ -45,8 +48,7 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   const settings = defaultShadowSettings();
   const suffix = spec.get("hostSuffix").boolean();
   if (suffix !== undefined) settings.hostSuffix = suffix;
-  // Workers isolates have 128 MB; a copy is held per mirrored request in flight.
-  const cap = spec.get("bodyCapBytes").wholeNumber({ max: 16 * 1024 * 1024, unit: "bytes" });
+  const cap = spec.get("bodyCapBytes").wholeNumber({ max: MAX_BODY_CAP_BYTES, unit: "bytes" });
   if (cap !== undefined) settings.bodyCapBytes = cap;
   const headers = spec.get("shadowHeaders");
   if (headers.checkMap(SHADOW_HEADERS)) {

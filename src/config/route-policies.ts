@@ -97,12 +97,14 @@ const RETRY_ON_UNOBSERVABLE = ["refused-stream", "unavailable", "cancelled", "de
 const RETRY_ON_DEFAULT = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
 export const HTTP_RETRY: KeyRules = { known: ["attempts", "perTryTimeout", "retryOn"], notYet: { retryRemoteLocalities: "planned" } };
+/** Each retry is one more subrequest of the invocation (Free plan: 50 in all). */
+export const MAX_RETRY_ATTEMPTS = 10;
 
 export function readRetries(f: Field): RetryPolicy | undefined {
   if (!f.checkMap(HTTP_RETRY)) return undefined;
   const attemptsField = f.get("attempts");
   attemptsField.require("say how many retries, e.g. attempts: 3 (0 disables retries)");
-  const attempts = attemptsField.wholeNumber({ max: 10, fix: "each retry is one more subrequest of the invocation" });
+  const attempts = attemptsField.wholeNumber({ max: MAX_RETRY_ATTEMPTS, fix: "each retry is one more subrequest of the invocation" });
   const retryOnField = f.get("retryOn");
   const retryOn = retryOnField.string() ?? RETRY_ON_DEFAULT;
   const on: string[] = [];

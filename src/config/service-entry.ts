@@ -27,7 +27,7 @@ export interface ServiceEntrySpec {
   field: Field;
 }
 
-const SERVICE_ENTRY: KeyRules = {
+export const SERVICE_ENTRY: KeyRules = {
   known: ["hosts", "ports", "endpoints", "resolution", "location"],
   refused: {
     addresses: "virtual IPs route TCP inside a mesh; the worker selects services by host name",
@@ -35,6 +35,19 @@ const SERVICE_ENTRY: KeyRules = {
     subjectAltNames: "Workers verify origin certificates against public CAs; mesh identities do not apply",
   },
   ignored: EXPORT_TO,
+};
+
+/** ServiceEntry.ports[], Istio's ServicePort. */
+export const SERVICE_PORT: KeyRules = { known: ["number", "name", "protocol"], notYet: { targetPort: NOT_YET } };
+
+/** ServiceEntry.endpoints[], Istio's WorkloadEntry. */
+export const WORKLOAD_ENTRY: KeyRules = {
+  known: ["address", "ports", "labels"],
+  notYet: { weight: NOT_YET, locality: NOT_YET },
+  refused: {
+    network: "mesh networks do not exist at the edge",
+    serviceAccount: "mesh identities (mTLS) do not apply to origins reached by a Worker",
+  },
 };
 
 const RESOLUTIONS = ["DNS", "DNS_ROUND_ROBIN", "STATIC", "NONE"];
@@ -77,7 +90,7 @@ export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | 
 }
 
 function readPort(p: Field): PortSpec | undefined {
-  if (!p.checkMap({ known: ["number", "name", "protocol"], notYet: { targetPort: NOT_YET } })) return undefined;
+  if (!p.checkMap(SERVICE_PORT)) return undefined;
   const numberField = p.get("number");
   numberField.require("add number: 80");
   const number = numberField.port();
@@ -99,15 +112,7 @@ function readPort(p: Field): PortSpec | undefined {
 }
 
 function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | undefined {
-  const ok = e.checkMap({
-    known: ["address", "ports", "labels"],
-    notYet: { weight: NOT_YET, locality: NOT_YET },
-    refused: {
-      network: "mesh networks do not exist at the edge",
-      serviceAccount: "mesh identities (mTLS) do not apply to origins reached by a Worker",
-    },
-  });
-  if (!ok) return undefined;
+  if (!e.checkMap(WORKLOAD_ENTRY)) return undefined;
   const addressField = e.get("address");
   addressField.require("add address: <host name or IP of the origin>");
   const address = addressField.string();

@@ -34,7 +34,7 @@ export interface VirtualServiceSpec {
   field: Field;
 }
 
-const VIRTUAL_SERVICE: KeyRules = {
+export const VIRTUAL_SERVICE: KeyRules = {
   known: ["hosts", "http"],
   refused: {
     gateways: "there are no mesh gateways at the edge: the worker itself is the gateway for its routes",
@@ -46,13 +46,18 @@ const VIRTUAL_SERVICE: KeyRules = {
 
 const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";
 
-const HTTP_ROUTE: KeyRules = {
+export const HTTP_ROUTE: KeyRules = {
   known: [
     "name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "timeout",
     "headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy",
   ],
   refused: { delegate: DELEGATE },
 };
+
+/** http[].route[] */
+export const HTTP_ROUTE_DESTINATION: KeyRules = { known: ["destination", "weight", "headers"] };
+/** http[].mirrors[] */
+export const HTTP_MIRROR_POLICY: KeyRules = { known: ["destination", "percentage"] };
 
 export function readVirtualService(name: string, spec: Field): VirtualServiceSpec | undefined {
   if (!spec.checkMap(VIRTUAL_SERVICE)) return undefined;
@@ -87,7 +92,7 @@ function readHttpRoute(f: Field): HttpRouteSpec | undefined {
   if (actions.length > 1)
     f.error(`has ${actions.map((a) => a.path.split(".").pop()).join(" and ")}; an HTTP route takes exactly one of route, redirect, directResponse (Istio)`, "split them into separate http[] entries");
   const route = routeField.items().flatMap((r) => {
-    if (!r.checkMap({ known: ["destination", "weight", "headers"] })) return [];
+    if (!r.checkMap(HTTP_ROUTE_DESTINATION)) return [];
     const destination = readDestination(r.get("destination"));
     const weightField = r.get("weight");
     const weight = weightField.wholeNumber({ fix: "Istio weights are int32 and relative: each destination gets weight / sum" });
@@ -141,7 +146,7 @@ function readMirrors(f: Field): MirrorSpec[] {
     if (destination) mirrors.push({ destination, percent, field: mirror });
   }
   for (const item of list.items()) {
-    if (!item.checkMap({ known: ["destination", "percentage"] })) continue;
+    if (!item.checkMap(HTTP_MIRROR_POLICY)) continue;
     const destination = readDestination(item.get("destination"));
     const percentage = item.get("percentage");
     const percent = percentage.present ? percentage.percent() : 100;

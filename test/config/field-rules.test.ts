@@ -90,6 +90,15 @@ describe("wholeNumber()", () => {
     expect(problems()).toEqual([`error: value: ${message}`]);
   });
 
+  it("caps a whole number without its own maximum at Istio's int32", () => {
+    const top = field("2147483647");
+    expect(top.f.wholeNumber()).toBe(2147483647);
+    expect(top.problems()).toEqual([]);
+    const over = field("2147483648");
+    expect(over.f.wholeNumber({ fix: "weights are relative" })).toBeUndefined();
+    expect(over.problems()).toEqual(["error: value: must be at most 2147483647 (an int32 in Istio), found 2147483648 (fix: weights are relative)"]);
+  });
+
   it("accepts the maximum itself", () => {
     const { f, problems } = field("10");
     expect(f.wholeNumber({ max: 10 })).toBe(10);
@@ -137,6 +146,22 @@ describe("deprecatedPercent()", () => {
     const { f, problems } = field("");
     expect(f.deprecatedPercent("percentage")).toBeUndefined();
     expect(problems()).toEqual([]);
+  });
+});
+
+describe("route weights are Istio int32s, as the schema says", () => {
+  it("refuses a weight above 2147483647 with its path", () => {
+    const yaml = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: [httpbin]
+  http:
+  - route:
+    - {destination: {host: httpbin}, weight: 3000000000}
+    - {destination: {host: httpbin}, weight: 1}`;
+    const errors = compileRoutes(yaml).problems.filter((p) => p.severity === "error").map(formatProblem);
+    expect(errors.join("\n")).toContain("VirtualService vs: spec.http[0].route[0].weight: must be at most 2147483647 (an int32 in Istio), found 3000000000");
   });
 });
 

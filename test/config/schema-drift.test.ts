@@ -1,0 +1,223 @@
+// schema/routes.schema.json (what an editor accepts) and the compiler's key rules
+// (what `npm run check` accepts) must describe the same fields. For every object the
+// compiler reads with checkMap, the schema's properties must be exactly the keys the
+// compiler accepts (known and ignored ones); the keys it refuses (not supported yet,
+// or impossible at the edge) must not be in the schema; and every closed object of
+// the schema must be one the compiler reads this way.
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as destinationModule from "../../src/config/destination";
+import * as destinationRuleModule from "../../src/config/destination-rule";
+import * as documentsModule from "../../src/config/documents";
+import * as fieldModule from "../../src/config/field";
+import * as matchSpecModule from "../../src/config/match-spec";
+import * as mirrorPolicyModule from "../../src/config/mirror-policy";
+import * as routePoliciesModule from "../../src/config/route-policies";
+import * as serviceEntryModule from "../../src/config/service-entry";
+import * as virtualServiceModule from "../../src/config/virtual-service";
+import { PORT_SELECTOR, DESTINATION } from "../../src/config/destination";
+import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, SUBSET, TRAFFIC_POLICY } from "../../src/config/destination-rule";
+import { RESOURCE } from "../../src/config/documents";
+import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
+import { HTTP_MATCH_REQUEST, STRING_MATCH } from "../../src/config/match-spec";
+import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF } from "../../src/config/mirror-policy";
+import {
+  CORS_POLICY,
+  MAX_RETRY_ATTEMPTS,
+  FAULT_ABORT,
+  FAULT_DELAY,
+  HEADER_OPERATIONS,
+  HEADERS,
+  HTTP_BODY,
+  HTTP_DIRECT_RESPONSE,
+  HTTP_FAULT_INJECTION,
+  HTTP_REDIRECT,
+  HTTP_RETRY,
+  HTTP_REWRITE,
+  REGEX_REWRITE,
+} from "../../src/config/route-policies";
+import { SERVICE_ENTRY, SERVICE_PORT, WORKLOAD_ENTRY } from "../../src/config/service-entry";
+import { HTTP_MIRROR_POLICY, HTTP_ROUTE, HTTP_ROUTE_DESTINATION, VIRTUAL_SERVICE } from "../../src/config/virtual-service";
+
+/** The compiler modules that call checkMap (the last test finds any other). */
+const MODULES = {
+  destinationModule,
+  destinationRuleModule,
+  documentsModule,
+  fieldModule,
+  matchSpecModule,
+  mirrorPolicyModule,
+  routePoliciesModule,
+  serviceEntryModule,
+  virtualServiceModule,
+};
+
+type Schema = { [key: string]: unknown } | boolean;
+const root = JSON.parse(readFileSync("schema/routes.schema.json", "utf8")) as Schema;
+
+interface Pairing {
+  rules: KeyRules;
+  /** JSON pointer into the schema */
+  at: string;
+  /** known keys the schema refuses because a later compiler rule refuses them too (with Istio's message) */
+  refusedLater?: readonly string[];
+}
+
+/** Every KeyRules the compiler passes to checkMap, and the schema object it corresponds to. */
+const PAIRINGS: Record<string, Pairing> = {
+  "VirtualService document": { rules: RESOURCE, at: "#/definitions/VirtualService" },
+  "DestinationRule document": { rules: RESOURCE, at: "#/definitions/DestinationRule" },
+  "ServiceEntry document": { rules: RESOURCE, at: "#/definitions/ServiceEntry" },
+  "MirrorPolicy document": { rules: RESOURCE, at: "#/definitions/MirrorPolicy" },
+
+  "VirtualService spec": { rules: VIRTUAL_SERVICE, at: "#/definitions/VirtualServiceSpec" },
+  "http[]": { rules: HTTP_ROUTE, at: "#/definitions/HTTPRoute" },
+  "http[].match[]": { rules: HTTP_MATCH_REQUEST, at: "#/definitions/HTTPMatchRequest" },
+  "match uri / scheme / method / authority": { rules: STRING_MATCH, at: "#/definitions/StringMatch" },
+  "match headers / withoutHeaders": { rules: STRING_MATCH, at: "#/definitions/HeaderMatch" },
+  "match queryParams": { rules: STRING_MATCH, at: "#/definitions/QueryParamMatch", refusedLater: ["prefix"] },
+  "http[].route[]": { rules: HTTP_ROUTE_DESTINATION, at: "#/definitions/HTTPRouteDestination" },
+  "destination / mirror": { rules: DESTINATION, at: "#/definitions/Destination" },
+  "destination.port": { rules: PORT_SELECTOR, at: "#/definitions/Destination/properties/port" },
+  "http[].mirrors[]": { rules: HTTP_MIRROR_POLICY, at: "#/definitions/HTTPMirrorPolicy" },
+  "Percent (mirrorPercentage, percentage)": { rules: PERCENT, at: "#/definitions/Percent" },
+  "headers": { rules: HEADERS, at: "#/definitions/Headers" },
+  "headers.request / response": { rules: HEADER_OPERATIONS, at: "#/definitions/HeaderOperations" },
+  "rewrite": { rules: HTTP_REWRITE, at: "#/definitions/HTTPRewrite" },
+  "rewrite.uriRegexRewrite": { rules: REGEX_REWRITE, at: "#/definitions/HTTPRewrite/properties/uriRegexRewrite" },
+  "retries": { rules: HTTP_RETRY, at: "#/definitions/HTTPRetry" },
+  "fault": { rules: HTTP_FAULT_INJECTION, at: "#/definitions/HTTPFaultInjection" },
+  "fault.delay": { rules: FAULT_DELAY, at: "#/definitions/HTTPFaultInjection/properties/delay" },
+  "fault.abort": { rules: FAULT_ABORT, at: "#/definitions/HTTPFaultInjection/properties/abort" },
+  "redirect": { rules: HTTP_REDIRECT, at: "#/definitions/HTTPRedirect" },
+  "directResponse": { rules: HTTP_DIRECT_RESPONSE, at: "#/definitions/HTTPDirectResponse" },
+  "directResponse.body": { rules: HTTP_BODY, at: "#/definitions/HTTPDirectResponse/properties/body" },
+  "corsPolicy": { rules: CORS_POLICY, at: "#/definitions/CorsPolicy" },
+
+  "DestinationRule spec": { rules: DESTINATION_RULE, at: "#/definitions/DestinationRuleSpec" },
+  "subsets[]": { rules: SUBSET, at: "#/definitions/DestinationRuleSpec/properties/subsets/items" },
+  "trafficPolicy": { rules: TRAFFIC_POLICY, at: "#/definitions/TrafficPolicy" },
+  "trafficPolicy.loadBalancer": { rules: LOAD_BALANCER, at: "#/definitions/LoadBalancerSettings" },
+  "loadBalancer.consistentHash": { rules: CONSISTENT_HASH, at: "#/definitions/LoadBalancerSettings/properties/consistentHash" },
+  "consistentHash.httpCookie": { rules: HTTP_COOKIE, at: "#/definitions/LoadBalancerSettings/properties/consistentHash/properties/httpCookie" },
+
+  "ServiceEntry spec": { rules: SERVICE_ENTRY, at: "#/definitions/ServiceEntrySpec" },
+  "ServiceEntry ports[]": { rules: SERVICE_PORT, at: "#/definitions/ServicePort" },
+  "ServiceEntry endpoints[]": { rules: WORKLOAD_ENTRY, at: "#/definitions/WorkloadEntry" },
+
+  "MirrorPolicy spec": { rules: MIRROR_POLICY, at: "#/definitions/MirrorPolicySpec" },
+  "MirrorPolicy targetRef": { rules: TARGET_REF, at: "#/definitions/MirrorPolicySpec/properties/targetRef" },
+  "MirrorPolicy shadowHeaders": { rules: SHADOW_HEADERS, at: "#/definitions/MirrorPolicySpec/properties/shadowHeaders" },
+  "MirrorPolicy sampleKey": { rules: SAMPLE_KEY, at: "#/definitions/MirrorPolicySpec/properties/sampleKey" },
+};
+
+function resolve(pointer: string): Schema {
+  let node: unknown = root;
+  for (const part of pointer.replace(/^#\/?/, "").split("/").filter(Boolean)) {
+    node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+  }
+  if (node === undefined) throw new Error(`${pointer} is not in the schema`);
+  return node as Schema;
+}
+
+function deref(node: Schema): Schema {
+  return typeof node === "object" && typeof node.$ref === "string" ? deref(resolve(node.$ref)) : node;
+}
+
+/**
+ * The keys a closed schema object accepts: its own properties, except those set to
+ * `false` (additionalProperties: false sees only its sibling properties, not those of
+ * allOf/anyOf/oneOf branches).
+ */
+function acceptedKeys(node: Schema): Set<string> {
+  const schema = deref(node);
+  if (typeof schema !== "object") return new Set();
+  return new Set(Object.entries((schema.properties ?? {}) as Record<string, Schema>).flatMap(([key, value]) => (value === false ? [] : [key])));
+}
+
+const sorted = (keys: Iterable<string>) => [...keys].sort();
+
+describe("each object the compiler reads has the same fields in the schema", () => {
+  it.each(Object.entries(PAIRINGS))("%s", (_, { rules, at, refusedLater = [] }) => {
+    const accepted = [...rules.known, ...Object.keys(rules.ignored ?? {})].filter((k) => !refusedLater.includes(k));
+    const refused = [...Object.keys(rules.notYet ?? {}), ...Object.keys(rules.refused ?? {}), ...refusedLater];
+    const schema = acceptedKeys(resolve(at));
+    expect({ at, keys: sorted(schema) }).toEqual({ at, keys: sorted(accepted) });
+    expect(refused.filter((k) => schema.has(k))).toEqual([]);
+    expect(deref(resolve(at))).toMatchObject({ additionalProperties: false });
+  });
+});
+
+describe("the pairing is complete", () => {
+  it("every closed object of the schema is paired with the compiler's rules for it", () => {
+    const closed: string[] = [];
+    const walk = (node: unknown, pointer: string): void => {
+      if (typeof node !== "object" || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema.additionalProperties === false) closed.push(pointer);
+      for (const key of ["properties", "definitions"]) {
+        for (const [name, child] of Object.entries((schema[key] ?? {}) as Record<string, unknown>)) walk(child, `${pointer}/${key}/${name}`);
+      }
+      for (const key of ["items", "additionalProperties", "if", "then", "else", "not"]) walk(schema[key], `${pointer}/${key}`);
+      for (const key of ["allOf", "anyOf", "oneOf"]) ((schema[key] ?? []) as unknown[]).forEach((child, i) => walk(child, `${pointer}/${key}/${i}`));
+    };
+    walk(root, "#");
+    const paired = new Set(Object.values(PAIRINGS).map((p) => p.at));
+    expect(closed.filter((pointer) => !paired.has(pointer))).toEqual([]);
+  });
+
+  it("every checkMap in the compiler reads an exported KeyRules that is paired above", () => {
+    const exported = new Map<string, unknown>(Object.values(MODULES).flatMap((module) => Object.entries(module)));
+    const paired = new Set<unknown>(Object.values(PAIRINGS).map((p) => p.rules));
+    const unpaired = readdirSync("src/config")
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) =>
+        readFileSync(`src/config/${file}`, "utf8")
+          .split("\n")
+          .flatMap((line, i) => [...line.matchAll(/checkMap\(\s*([^)]*)/g)].map((m) => ({ where: `src/config/${file}:${i + 1}`, argument: m[1]! }))),
+      )
+      .filter(({ argument }) => argument !== "rules: KeyRules" && !paired.has(exported.get(argument)));
+    expect(unpaired).toEqual([]);
+  });
+});
+
+/** Every number field of the schema and the field-cursor rule the compiler reads it with. */
+const WHOLE = (maximum: number) => ({ type: "integer", minimum: 0, maximum });
+const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }> = {
+  "port(): match port": { at: "#/definitions/HTTPMatchRequest/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): destination.port.number": { at: "#/definitions/Destination/properties/port/properties/number", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): redirect.port": { at: "#/definitions/HTTPRedirect/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): ServiceEntry ports[].number": { at: "#/definitions/ServicePort/properties/number", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): endpoints[].ports values": { at: "#/definitions/WorkloadEntry/properties/ports/additionalProperties", rule: { type: "integer", ...PORT_RANGE } },
+  "httpStatus(): directResponse.status": { at: "#/definitions/HTTPDirectResponse/properties/status", rule: { type: "integer", ...HTTP_STATUS_RANGE } },
+  "httpStatus(): fault.abort.httpStatus": { at: "#/definitions/HTTPFaultInjection/properties/abort/properties/httpStatus", rule: { type: "integer", ...HTTP_STATUS_RANGE } },
+  "redirectStatus(): redirect.redirectCode": { at: "#/definitions/HTTPRedirect/properties/redirectCode", rule: { type: "integer", enum: REDIRECT_STATUSES } },
+  "percent(): Percent.value": { at: "#/definitions/Percent/properties/value", rule: { type: "number", ...PERCENT_RANGE } },
+  "deprecatedPercent(): mirrorPercent": { at: "#/definitions/HTTPRoute/properties/mirrorPercent", rule: WHOLE(PERCENT_RANGE.maximum) },
+  "deprecatedPercent(): fault percent": { at: "#/definitions/FaultPercent", rule: WHOLE(PERCENT_RANGE.maximum) },
+  "wholeNumber(): route[].weight": { at: "#/definitions/HTTPRouteDestination/properties/weight", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): retries.attempts": { at: "#/definitions/HTTPRetry/properties/attempts", rule: WHOLE(MAX_RETRY_ATTEMPTS) },
+  "wholeNumber(): MirrorPolicy bodyCapBytes": { at: "#/definitions/MirrorPolicySpec/properties/bodyCapBytes", rule: WHOLE(MAX_BODY_CAP_BYTES) },
+};
+
+describe("each number field has the same bounds in the schema as in the compiler's value rule", () => {
+  it.each(Object.entries(VALUE_RULES))("%s", (_, { at, rule }) => {
+    expect(deref(resolve(at))).toMatchObject(rule);
+  });
+
+  it("every number field of the schema is listed above", () => {
+    const numbers: string[] = [];
+    const walk = (node: unknown, pointer: string): void => {
+      if (typeof node !== "object" || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema.type === "integer" || schema.type === "number") numbers.push(pointer);
+      for (const key of ["properties", "definitions"]) {
+        for (const [name, child] of Object.entries((schema[key] ?? {}) as Record<string, unknown>)) walk(child, `${pointer}/${key}/${name}`);
+      }
+      for (const key of ["items", "additionalProperties"]) walk(schema[key], `${pointer}/${key}`);
+    };
+    walk(root, "#");
+    const listed = new Set(Object.values(VALUE_RULES).map((v) => v.at));
+    expect(numbers.filter((pointer) => !listed.has(pointer))).toEqual([]);
+  });
+});
