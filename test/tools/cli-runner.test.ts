@@ -1,7 +1,6 @@
 // src/tools/cli-runner.ts, the shared behaviour of edge-mirror's command-line tools:
 // argument parsing, exit codes, routes-file reading and problem reports, and the
-// "never a stack trace" wrapper. (It sits with the config tests because the config
-// project is the one that runs Node-side tool tests.)
+// "never a stack trace" wrapper.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
