@@ -19,12 +19,14 @@ export interface WranglerDevOptions {
   persistTo?: string;
   /** called with each output line (stdout and stderr), colours removed */
   onLine?: (line: string) => void;
+  /** keep only this many of the last lines (a long-running demo); all by default */
+  keepLines?: number;
 }
 
 export interface WranglerDev {
   child: ChildProcess;
   port: number;
-  /** every line printed so far, colours removed */
+  /** the lines printed so far (see keepLines), colours removed */
   lines: string[];
   exited: boolean;
   exitCode: number | null;
@@ -35,7 +37,7 @@ export interface WranglerDev {
 /** A worker log line: `{"event":"request"|"shadow", ...}`. */
 export type WorkerEvent = { event: string } & Record<string, unknown>;
 
-export function startWranglerDev({ port, routes, persistTo, onLine }: WranglerDevOptions): WranglerDev {
+export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity }: WranglerDevOptions): WranglerDev {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
   if (persistTo) args.push("--persist-to", persistTo);
   const child = spawn(process.execPath, args, {
@@ -58,6 +60,7 @@ export function startWranglerDev({ port, routes, persistTo, onLine }: WranglerDe
       // eslint-disable-next-line no-control-regex
       const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
       dev.lines.push(line);
+      if (dev.lines.length > keepLines) dev.lines.shift();
       onLine?.(line);
     });
   }

@@ -1,16 +1,14 @@
-// The worker as it runs in production — bundled with esbuild, served by workerd
-// (through Miniflare's Node API) on a real socket — in front of recording origins,
-// so tests can send raw HTTP bytes no in-process Request could express.
+// The worker as it runs in production — bundled with esbuild (the lab's bundleApp),
+// served by workerd (through Miniflare's Node API) on a real socket — in front of
+// recording origins, so tests can send raw HTTP bytes no in-process Request could express.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { bundleApp } from "../../../lab/shared/bundle";
 import { startOrigin, type Behaviour, type Origin } from "../../support/origin";
 import { freePort } from "../../support/loopback";
 import { compileOrThrow } from "../../../src/config/compile";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const ORIGINS: [string, Behaviour][] = [
   ["v1", "ok"],
   ["v2", "ok"],
@@ -46,23 +44,12 @@ export async function startStack(routesYaml?: string): Promise<Stack> {
   const yaml = (routesYaml ?? readFileSync(new URL("./routes.edge.yaml", import.meta.url), "utf8")).replace(/PORT_([A-Z0-9_]+)/g, (_, n: string) => String(ports[n]));
   const table = compileOrThrow(yaml, "routes.edge.yaml");
 
-  const entry = `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n`;
-  const bundle = await build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "edge-entry.ts" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
+  const script = await bundleApp(table);
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const mf = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]!.text,
+    script,
     compatibilityDate: "2026-04-26",
     host: "127.0.0.1",
     port,

@@ -1,6 +1,7 @@
-# workerd config for one system under test (bench/run.mjs fills it in). The
-# worker runs as deployed: one ES module, the project's compatibility date, and
-# an outbound network allowed to reach the loopback origins.
+# workerd config for one worker under test (lab/shared/workerd.ts fills it in, for
+# the bench and the soak). The worker runs as deployed: one ES module, the
+# project's compatibility date, and an outbound network allowed to reach the
+# loopback origins.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (

@@ -10,6 +10,11 @@
 //   DISCARD = "cancel"  response.body.cancel(): workerd closes the connection, so
 //                       every shadow opens a new one (shown as "floor, cancel()")
 export default {
+  /**
+   * @param {Request} request
+   * @param {{ V1: string, V2: string, DISCARD?: string }} env
+   * @param {ExecutionContext} ctx
+   */
   fetch(request, env, ctx) {
     const url = request.url;
     const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));

@@ -12,6 +12,11 @@
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
 
 export default {
+  /**
+   * @param {Request} request
+   * @param {{ V1: string, V2: string }} env
+   * @param {ExecutionContext} ctx
+   */
   fetch(request, env, ctx) {
     const url = request.url;
     const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));

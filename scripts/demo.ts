@@ -6,18 +6,13 @@
 // walkthrough's `curl http://httpbin:8000/headers` a few times, and shows what the
 // client, v1, v2 and the worker each saw. Then it keeps serving until Ctrl-C.
 // DEMO_EXIT_AFTER_REPLAY=1 stops after the replay (exit 0 if it went as expected).
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { startOrigin } from "../test/support/origin.ts";
-import { canConnect, groupAlive, stopProcessGroup } from "../test/support/loopback.ts";
+import { killGroupNow } from "../test/support/loopback";
+import { startOrigin, type Origin } from "../test/support/origin";
+import { WRANGLER, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 // The ports of routes.yaml's ServiceEntry endpoints (version: v1 and version: v2).
 const V1_PORT = 9081;
 const V2_PORT = 9082;
@@ -32,7 +27,7 @@ const CURL = `curl -H 'Host: ${HOST}' http://127.0.0.1:${WORKER_PORT}/headers`;
 // ---------------------------------------------------------------- output
 
 const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code) => (text) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+const paint = (code: string) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
 const bold = paint("1");
 const dim = paint("2");
 const green = paint("32");
@@ -48,29 +43,21 @@ const PREFIX = {
   build: yellow("[build]".padEnd(12)),
 };
 const say = (line = "") => process.stdout.write(line + "\n");
-const heading = (title) => say(`\n${bold(`── ${title} `)}${dim("─".repeat(Math.max(3, 64 - title.length)))}`);
+const heading = (title: string) => say(`\n${bold(`── ${title} `)}${dim("─".repeat(Math.max(3, 64 - title.length)))}`);
 /** Highlights the authority each origin was told about, the point of the demo. */
-const accent = (line) =>
-  line.replace(/x-forwarded-host=(\S+)/, (_, host) => `x-forwarded-host=${bold(host.endsWith("-shadow:8000") ? magenta(host) : green(host))}`);
+const accent = (line: string) =>
+  line.replace(/x-forwarded-host=(\S+)/, (_, host: string) => `x-forwarded-host=${bold(host.endsWith("-shadow:8000") ? magenta(host) : green(host))}`);
 
 // During the replay, log lines are held and printed request by request; afterwards
 // they are printed as they come.
-/** @type {string[] | null} */
-let held = null;
-const emit = (line) => (held ? held.push(line) : say(line));
-const flush = () => {
-  for (const line of held ?? []) say(line);
-  if (held) held.length = 0;
-};
+let held: string[] | null = null;
+const emit = (line: string) => (held ? held.push(line) : say(line));
 
 // ---------------------------------------------------------------- wrangler dev
 
-/** wrangler's output, for the error report if it does not start. */
-const wranglerLines = [];
 /** The worker's JSON log lines ({"event":"request"|"shadow",...}) seen so far. */
-const workerEvents = [];
-/** @type {import("node:child_process").ChildProcess | undefined} */
-let wrangler;
+const workerEvents: WorkerEvent[] = [];
+let wrangler: WranglerDev | undefined;
 let builtSummary = "";
 let ready = false;
 let stopping = false;
@@ -89,52 +76,34 @@ const NOISE = [
   /^\[custom build\]\s*(Running:.*)?$/,
 ];
 
-function onWranglerLine(raw) {
-  // eslint-disable-next-line no-control-regex
-  const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
-  wranglerLines.push(line);
-  if (wranglerLines.length > 200) wranglerLines.shift();
-  if (line.startsWith("{")) {
-    try {
-      const event = JSON.parse(line);
-      if (event && typeof event.event === "string") {
-        workerEvents.push(event);
-        emit(`${PREFIX.worker}${dim(line)}`);
-        return;
-      }
-    } catch {}
+function onWranglerLine(line: string): void {
+  const event = workerEvent(line);
+  if (event) {
+    workerEvents.push(event);
+    emit(`${PREFIX.worker}${dim(line)}`);
+    return;
   }
   const built = /^\[custom build\] (edge-mirror: .*)$/.exec(line);
-  if (built && !ready) builtSummary = built[1];
+  if (built && !ready) builtSummary = built[1]!;
   if (!ready || NOISE.some((re) => re.test(line))) return;
   // After startup: rebuilds when routes.yaml changes, config errors, reloads.
   emit(`${PREFIX.build}${line.replace(/^\[custom build\] /, "")}`);
 }
 
-function startWrangler() {
-  const child = spawn(
-    process.execPath,
-    [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(WORKER_PORT), "--show-interactive-dev-session=false"],
-    {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", EDGE_MIRROR_ROUTES: "routes.yaml", NO_COLOR: "1", FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group: Ctrl-C reaches only us, and we stop wrangler and its workerd together.
-      detached: true,
-    },
-  );
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", onWranglerLine);
-  child.on("exit", (code) => {
+function startWrangler(): WranglerDev {
+  const dev = startWranglerDev({ port: WORKER_PORT, routes: "routes.yaml", onLine: onWranglerLine, keepLines: 200 });
+  dev.child.on("exit", (code) => {
     if (stopping) return;
     say(`\n${red("edge-mirror demo: wrangler dev stopped unexpectedly")} (exit code ${code}).`);
     explainWrangler();
     void shutdown(1);
   });
-  return child;
+  return dev;
 }
 
 /** Why wrangler did not come up: the routes compiler's own messages if it failed, else wrangler's last lines. */
-function explainWrangler() {
+function explainWrangler(): void {
+  const wranglerLines = wrangler?.lines ?? [];
   const build = wranglerLines
     .filter((l) => l.startsWith("[custom build] ") && !NOISE.some((re) => re.test(l)))
     .map((l) => l.replace(/^\[custom build\] /, ""));
@@ -147,46 +116,38 @@ function explainWrangler() {
   for (const line of lines) say(dim(`  | ${line}`));
 }
 
-async function waitReady() {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!wranglerLines.some((l) => l.includes("Ready on")) || !(await canConnect(WORKER_PORT))) {
-    if (Date.now() > deadline) throw new Error(`wrangler dev was not ready on 127.0.0.1:${WORKER_PORT} after ${READY_TIMEOUT_MS / 1000} s`);
-    await sleep(200);
-  }
-}
-
-
 /** Fails with a one-line explanation when something already listens on `port`. */
-function ensureFree(port, what, fix) {
+function ensureFree(port: number, what: string, fix: string): Promise<void> {
   return new Promise((done, fail) => {
     const probe = createServer();
-    probe.once("error", (e) =>
+    probe.once("error", (e: NodeJS.ErrnoException) =>
       fail(new DemoError(e.code === "EADDRINUSE" ? busy(port, what, fix) : `cannot listen on 127.0.0.1:${port} (${what}): ${e.message}`)),
     );
-    probe.listen(port, "127.0.0.1", () => probe.close(() => done(undefined)));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => done()));
   });
 }
 
-const busy = (port, what, fix) =>
+const busy = (port: number, what: string, fix: string) =>
   `edge-mirror demo: port ${port} (${what}) is already in use — ${fix} (see what holds it: lsof -iTCP:${port} -sTCP:LISTEN)`;
 
 class DemoError extends Error {}
 
 // ---------------------------------------------------------------- the client
 
-function get(host, path) {
+interface Answer {
+  status?: number;
+  statusText?: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function get(host: string, path: string): Promise<Answer> {
   return new Promise((done, fail) => {
     const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: WORKER_PORT,
-        path,
-        agent: false,
-        headers: { host, accept: "*/*", "user-agent": "edge-mirror-demo" },
-      },
+      { host: "127.0.0.1", port: WORKER_PORT, path, agent: false, headers: { host, accept: "*/*", "user-agent": "edge-mirror-demo" } },
       (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => done({ status: res.statusCode, statusText: res.statusMessage, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
       },
     );
@@ -196,9 +157,9 @@ function get(host, path) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(predicate, timeoutMs) {
+async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate() && Date.now() < deadline) await sleep(50);
   return predicate();
@@ -206,24 +167,23 @@ async function waitUntil(predicate, timeoutMs) {
 
 // ---------------------------------------------------------------- the demo
 
-/** @type {Awaited<ReturnType<typeof startOrigin>>[]} */
-const origins = [];
+const origins: Origin[] = [];
 
-async function main() {
+async function main(): Promise<void> {
   if (!existsSync(WRANGLER)) throw new DemoError("edge-mirror demo: wrangler is not installed here — run `npm install` first");
 
-  say(bold("edge-mirror demo") + dim(" · Istio's \"Traffic Management: Mirroring\" walkthrough, at the edge"));
+  say(bold("edge-mirror demo") + dim(' · Istio\'s "Traffic Management: Mirroring" walkthrough, at the edge'));
 
   // Origins first: their ports are fixed by routes.yaml, the worker's is not.
-  let v1;
-  let v2;
+  let v1: Origin | undefined;
+  let v2: Origin;
   try {
     v1 = await startOrigin({ name: "v1", port: V1_PORT, accessLog: (line) => emit(`${PREFIX.v1}${accent(line)}`) });
     origins.push(v1);
     v2 = await startOrigin({ name: "v2", port: V2_PORT, accessLog: (line) => emit(`${PREFIX.v2}${accent(line)}`) });
     origins.push(v2);
   } catch (e) {
-    if (e?.code !== "EADDRINUSE") throw e;
+    if ((e as NodeJS.ErrnoException)?.code !== "EADDRINUSE") throw e;
     const port = v1 ? V2_PORT : V1_PORT;
     throw new DemoError(busy(port, `origin ${v1 ? "v2" : "v1"}, fixed by routes.yaml's ServiceEntry`, "stop whatever listens there and run npm start again"));
   }
@@ -237,17 +197,17 @@ async function main() {
   process.stdout.write(dim(`  starting wrangler dev (about 10 s)… `));
   const started = Date.now();
   wrangler = startWrangler();
-  await waitReady();
+  await waitReady(wrangler, READY_TIMEOUT_MS).catch(() => {
+    throw new Error(`wrangler dev was not ready on 127.0.0.1:${WORKER_PORT} after ${READY_TIMEOUT_MS / 1000} s`);
+  });
   ready = true;
   say(dim(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
   if (builtSummary) say(dim(`  ${builtSummary}`));
 
   // ---- the replay
   held = [];
-  /** @type {{ status?: number, statusText?: string, headers: Record<string, unknown>, body: string }[]} */
-  const answers = [];
-  /** @type {string[][]} */
-  const logs = [];
+  const answers: Answer[] = [];
+  const logs: string[][] = [];
   for (let i = 1; i <= REQUESTS; i++) {
     answers.push(await get(HOST, "/headers"));
     // The shadow is sent after the answer (fire-and-forget): give it a moment to land.
@@ -263,7 +223,7 @@ async function main() {
   }
   held = null;
 
-  const first = answers[0];
+  const first = answers[0]!;
   heading(`The client: curl http://${HOST}/headers`);
   say(dim(`$ ${CURL}`));
   say(`HTTP/1.1 ${first.status} ${first.statusText ?? ""}   ${bold(`x-origin: ${first.headers["x-origin"] ?? "(none)"}`)}`);
@@ -279,9 +239,9 @@ async function main() {
   heading("What happened");
   const byV1 = answers.filter((a) => a.status === 200 && a.headers["x-origin"] === "v1").length;
   const shadows = v2.records.filter((r) => r.method === "GET" && r.url === "/headers" && r.headers["x-forwarded-host"] === "httpbin-shadow:8000");
-  const sameIds = shadows.filter((s) => v1.records.some((p) => p.headers["x-request-id"] === s.headers["x-request-id"])).length;
+  const sameIds = shadows.filter((s) => v1!.records.some((p) => p.headers["x-request-id"] === s.headers["x-request-id"])).length;
   const ok = byV1 === REQUESTS && shadows.length === REQUESTS && sameIds === REQUESTS;
-  const mark = (good) => (good ? green("✓") : red("✗"));
+  const mark = (good: boolean) => (good ? green("✓") : red("✗"));
   say(`  ${mark(byV1 === REQUESTS)} ${byV1} of ${REQUESTS} requests were answered by ${green("v1")} (200, x-origin: v1): the client only ever sees v1`);
   say(
     `  ${mark(shadows.length === REQUESTS)} ${magenta("v2")} received ${shadows.length} of ${REQUESTS} as shadow copies, with ` +
@@ -304,20 +264,15 @@ async function main() {
 
 // ---------------------------------------------------------------- shutdown
 
-
-async function stopWrangler() {
-  await stopProcessGroup(wrangler?.pid);
-}
-
-async function shutdown(code) {
+async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await stopWrangler();
+  await wrangler?.stop();
   await Promise.all(origins.splice(0).map((o) => o.close().catch(() => {})));
   process.exit(code);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     say(dim(`\nStopping (${signal}): wrangler dev and the origins…`));
@@ -325,16 +280,9 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 // Last resort: never leave wrangler dev behind.
-process.on("exit", () => {
-  const pid = wrangler?.pid;
-  if (pid && groupAlive(pid)) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-  }
-});
+process.on("exit", () => killGroupNow(wrangler?.child.pid));
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   if (e instanceof DemoError) say(red(e.message));
   else {
     say(red(`\nedge-mirror demo: ${e instanceof Error ? e.message : e}`));

@@ -1,0 +1,58 @@
+// The one check of a worker bundle, for CI (scripts/check-bundle.ts) and the bench:
+// the YAML parser must not be in it (routes.yaml is compiled at build time, the
+// worker imports only the JSON) and it must stay within 25 KiB gzipped. The parser
+// is found by its identifiers and, when a source map sits next to the bundle, by
+// its files.
+import { existsSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+export const BUNDLE_LIMIT_BYTES = 25 * 1024;
+/** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
+const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
+
+export interface BundleCheck {
+  file: string;
+  rawBytes: number;
+  gzipBytes: number;
+  /** YAML parser identifiers found in the code */
+  yamlMarkers: string[];
+  /** files of the yaml package named by the source map */
+  yamlSources: string[];
+  /** files of the build-time compiler (src/config) named by the source map */
+  compilerSources: string[];
+  /** every source the map names, relative */
+  sources: string[];
+  /** what is wrong, one sentence each; empty when the bundle passes */
+  problems: string[];
+}
+
+export function checkBundle(file: string): BundleCheck {
+  const code = readFileSync(file);
+  const text = code.toString("utf8");
+  const gzipBytes = gzipSync(code, { level: 9 }).length;
+  const yamlMarkers = YAML_MARKERS.filter((m) => text.includes(m));
+  let sources: string[] = [];
+  if (existsSync(`${file}.map`)) {
+    try {
+      sources = (JSON.parse(readFileSync(`${file}.map`, "utf8")) as { sources?: string[] }).sources ?? [];
+    } catch {}
+  }
+  const yamlSources = sources.filter((s) => /node_modules\/yaml\//.test(s));
+  const compilerSources = sources.filter((s) => /src\/config\//.test(s));
+  const problems: string[] = [];
+  if (yamlMarkers.length > 0 || yamlSources.length > 0) {
+    const found = [...yamlMarkers, ...yamlSources].join(", ");
+    problems.push(`the YAML parser is in the bundle (found ${found}): src/index.ts must import only generated/routes.json`);
+  }
+  if (gzipBytes > BUNDLE_LIMIT_BYTES) problems.push(`the bundle is over ${BUNDLE_LIMIT_BYTES / 1024} KiB gzipped`);
+  return {
+    file,
+    rawBytes: code.length,
+    gzipBytes,
+    yamlMarkers,
+    yamlSources,
+    compilerSources,
+    sources: sources.map((s) => s.replace(/^(\.\.\/)+/, "")),
+    problems,
+  };
+}

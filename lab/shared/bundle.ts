@@ -1,0 +1,63 @@
+// The two ways the lab (and the edge tests) build the worker:
+//   bundleApp           src/app.ts with a compiled route table inlined, bundled by
+//                       esbuild as wrangler does (one ES module for workerd), in memory;
+//   buildDeployBundle   exactly `npm run bundle` (`wrangler deploy --dry-run`, whose
+//                       [build] compiles the routes file), from a copy of the project
+//                       in a temp dir, so the shared generated/routes.json is never
+//                       rewritten under anyone.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import type { RouteTable } from "../../src/routing/table";
+import { ROOT } from "./root";
+
+/** One ES module serving createApp(table). */
+export async function bundleApp(table: RouteTable): Promise<string> {
+  const entry = `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n`;
+  const result = await build({
+    stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "lab-entry.ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error("esbuild wrote no bundle");
+  return out.text;
+}
+
+export interface DeployBundle {
+  /** the bundle's .js file */
+  path: string;
+  /** its name in wrangler's outdir */
+  file: string;
+  /** wrangler's "Total Upload: …" figure */
+  wranglerSummary?: string;
+}
+
+/** Files of the project wrangler needs to build the worker. */
+const PROJECT_FILES = ["src", "wrangler.toml", "package.json", "tsconfig.json"];
+
+/** `wrangler deploy --dry-run --outdir` in `tmp`, compiling `routesFile` (EDGE_MIRROR_ROUTES). */
+export function buildDeployBundle({ tmp, routesFile }: { tmp: string; routesFile: string }): DeployBundle {
+  const proj = join(tmp, "project-src");
+  mkdirSync(proj, { recursive: true });
+  for (const f of PROJECT_FILES) cpSync(join(ROOT, f), join(proj, f), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(proj, "node_modules"), "dir");
+  const outdir = join(tmp, "dist");
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+    cwd: proj,
+    encoding: "utf8",
+    env: { ...process.env, EDGE_MIRROR_ROUTES: routesFile, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
+  });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${output.slice(-3000)}`);
+  const js = readdirSync(outdir).filter((f) => f.endsWith(".js"));
+  if (js.length !== 1 || !js[0]) throw new Error(`expected one .js in the bundle, found: ${js.join(", ") || "none"}`);
+  return { path: join(outdir, js[0]), file: js[0], wranglerSummary: /Total Upload: ([^\n]+)/.exec(output)?.[1]?.trim() };
+}

@@ -1,0 +1,64 @@
+// Serves one ES module bundle with `workerd serve` on 127.0.0.1, as Cloudflare runs
+// a deployed worker (no wrangler dev proxy in front): the bench's systems under test
+// and the soak's worker. The config comes from workerd.template.capnp.
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderTemplate } from "./template";
+
+const TEMPLATE = fileURLToPath(new URL("./workerd.template.capnp", import.meta.url));
+
+export interface WorkerdInfo {
+  /** the workerd binary */
+  bin: string;
+  version: string;
+  /** the newest compatibility date this workerd accepts */
+  compatibilityDate: string;
+}
+
+/** The workerd that wrangler and Miniflare run here (the npm package's binary). */
+export function workerdInfo(): WorkerdInfo {
+  // The package has no type declarations: its main module exports the binary's path as `default`.
+  const pkg = createRequire(import.meta.url)("workerd") as { default: string; version: string; compatibilityDate: string };
+  return { bin: pkg.default, version: pkg.version, compatibilityDate: pkg.compatibilityDate };
+}
+
+export interface WorkerdOptions {
+  workerd: WorkerdInfo;
+  /** where the config (and a copy of the module) are written */
+  dir: string;
+  /** the ES module to serve */
+  module: string;
+  port: number;
+  /** text bindings (env.NAME) */
+  bindings?: Record<string, string>;
+  /** "pipe" to read the worker's log lines; "ignore" sends them to /dev/null */
+  stdout?: "pipe" | "ignore";
+  /** "pipe", or a file descriptor to write workerd's stderr to */
+  stderr?: "pipe" | number;
+  /** a command the process is started under, e.g. ["taskset", "-c", "0"] */
+  prefix?: string[];
+}
+
+export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [] }: WorkerdOptions): ChildProcess {
+  mkdirSync(dir, { recursive: true });
+  const moduleName = basename(module);
+  // capnp's `embed` reads the module next to the config.
+  if (resolve(module) !== resolve(dir, moduleName)) copyFileSync(module, join(dir, moduleName));
+  const capnp = join(dir, "config.capnp");
+  writeFileSync(
+    capnp,
+    renderTemplate(TEMPLATE, {
+      PORT: port,
+      MODULE: moduleName,
+      COMPAT_DATE: workerd.compatibilityDate,
+      BINDINGS: Object.entries(bindings)
+        .map(([k, v]) => `(name = "${k}", text = "${v}")`)
+        .join(", "),
+    }),
+  );
+  const argv = [...prefix, workerd.bin, "serve", capnp];
+  return spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", stdout, stderr] });
+}
