@@ -1,5 +1,6 @@
 // What the bench needs from the machine (nginx with its echo module, wrk, taskset:
 // installed with apt-get when missing and root) and what it reports about it.
+import { compatibilityDate } from "../../test/support/compatibility-date";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -56,7 +57,7 @@ export function machine(workerd: WorkerdInfo): MachineInfo {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: os.release(),
     node: process.version,
-    workerd: `${workerd.version} (compat date ${workerd.compatibilityDate})`,
+    workerd: `${workerd.version} (compat date ${compatibilityDate()})`,
     wrangler,
     nginx: nginxVersion,
     wrk: wrkVersion,

@@ -19,6 +19,7 @@
 //
 // Writes lab/bench/RESULTS.md (included by the README) and lab/bench/results.json.
 // Knobs: config.ts.
+import { compatibilityDate } from "../../test/support/compatibility-date";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
     bundle,
     summary,
     goalRows,
-    notes: notes({ compatibilityDate: workerd.compatibilityDate, totalSeconds: (Date.now() - started) / 1000 }),
+    notes: notes({ compatibilityDate: compatibilityDate(), totalSeconds: (Date.now() - started) / 1000 }),
   });
   mkdirSync(CONFIG.out, { recursive: true });
   writeFileSync(path.join(CONFIG.out, "RESULTS.md"), md);

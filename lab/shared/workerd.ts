@@ -1,6 +1,7 @@
 // Serves one ES module bundle with `workerd serve` on 127.0.0.1, as Cloudflare runs
 // a deployed worker (no wrangler dev proxy in front): the bench's systems under test
 // and the soak's worker. The config comes from workerd.template.capnp.
+import { compatibilityDate } from "../../test/support/compatibility-date";
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,15 +15,13 @@ export interface WorkerdInfo {
   /** the workerd binary */
   bin: string;
   version: string;
-  /** the newest compatibility date this workerd accepts */
-  compatibilityDate: string;
 }
 
 /** The workerd that wrangler and Miniflare run here (the npm package's binary). */
 export function workerdInfo(): WorkerdInfo {
   // The package has no type declarations: its main module exports the binary's path as `default`.
-  const pkg = createRequire(import.meta.url)("workerd") as { default: string; version: string; compatibilityDate: string };
-  return { bin: pkg.default, version: pkg.version, compatibilityDate: pkg.compatibilityDate };
+  const pkg = createRequire(import.meta.url)("workerd") as { default: string; version: string };
+  return { bin: pkg.default, version: pkg.version };
 }
 
 export interface WorkerdOptions {
@@ -53,7 +52,7 @@ export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout
     renderTemplate(TEMPLATE, {
       PORT: port,
       MODULE: moduleName,
-      COMPAT_DATE: workerd.compatibilityDate,
+      COMPAT_DATE: compatibilityDate(),
       BINDINGS: Object.entries(bindings)
         .map(([k, v]) => `(name = "${k}", text = "${v}")`)
         .join(", "),

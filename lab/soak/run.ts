@@ -5,6 +5,7 @@
 // front of two recording origins on loopback. Phase 1 sends the mixed load; phase 2
 // sends rounds of concurrent uploads at and over the shadow body cap while workerd's
 // RSS is sampled. After each phase the shadows are given time to land.
+import { compatibilityDate } from "../../test/support/compatibility-date";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -291,7 +292,7 @@ async function run(config: SoakConfig): Promise<SoakRun> {
     startedAt,
     loadAvgAtStart,
     workerdVersion: workerd.version,
-    compatibilityDate: workerd.compatibilityDate,
+    compatibilityDate: compatibilityDate(),
     cap,
     load,
     notSent,

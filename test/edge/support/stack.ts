@@ -1,6 +1,7 @@
 // The worker as it runs in production — bundled with esbuild (the lab's bundleApp),
 // served by workerd (through Miniflare's Node API) on a real socket — in front of
 // recording origins, so tests can send raw HTTP bytes no in-process Request could express.
+import { compatibilityDate } from "../../support/compatibility-date";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Miniflare } from "miniflare";
@@ -50,7 +51,7 @@ export async function startStack(routesYaml?: string): Promise<Stack> {
   const mf = new Miniflare({
     modules: true,
     script,
-    compatibilityDate: "2026-04-26",
+    compatibilityDate: compatibilityDate(),
     host: "127.0.0.1",
     port,
     handleRuntimeStdio(out, err) {
