@@ -1,0 +1,52 @@
+// Which x-request-id the worker trusts, and how a bug inside the pipeline is logged:
+// the id ties v1's request, v2's shadow and the log lines together, so it must be
+// one nobody can use to forge log fields, and it must survive an internal error.
+import { describe, expect, it } from "vitest";
+import { recordsAt, requestLog, send, shadowLogs, table } from "../support/harness";
+import type { RouteTable } from "../../src/routing/table";
+
+describe("x-request-id", () => {
+  it("a plain id up to 255 characters is kept on both legs and in the logs", async () => {
+    const id = `trace:${"a".repeat(200)}.1-2_3`;
+    const sent = await send("http://mirror.test/anything", { headers: { "x-request-id": id } });
+    await sent.settled();
+    expect(requestLog(sent).requestId).toBe(id);
+    expect(shadowLogs(sent).map((l) => l.requestId)).toEqual([id]);
+    expect(await recordsAt("v1", id)).toHaveLength(1);
+    expect(await recordsAt("v2", id)).toHaveLength(1);
+  });
+
+  it.each([
+    ["longer than 255 characters", "a".repeat(256)],
+    ["with characters outside [A-Za-z0-9._:-]", 'x", "error": "forged'],
+    ["with spaces", "two words"],
+  ])("an id %s is replaced by a fresh UUID, on both legs and in the logs", async (_, bad) => {
+    const sent = await send("http://mirror.test/anything", { headers: { "x-request-id": bad } });
+    await sent.settled();
+    const id = requestLog(sent).requestId;
+    expect(id).not.toBe(bad);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(shadowLogs(sent).map((l) => l.requestId)).toEqual([id]);
+    const [primary] = await recordsAt("v1", id);
+    expect(primary?.headers["x-request-id"]).toBe(id);
+    expect(await recordsAt("v2", id)).toHaveLength(1);
+  });
+});
+
+describe("a bug inside the pipeline", () => {
+  // A table the compiler would never produce (an invalid regex), so matching throws.
+  const broken: RouteTable = JSON.parse(JSON.stringify(table));
+  const vhost = broken.virtualHosts.find((v) => v.name === "matching")!;
+  vhost.routes[0]!.match = [{ uri: { regex: "(" }, headers: [], withoutHeaders: [], queryParams: [] }];
+
+  it("answers a short 500 and logs the request's id, method and host with error internal", async () => {
+    const sent = await send("http://match.test/anything", { method: "DELETE", table: broken });
+    expect(sent.response.status).toBe(500);
+    expect(await sent.response.text()).toBe("internal error\n");
+    const line = requestLog(sent);
+    expect(line).toMatchObject({ requestId: sent.requestId, method: "DELETE", host: "match.test", path: "/anything", status: 500, error: "internal" });
+    expect(line.detail).toMatch(/regular expression|Invalid/i);
+    await sent.settled();
+    expect(await recordsAt("v1", sent.requestId)).toHaveLength(0);
+  });
+});
