@@ -43,7 +43,8 @@ export interface RequestLog {
 }
 
 export type ShadowError = "connect_failed" | "timeout";
-export type ShadowSkip = "body_too_large" | "body_incomplete";
+/** kill_switch: a fresh isolate's first read of the pause switch capped the request out (src/proxy/switch-gate.ts) */
+export type ShadowSkip = "body_too_large" | "body_incomplete" | "kill_switch";
 
 export interface ShadowLog {
   event: "shadow";

@@ -17,6 +17,8 @@ import { tapBody, type BodyCopy } from "./body-tap";
 import { sendShadows } from "./shadow";
 import { withCorsHeaders } from "./cors";
 import { edgeResponse } from "./local-answers";
+import { shadowsAfterSwitch } from "./switch-gate";
+import type { SwitchLookup } from "../switch/switch-cache";
 import type { Logger, RequestError, RequestLog } from "../observe/log";
 
 export interface PipelineContext {
@@ -25,6 +27,8 @@ export interface PipelineContext {
   log: Logger;
   /** MIRROR_PERCENT_CAP as the worker's environment has it */
   mirrorPercentCap: string | undefined;
+  /** the pause switch as this isolate knows it (src/switch/switch-cache.ts); absent without its binding */
+  mirrorSwitch?: SwitchLookup;
   waitUntil: (promise: Promise<unknown>) => void;
 }
 
@@ -45,7 +49,10 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   try {
     const cap = mirrorCap(ctx.mirrorPercentCap);
     if (cap.invalid) line.killSwitch = cap.invalid;
-    const plan = planRequest(ctx.table, facts, { random: ctx.random, capPerMillion: cap.perMillion });
+    // The pause switch composes with the variable: the lower cap wins.
+    const paused = ctx.mirrorSwitch?.caps;
+    const capPerMillion = paused && paused.perMillion < cap.perMillion ? paused.perMillion : cap.perMillion;
+    const plan = planRequest(ctx.table, facts, { random: ctx.random, capPerMillion, routeCaps: paused?.routes });
     if (plan.action === "refuse") {
       if (plan.virtualService) line.virtualService = plan.virtualService;
       return finish(shortAnswer(plan.status, plan.message), plan.error);
@@ -124,7 +131,12 @@ async function forwardPlanned(
   if (shadowHeaders) {
     const targets = plan.mirrors.flatMap((m) => (m.origin ? [{ url: m.origin + plan.target, destination: m.target.cluster.name }] : []));
     const shadowRequest = { requestId, method: facts.method, path: facts.path, headers: shadowHeaders, body: copy, timeoutMs: shadow.settings.timeoutMs };
-    ctx.waitUntil(sendShadows(shadowRequest, targets, ctx.log));
+    const pending = ctx.mirrorSwitch?.pending;
+    ctx.waitUntil(
+      pending
+        ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, ctx.log)
+        : sendShadows(shadowRequest, targets, ctx.log),
+    );
   }
 
   const { result, tries } = await primary;

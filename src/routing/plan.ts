@@ -19,8 +19,16 @@ import type { RouteTable } from "./table";
 export interface PlanInputs {
   /** [0, 1) source for weights, origins, faults and mirror sampling */
   random: Random;
-  /** the operator's cap on every mirror (MIRROR_PERCENT_CAP), in millionths; 1 000 000 = no cap */
+  /** the operator's cap on every mirror (MIRROR_PERCENT_CAP, and the pause switch's global cap), in millionths; 1 000 000 = no cap */
   capPerMillion: number;
+  /** the pause switch's per-route caps, `<virtualService>/<route>` (Route.name) → millionths; the lower of a route's and the global cap wins */
+  routeCaps?: Readonly<Record<string, number>>;
+}
+
+/** The cap in force on a route's mirrors: the lower of the global cap and the route's own, in millionths. */
+export function capFor(route: Route, { capPerMillion, routeCaps }: Pick<PlanInputs, "capPerMillion" | "routeCaps">): number {
+  const own = routeCaps?.[route.name];
+  return own !== undefined && own < capPerMillion ? own : capPerMillion;
 }
 
 export type Plan = RefusedPlan | AnsweredPlan | ForwardedPlan;
@@ -123,7 +131,8 @@ export interface ForwardedPlan extends RoutedPlan {
   shadow: ShadowLeg;
 }
 
-export function planRequest(table: RouteTable, facts: RequestFacts, { random, capPerMillion }: PlanInputs): Plan {
+export function planRequest(table: RouteTable, facts: RequestFacts, inputs: PlanInputs): Plan {
+  const { random } = inputs;
   const vhost = findVirtualHost(table, facts.authority);
   if (!vhost) {
     const host = hostOf(facts.authority);
@@ -182,12 +191,13 @@ export function planRequest(table: RouteTable, facts: RequestFacts, { random, ca
   const draw = route.mirrors.length > 0 && !notMirrorable ? mirrorDraw(settings.sampleKey, facts.headers, facts.query, random) : undefined;
   const origin = pickOrigin(destination.cluster, random, facts.headers, facts.query);
   let mirrored = 0;
+  const cap = capFor(route, inputs);
   const mirrors = route.mirrors.map((m): MirrorDecision => {
     if (!draw) return { target: m, mirrored: false, reason: notMirrorable ?? "not_sampled" };
     // Envoy's sampling: one draw per request compared with every mirror's threshold,
     // so a 5 % mirror gets a subset of a 10 % mirror's requests; the cap applies on top.
     if (draw.draw >= m.perMillion) return { target: m, mirrored: false, reason: "not_sampled" };
-    if (draw.draw >= capPerMillion) return { target: m, mirrored: false, reason: "kill_switch" };
+    if (draw.draw >= cap) return { target: m, mirrored: false, reason: "kill_switch" };
     mirrored++;
     return { target: m, mirrored: true, reason: "sampled", origin: pickOrigin(m.cluster, random, facts.headers, facts.query) };
   });

@@ -1,0 +1,26 @@
+// A fresh isolate plans its first requests before it has read the pause switch
+// (src/switch/switch-cache.ts). Their shadows, already in ctx.waitUntil, wait for
+// that first read here and are dropped when it caps the request out: the client is
+// never delayed, and a paused route is not mirrored even by a new isolate.
+import { capFor, type ForwardedPlan } from "../routing/plan";
+import type { SwitchCaps } from "../switch/switch-state";
+import type { Logger } from "../observe/log";
+import { sendShadows, type ShadowRequest, type ShadowTarget } from "./shadow";
+
+export async function shadowsAfterSwitch(
+  pending: Promise<SwitchCaps>,
+  plan: ForwardedPlan,
+  varCapPerMillion: number,
+  request: ShadowRequest,
+  targets: ShadowTarget[],
+  log: Logger,
+): Promise<void> {
+  const caps = await pending;
+  const global = caps.perMillion < varCapPerMillion ? caps.perMillion : varCapPerMillion;
+  const cap = capFor(plan.route, { capPerMillion: global, routeCaps: caps.routes });
+  // Every mirror of the request shares one draw (Envoy's), so one cap decides them all.
+  if (plan.draw === undefined || plan.draw.draw < cap) return sendShadows(request, targets, log);
+  for (const target of targets) {
+    log({ event: "shadow", requestId: request.requestId, method: request.method, path: request.path, destination: target.destination, skipped: "kill_switch", durationMs: 0 });
+  }
+}
