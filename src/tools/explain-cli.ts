@@ -6,13 +6,15 @@ import { EXIT, UsageError, compileFile, runCli } from "./cli-runner";
 import { ExplainInputError, explainRequest, type ExplainOptions } from "./explain";
 import { explainJson } from "./explain-json";
 
-const USAGE = `usage: npm run explain -- <routes.yaml> <method> <url> [-H 'name: value']... [--json] [--random R] [--cap PERCENT]
+const USAGE = `usage: npm run explain -- <routes.yaml> <method> <url> [-H 'name: value']... [--json] [--random R] [--cap PERCENT] [--route-cap VS/ROUTE=PERCENT]...
   e.g. npm run explain -- routes.yaml GET http://httpbin:8000/headers -H 'x-user: alice'
   The URL's host is the Host header unless -H 'Host: …' is given. Nothing is sent.
   --json          one JSON object (the worker's plan) instead of lines, for scripts and CI
   --random R      the value of every random draw, 0 <= R < 1 (default 0: the first weighted
                   destination, and every mirror and fault whose percentage is above 0)
-  --cap PERCENT   plan as if MIRROR_PERCENT_CAP were set to PERCENT`;
+  --cap PERCENT   plan as if MIRROR_PERCENT_CAP were set to PERCENT
+  --route-cap VS/ROUTE=PERCENT
+                  plan as if the pause switch capped that route (as the dashboard names it) at PERCENT`;
 
 await runCli({
   name: "edge-mirror explain",
@@ -22,6 +24,7 @@ await runCli({
     json: { type: "boolean" },
     random: { type: "string" },
     cap: { type: "string" },
+    "route-cap": { type: "string", multiple: true },
   },
   reportWith: "the routes file and request that triggered it",
   run({ values, positionals }) {
@@ -31,6 +34,11 @@ await runCli({
     const options: ExplainOptions = {};
     if (values.random !== undefined) options.random = number("--random", values.random);
     if (values.cap !== undefined) options.mirrorPercentCap = number("--cap", values.cap);
+    for (const entry of values["route-cap"] ?? []) {
+      const eq = entry.lastIndexOf("=");
+      if (eq <= 0) throw new UsageError(`--route-cap ${JSON.stringify(entry)} is not VS/ROUTE=PERCENT`);
+      (options.routeCaps ??= {})[entry.slice(0, eq)] = number("--route-cap", entry.slice(eq + 1));
+    }
     const { table, exitCode } = compileFile(file, "nothing to explain");
     if (!table) return exitCode;
     try {

@@ -27,6 +27,8 @@ export interface ExplainOptions {
   random?: number;
   /** MIRROR_PERCENT_CAP, as the worker would read it (default: unset) */
   mirrorPercentCap?: number;
+  /** the pause switch's per-route caps, `<virtualService>/<route>` → percent (default: none) */
+  routeCaps?: Record<string, number>;
 }
 
 export interface ExplainedRequest {
@@ -69,7 +71,12 @@ export function planFor(table: RouteTable, request: ExplainedRequest, options: E
   if (!(random >= 0 && random < 1)) throw new ExplainInputError(`--random ${random}: must be a number from 0 up to (not including) 1`);
   const cap = options.mirrorPercentCap;
   if (cap !== undefined && !(cap >= 0 && cap <= 100)) throw new ExplainInputError(`--cap ${cap}: must be a percentage from 0 to 100`);
-  return planRequest(table, request.facts, { random: () => random, capPerMillion: cap === undefined ? 1_000_000 : Math.round(cap * 10_000) });
+  const routeCaps: Record<string, number> = {};
+  for (const [route, percent] of Object.entries(options.routeCaps ?? {})) {
+    if (!(percent >= 0 && percent <= 100)) throw new ExplainInputError(`--route-cap ${route}=${percent}: must be a percentage from 0 to 100`);
+    routeCaps[route] = Math.round(percent * 10_000);
+  }
+  return planRequest(table, request.facts, { random: () => random, capPerMillion: cap === undefined ? 1_000_000 : Math.round(cap * 10_000), routeCaps });
 }
 
 /** The explanation, one line per fact; detail lines are indented by two spaces. */
@@ -229,6 +236,7 @@ function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts)
     }
   }
   out.push("  MIRROR_PERCENT_CAP, when set on the worker, caps these percentages");
+  if (plan.mirrors.some((d) => d.reason === "kill_switch")) out.push("  capped out for this draw (MIRROR_PERCENT_CAP, or the pause switch of /__edge-mirror/): not mirrored, reason kill_switch");
   if (plan.body === "too_large") out.push(`  Content-Length ${facts.contentLength} is over the ${settings.bodyCapBytes}-byte cap: the shadow would be skipped (body_too_large)`);
   else if (facts.hasBody) out.push(`  a body over ${settings.bodyCapBytes} bytes is not mirrored`);
   if (settings.removeHeaders.length) out.push(`  shadow only: remove headers ${settings.removeHeaders.join(", ")}`);
