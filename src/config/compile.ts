@@ -1,14 +1,17 @@
 // routes.yaml text → RouteTable. Every validation that needs more than one field
 // lives here: subsets must exist, every destination must resolve to origins
-// through a ServiceEntry, hosts must be unique. Output is deterministic.
+// through a ServiceEntry (cluster-resolver.ts), hosts must be unique and gateway
+// bindings resolve (gateway-binding.ts). Output is deterministic.
 import { ConfigError, Problems, type ConfigProblem } from "./errors";
 import { readDocuments } from "./documents";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
-import type { DestinationSpec } from "./destination";
+import { ClusterResolver } from "./cluster-resolver";
 import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
+import { readGateway, type GatewaySpec } from "./gateway";
+import { applyMatchGateways, bindGateways } from "./gateway-binding";
 import { readServiceEntry, type ServiceEntrySpec } from "./service-entry";
 import { readVirtualService, ROUTE_POLICIES, type VirtualServiceSpec } from "./virtual-service";
-import type { Cluster, HostIndex, LoadBalancer, Route, RouteTable, ShadowSettings, WeightedDestination } from "../routing/table";
+import type { Route, RouteTable, ShadowSettings, WeightedDestination } from "../routing/table";
 import { DEFAULT_SHADOW_TIMEOUT_MS, defaultShadowSettings, istioDefaultRetries } from "./defaults";
 
 export interface CompileResult {
@@ -23,11 +26,15 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const rules = new Map<string, DestinationRuleSpec>();
   const entries = new Map<string, ServiceEntrySpec>();
   const policies: MirrorPolicySpec[] = [];
+  const gateways: GatewaySpec[] = [];
 
   for (const doc of readDocuments(text, problems)) {
     if (doc.kind === "VirtualService") {
-      const vs = readVirtualService(doc.name, doc.spec);
+      const vs = readVirtualService(doc.name, doc.spec, doc.namespace);
       if (vs) services.push(vs);
+    } else if (doc.kind === "Gateway") {
+      const gateway = readGateway(doc.name, doc.namespace, doc.spec);
+      if (gateway) gateways.push(gateway);
     } else if (doc.kind === "MirrorPolicy") {
       const policy = readMirrorPolicy(doc.name, doc.spec);
       if (policy) policies.push(policy);
@@ -58,13 +65,13 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   }
 
   const resolver = new ClusterResolver(rules, entries);
-  const table: RouteTable = {
-    version: 1,
-    source: file,
-    virtualHosts: services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) })),
-    hosts: indexHosts(services),
-  };
+  const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
+  resolver.warnUnusedPorts();
+  const binding = bindGateways(services, gateways);
+  const table: RouteTable = { version: 1, source: file, virtualHosts, hosts: binding.hosts };
   applyPolicies(policies, services, table);
+  // After the policies, which target routes by their index in the VirtualService.
+  applyMatchGateways(services, table.virtualHosts, gateways, binding);
   if (problems.hasErrors) return { problems: problems.list };
   return { table, problems: problems.list };
 }
@@ -158,122 +165,3 @@ function applyPolicies(policies: MirrorPolicySpec[], services: VirtualServiceSpe
   }
 }
 
-/** Destination (host, subset, port) → origins, through DestinationRule subsets and ServiceEntry endpoints. */
-class ClusterResolver {
-  private readonly cache = new Map<string, Cluster>();
-  constructor(
-    private readonly rules: Map<string, DestinationRuleSpec>,
-    private readonly entries: Map<string, ServiceEntrySpec>,
-  ) {}
-
-  resolve(d: DestinationSpec): Cluster | undefined {
-    const key = `${d.host}|${d.subset ?? ""}|${d.port ?? ""}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const origins = this.origins(d);
-    if (!origins) return undefined;
-    const cluster: Cluster = { name: d.subset ? `${d.host}/${d.subset}` : d.host, origins };
-    // Istio: a subset's trafficPolicy overrides the DestinationRule's.
-    const rule = this.rules.get(d.host);
-    const lb: LoadBalancer | undefined = (d.subset !== undefined ? rule?.subsets.get(d.subset)?.lb : undefined) ?? rule?.lb;
-    if (lb) cluster.lb = lb;
-    this.cache.set(key, cluster);
-    return cluster;
-  }
-
-  private origins(d: DestinationSpec): string[] | undefined {
-    const se = this.entries.get(d.host);
-    const known = [...this.entries.keys()];
-    if (!se) {
-      d.field.get("host").error(
-        `no ServiceEntry registers host "${d.host}"${known.length ? ` (registered: ${known.join(", ")})` : ""}`,
-        `add a ServiceEntry with hosts: [${d.host}] and endpoints pointing at the origin`,
-      );
-      return undefined;
-    }
-    let labels: Record<string, string> = {};
-    if (d.subset !== undefined) {
-      const dr = this.rules.get(d.host);
-      const subset = dr?.subsets.get(d.subset);
-      if (!dr) {
-        d.field.get("subset").error(`no DestinationRule defines subsets for host "${d.host}"`, `add a DestinationRule with host: ${d.host} and subset ${d.subset}`);
-        return undefined;
-      }
-      if (!subset) {
-        d.field.get("subset").error(
-          `subset "${d.subset}" is not defined in DestinationRule ${dr.name} (defined: ${[...dr.subsets.keys()].join(", ") || "none"})`,
-          `add - name: ${d.subset} with its labels to DestinationRule ${dr.name}, or use a defined subset`,
-        );
-        return undefined;
-      }
-      labels = subset.labels;
-    }
-    const port = this.port(d, se);
-    if (!port) return undefined;
-    const endpoints =
-      se.endpoints.length > 0
-        ? se.endpoints
-        : // Istio DNS resolution with no endpoints: the ServiceEntry's own hosts are the addresses.
-          se.hosts.filter((h) => !h.host.includes("*")).map((h) => ({ address: h.host, ports: {} as Record<string, number>, labels: {} as Record<string, string> }));
-    const matching = endpoints.filter((e) => Object.entries(labels).every(([k, v]) => e.labels[k] === v));
-    if (matching.length === 0) {
-      const where = d.subset !== undefined ? `subset "${d.subset}" (labels ${JSON.stringify(labels)})` : `host "${d.host}"`;
-      d.field.error(
-        `${where} has no endpoint in ServiceEntry ${se.name}`,
-        "add an endpoint whose labels contain the subset's labels, e.g. endpoints: [{address: v2.example.com, labels: {version: v2}}]",
-      );
-      return undefined;
-    }
-    return matching.map((e) => originUrl(port.scheme, e.address, e.ports[port.name] ?? port.number));
-  }
-
-  private port(d: DestinationSpec, se: ServiceEntrySpec) {
-    if (d.port !== undefined) {
-      const port = se.ports.find((p) => p.number === d.port);
-      if (!port)
-        d.field.get("port").error(
-          `port ${d.port} is not declared by ServiceEntry ${se.name} (ports: ${se.ports.map((p) => p.number).join(", ")})`,
-          "use one of the ServiceEntry's port numbers",
-        );
-      return port;
-    }
-    if (se.ports.length === 1) return se.ports[0];
-    if (se.ports.length > 1)
-      d.field.error(`ServiceEntry ${se.name} has ${se.ports.length} ports, so the destination must choose one`, "add port: {number: N}");
-    return undefined;
-  }
-}
-
-function originUrl(scheme: "http" | "https", address: string, port: number): string {
-  const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
-  const defaultPort = scheme === "https" ? 443 : 80;
-  return `${scheme}://${host.toLowerCase()}${port === defaultPort ? "" : `:${port}`}`;
-}
-
-const HOST_PATTERN = /^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/;
-
-/** VirtualService hosts → exact map, wildcard suffixes (longest first) and `*`. */
-function indexHosts(services: VirtualServiceSpec[]): HostIndex {
-  const index: HostIndex = { exact: {}, wildcards: [] };
-  const owner = new Map<string, string>();
-  services.forEach((vs, i) => {
-    for (const { host: raw, field } of vs.hosts) {
-      const host = raw.toLowerCase().replace(/\.$/, "");
-      if (!HOST_PATTERN.test(host)) {
-        field.error(`"${raw}" is not a host name`, "write a name like api.example.com, a wildcard like *.example.com, or *; no scheme, port or path");
-        continue;
-      }
-      const taken = owner.get(host);
-      if (taken !== undefined) {
-        field.error(`host "${host}" is already routed by VirtualService ${taken}`, "list each host in one VirtualService");
-        continue;
-      }
-      owner.set(host, vs.name);
-      if (host === "*") index.catchAll = i;
-      else if (host.startsWith("*.")) index.wildcards.push({ suffix: host.slice(1), vhost: i });
-      else index.exact[host] = i;
-    }
-  });
-  index.wildcards.sort((a, b) => b.suffix.length - a.suffix.length || a.suffix.localeCompare(b.suffix));
-  return index;
-}

@@ -1,36 +1,58 @@
 // The DestinationRule fields edge-mirror accepts (istio/api networking/v1
-// destination_rule.proto): subsets by label and the load balancer of
-// trafficPolicy. Every other field is refused with a reason: never silently ignored.
+// destination_rule.proto): subsets by label, and of trafficPolicy the load balancer
+// and TLS origination (at the rule, subset and port level, merged as Istio merges
+// them); connectionPool and outlierDetection are accepted with a warning. Every
+// other field is refused with a reason: never silently ignored.
 import type { Field, KeyRules } from "./field";
+import { readClientTls, type OriginTls } from "./client-tls";
+import { warnConnectionPool, warnOutlierDetection } from "./connection-policies";
+import { PORT_SELECTOR } from "./destination";
 import { readLabels } from "./labels";
 import { EXPORT_TO, NOT_YET } from "./reasons";
 import type { LoadBalancer } from "../routing/table";
 
+/** What one trafficPolicy (or one of its portLevelSettings) sets; absent = not set. */
+export interface PolicySettings {
+  lb?: LoadBalancer;
+  tls?: OriginTls;
+}
+
+export interface TrafficPolicySpec extends PolicySettings {
+  /** portLevelSettings by service port number */
+  ports: Map<number, PolicySettings>;
+}
+
 export interface DestinationRuleSpec {
   name: string;
   host: string;
-  lb?: LoadBalancer;
-  subsets: Map<string, { labels: Record<string, string>; lb?: LoadBalancer; field: Field }>;
+  policy?: TrafficPolicySpec;
+  subsets: Map<string, { labels: Record<string, string>; policy?: TrafficPolicySpec; field: Field }>;
   field: Field;
 }
 
 export const DESTINATION_RULE: KeyRules = {
   known: ["host", "subsets", "trafficPolicy"],
   refused: { workloadSelector: "selects mesh workloads; the edge has none" },
+  fixes: {
+    workloadSelector: "remove it only if this DestinationRule is meant for the worker's requests too (removing it applies the rule to every caller); otherwise leave the DestinationRule out of routes.yaml",
+  },
   ignored: EXPORT_TO,
 };
 
 export const TRAFFIC_POLICY: KeyRules = {
-  known: ["loadBalancer"],
+  known: ["loadBalancer", "tls", "connectionPool", "outlierDetection", "portLevelSettings"],
   refused: {
-    connectionPool: "Cloudflare manages the worker's connections to origins; there is no pool to size",
-    outlierDetection: "a Worker keeps no state across requests to eject unhealthy origins with",
-    tls: "origin TLS is negotiated and verified by Cloudflare (the URL scheme comes from the ServiceEntry port)",
     tunnel: "a Worker cannot tunnel through an egress proxy",
     proxyProtocol: "a Worker cannot send PROXY protocol headers",
   },
-  notYet: { portLevelSettings: NOT_YET },
+  fixes: {
+    tunnel: "point the ServiceEntry at an address the worker can reach directly (removing only tunnel sends requests straight to the origin, past the proxy)",
+    proxyProtocol: "remove it: the worker tells the origin the client's address in X-Forwarded-For instead",
+  },
 };
+
+/** trafficPolicy.portLevelSettings[]: the settings for one service port, replacing the policy's for it. */
+export const PORT_TRAFFIC_POLICY: KeyRules = { known: ["port", "loadBalancer", "connectionPool", "outlierDetection", "tls"] };
 
 export const LOAD_BALANCER: KeyRules = {
   known: ["simple", "consistentHash"],
@@ -50,10 +72,60 @@ export const HTTP_COOKIE: KeyRules = {
 
 export const SUBSET: KeyRules = { known: ["name", "labels", "trafficPolicy"] };
 
-/** trafficPolicy.loadBalancer: simple ROUND_ROBIN / RANDOM, or consistentHash by header, cookie, query parameter or client IP. */
-function readTrafficPolicy(f: Field): LoadBalancer | undefined {
+function readTrafficPolicy(f: Field): TrafficPolicySpec | undefined {
   if (!f.checkMap(TRAFFIC_POLICY)) return undefined;
-  const lb = f.get("loadBalancer");
+  const policy: TrafficPolicySpec = { ...readSettings(f), ports: new Map() };
+  for (const p of f.get("portLevelSettings").items()) {
+    if (!p.checkMap(PORT_TRAFFIC_POLICY)) continue;
+    const port = p.get("port");
+    if (!port.require("add port: {number: 443}") || !port.checkMap(PORT_SELECTOR)) continue;
+    port.get("number").require("add number: 443");
+    const number = port.get("number").port();
+    if (number === undefined) continue;
+    if (policy.ports.has(number)) port.error(`port ${number} already has portLevelSettings`, "merge the two entries");
+    else policy.ports.set(number, readSettings(p));
+  }
+  return policy;
+}
+
+/** The settings a trafficPolicy and a portLevelSettings entry share. */
+function readSettings(f: Field): PolicySettings {
+  const settings: PolicySettings = {};
+  const lb = f.get("loadBalancer").present ? readLoadBalancer(f.get("loadBalancer")) : undefined;
+  if (lb) settings.lb = lb;
+  const tls = f.get("tls").present ? readClientTls(f.get("tls")) : undefined;
+  if (tls) settings.tls = tls;
+  if (f.get("connectionPool").present) warnConnectionPool(f.get("connectionPool"));
+  if (f.get("outlierDetection").present) warnOutlierDetection(f.get("outlierDetection"));
+  return settings;
+}
+
+/**
+ * The settings in force for one port of a subset (or of the whole rule), merged as
+ * Istio's MergeSubsetTrafficPolicy does: a portLevelSettings entry replaces its
+ * policy's settings for that port (unset fields fall back to defaults, not to the
+ * policy's); then each field the subset sets (all of them, when it has an entry
+ * for the port) replaces the rule's.
+ */
+export function settingsFor(rule: DestinationRuleSpec | undefined, subset: string | undefined, port: number): PolicySettings {
+  const atPort = (policy: TrafficPolicySpec | undefined) => {
+    const level = policy?.ports.get(port);
+    return { settings: level ?? policy ?? {}, portLevel: level !== undefined };
+  };
+  const base = atPort(rule?.policy).settings;
+  const own = subset === undefined ? undefined : rule?.subsets.get(subset)?.policy;
+  if (!own) return base;
+  const { settings, portLevel } = atPort(own);
+  const merged: PolicySettings = {};
+  const lb = settings.lb !== undefined || portLevel ? settings.lb : base.lb;
+  if (lb) merged.lb = lb;
+  const tls = settings.tls !== undefined || portLevel ? settings.tls : base.tls;
+  if (tls) merged.tls = tls;
+  return merged;
+}
+
+/** trafficPolicy.loadBalancer: simple ROUND_ROBIN / RANDOM, or consistentHash by header, cookie, query parameter or client IP. */
+function readLoadBalancer(lb: Field): LoadBalancer | undefined {
   if (!lb.checkMap(LOAD_BALANCER)) return undefined;
   const simple = lb.get("simple").string();
   const hash = lb.get("consistentHash");
@@ -90,8 +162,8 @@ export function readDestinationRule(name: string, spec: Field): DestinationRuleS
   const hostField = spec.get("host");
   hostField.require("name the service these subsets belong to, e.g. host: httpbin");
   const host = hostField.string();
-  const lb = spec.get("trafficPolicy").present ? readTrafficPolicy(spec.get("trafficPolicy")) : undefined;
-  const subsets = new Map<string, { labels: Record<string, string>; lb?: LoadBalancer; field: Field }>();
+  const policy = spec.get("trafficPolicy").present ? readTrafficPolicy(spec.get("trafficPolicy")) : undefined;
+  const subsets: DestinationRuleSpec["subsets"] = new Map();
   for (const s of spec.get("subsets").items()) {
     if (!s.checkMap(SUBSET)) continue;
     const nameField = s.get("name");
@@ -99,8 +171,8 @@ export function readDestinationRule(name: string, spec: Field): DestinationRuleS
     const subsetName = nameField.string();
     if (subsetName === undefined) continue;
     if (subsets.has(subsetName)) nameField.error(`subset "${subsetName}" is defined twice`, "give each subset a unique name");
-    const subsetLb = s.get("trafficPolicy").present ? readTrafficPolicy(s.get("trafficPolicy")) : undefined;
-    subsets.set(subsetName, { labels: readLabels(s.get("labels")), lb: subsetLb, field: s });
+    const subsetPolicy = s.get("trafficPolicy").present ? readTrafficPolicy(s.get("trafficPolicy")) : undefined;
+    subsets.set(subsetName, { labels: readLabels(s.get("labels")), ...(subsetPolicy ? { policy: subsetPolicy } : {}), field: s });
   }
-  return host === undefined ? undefined : { name, host, lb, subsets, field: spec };
+  return host === undefined ? undefined : { name, host, ...(policy ? { policy } : {}), subsets, field: spec };
 }

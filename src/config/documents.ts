@@ -8,7 +8,7 @@ import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
-export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry"] as const;
+export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry", "Gateway"] as const;
 export type IstioKind = (typeof ISTIO_KINDS)[number];
 export type Kind = IstioKind | "MirrorPolicy";
 
@@ -18,6 +18,8 @@ export const RESOURCE: KeyRules = { known: ["apiVersion", "kind", "metadata", "s
 export interface Resource {
   kind: Kind;
   name: string;
+  /** metadata.namespace: only Gateway bindings read it (`prod/api.example.com`, `gateways: [prod/gw]`). */
+  namespace?: string;
   /** The whole document, for errors about the resource itself. */
   root: Field;
   spec: Field;
@@ -85,7 +87,8 @@ function collect(root: Field, out: Resource[]): void {
     doc.get("spec").error("is required and must be a mapping", `add a spec: for the ${kind}`);
     return;
   }
-  out.push({ kind: kind as Kind, name: name!, root: doc, spec: doc.get("spec") });
+  const namespace = plain(doc.get("metadata").get("namespace"));
+  out.push({ kind: kind as Kind, name: name!, ...(namespace === undefined ? {} : { namespace }), root: doc, spec: doc.get("spec") });
 }
 
 /** A scalar's string value without reporting (used before the kind is known). */

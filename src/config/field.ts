@@ -21,6 +21,11 @@ export interface KeyRules {
   refused?: Readonly<Record<string, string>>;
   /** Harmless here: accepted with a warning. */
   ignored?: Readonly<Record<string, string>>;
+  /**
+   * The fix for a notYet or refused key whose plain removal would change what the
+   * resource means (dropping `sourceLabels` widens a match to every caller).
+   */
+  fixes?: Readonly<Record<string, string>>;
 }
 
 export class Field {
@@ -88,9 +93,9 @@ export class Field {
       if (key === undefined) report("error", "keys must be plain strings");
       else if (rules.known.includes(key)) continue;
       else if (rules.notYet?.[key] !== undefined)
-        report("error", `is an Istio field edge-mirror does not support yet${rules.notYet[key] ? ` (${rules.notYet[key]})` : ""}`, "remove it; edge-mirror refuses fields it would otherwise ignore");
+        report("error", `is an Istio field edge-mirror does not support yet${rules.notYet[key] ? ` (${rules.notYet[key]})` : ""}`, rules.fixes?.[key] ?? "remove it; edge-mirror refuses fields it would otherwise ignore");
       else if (rules.refused?.[key] !== undefined)
-        report("error", `cannot apply at the edge: ${rules.refused[key]}`, "remove it");
+        report("error", `cannot apply at the edge: ${rules.refused[key]}`, rules.fixes?.[key] ?? "remove it");
       else if (rules.ignored?.[key] !== undefined) report("warning", `is ignored: ${rules.ignored[key]}`);
       else {
         const all = [...rules.known, ...Object.keys(rules.notYet ?? {}), ...Object.keys(rules.refused ?? {})];

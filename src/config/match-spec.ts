@@ -5,10 +5,14 @@ import type { Field, KeyRules } from "./field";
 import type { MatchBlock, NamedMatch, StringMatch, ValueMatch } from "../routing/table";
 
 const MESH_ONLY = "selects by the calling mesh workload; requests reach the edge from the internet";
+/** Dropping only the source condition would widen the block to every caller: a fault meant for one workload would hit everyone. */
+const REWRITE_BLOCK = "remove or rewrite the whole match block (e.g. match the caller by a header it sends); removing only this condition would make the block match every caller";
 
 export const HTTP_MATCH_REQUEST: KeyRules = {
-  known: ["name", "uri", "scheme", "method", "authority", "port", "headers", "queryParams", "withoutHeaders", "ignoreUriCase"],
-  refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY, gateways: "there are no mesh gateways at the edge" },
+  // gateways: read with the VirtualService's (virtual-service.ts), bound at build time (gateway-binding.ts).
+  known: ["name", "uri", "scheme", "method", "authority", "port", "headers", "queryParams", "withoutHeaders", "ignoreUriCase", "gateways"],
+  refused: { sourceLabels: MESH_ONLY, sourceNamespace: MESH_ONLY },
+  fixes: { sourceLabels: REWRITE_BLOCK, sourceNamespace: REWRITE_BLOCK },
   ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
 };
 

@@ -8,7 +8,13 @@ import { EXPORT_TO, NOT_YET } from "./reasons";
 export interface PortSpec {
   number: number;
   name: string;
-  scheme: "http" | "https";
+  /** Istio's protocol, upper-cased; from the port name's prefix (`http-web`) when absent */
+  protocol: string;
+  /** how a Worker reaches it; absent for a protocol it cannot proxy (TCP, gRPC, …), which only an unused port may have */
+  scheme?: "http" | "https";
+  /** where the endpoints listen (Istio targetPort); absent = number */
+  targetPort?: number;
+  field: Field;
 }
 
 export interface EndpointSpec {
@@ -34,16 +40,21 @@ export const SERVICE_ENTRY: KeyRules = {
     workloadSelector: "selects mesh workloads; the edge has none",
     subjectAltNames: "Workers verify origin certificates against public CAs; mesh identities do not apply",
   },
+  fixes: {
+    workloadSelector: "list the workloads' addresses under endpoints instead (removing only workloadSelector leaves the ServiceEntry without its origins)",
+    subjectAltNames: "remove it, knowing the origin's certificate is then checked by Cloudflare against public CAs and the host name, not against these names",
+  },
   ignored: EXPORT_TO,
 };
 
 /** ServiceEntry.ports[], Istio's ServicePort. */
-export const SERVICE_PORT: KeyRules = { known: ["number", "name", "protocol"], notYet: { targetPort: NOT_YET } };
+export const SERVICE_PORT: KeyRules = { known: ["number", "name", "protocol", "targetPort"] };
 
 /** ServiceEntry.endpoints[], Istio's WorkloadEntry. */
 export const WORKLOAD_ENTRY: KeyRules = {
   known: ["address", "ports", "labels"],
   notYet: { weight: NOT_YET, locality: NOT_YET },
+  fixes: { weight: "remove it, knowing the endpoints then share requests equally (or use separate subsets and route weights)" },
   refused: {
     network: "mesh networks do not exist at the edge",
     serviceAccount: "mesh identities (mTLS) do not apply to origins reached by a Worker",
@@ -53,6 +64,14 @@ export const WORKLOAD_ENTRY: KeyRules = {
 const RESOLUTIONS = ["DNS", "DNS_ROUND_ROBIN", "STATIC", "NONE"];
 const LOCATIONS = ["MESH_EXTERNAL", "MESH_INTERNAL"];
 const PROTOCOL_SCHEME: Record<string, "http" | "https"> = { HTTP: "http", HTTP2: "http", HTTPS: "https", TLS: "https" };
+/** Istio's other protocols (pkg/config/protocol): a port may declare them as long as no HTTP route uses it. */
+const OTHER_PROTOCOLS = ["GRPC", "GRPC-WEB", "TCP", "UDP", "MONGO", "REDIS", "MYSQL", "HTTP_PROXY"];
+
+/** Why a Worker cannot send an HTTP route's requests to a port of this protocol. */
+export function notHttpReason(protocol: string): string {
+  if (protocol === "GRPC" || protocol === "GRPC-WEB") return `protocol ${protocol} needs gRPC upstream (HTTP/2 with trailers), which a Worker's fetch() cannot send`;
+  return `protocol ${protocol} is not HTTP, and a Worker proxies HTTP requests only`;
+}
 
 export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | undefined {
   if (!spec.checkMap(SERVICE_ENTRY)) return undefined;
@@ -101,14 +120,19 @@ function readPort(p: Field): PortSpec | undefined {
   // Istio infers the protocol from the port name's prefix (http-web, https-api) when absent.
   const protocol = (protocolField.string() ?? name?.split("-")[0] ?? "").toUpperCase();
   const scheme = PROTOCOL_SCHEME[protocol];
-  if (!scheme) {
+  if (!scheme && !OTHER_PROTOCOLS.includes(protocol)) {
     (protocolField.present ? protocolField : p).error(
-      protocolField.present ? `protocol ${protocol} cannot be proxied by a Worker` : "has no protocol and its name does not start with http or https",
-      `use protocol: ${Object.keys(PROTOCOL_SCHEME).join(", ")}`,
+      protocolField.present ? `unknown protocol "${protocol}"` : "has no protocol and its name does not start with http or https",
+      `use protocol: ${Object.keys(PROTOCOL_SCHEME).join(", ")} (or ${OTHER_PROTOCOLS.join(", ")} for a port no HTTP route uses)`,
     );
     return undefined;
   }
-  return number === undefined || name === undefined ? undefined : { number, name, scheme };
+  const targetPort = p.get("targetPort").present ? p.get("targetPort").port() : undefined;
+  if (number === undefined || name === undefined) return undefined;
+  const port: PortSpec = { number, name, protocol, field: p };
+  if (scheme) port.scheme = scheme;
+  if (targetPort !== undefined) port.targetPort = targetPort;
+  return port;
 }
 
 function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | undefined {

@@ -4,6 +4,7 @@
 // with a reason: never silently ignored.
 import type { Field, KeyRules } from "./field";
 import { readDestination, type DestinationSpec } from "./destination";
+import { readGatewayRefs, type GatewayRef } from "./gateway";
 import { readMatchBlock } from "./match-spec";
 import { EXPORT_TO } from "./reasons";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
@@ -22,6 +23,8 @@ export const ROUTE_POLICIES = ["headers", "rewrite", "retries", "fault", "redire
 export interface HttpRouteSpec extends Partial<Pick<Route, (typeof ROUTE_POLICIES)[number] | "timeoutMs">> {
   name?: string;
   match: MatchBlock[];
+  /** each match block's `gateways`, when it names any (Istio: they override the VirtualService's) */
+  matchGateways: (GatewayRef[] | undefined)[];
   route: { destination: DestinationSpec; weight?: number; headers?: HeadersPolicy; field: Field }[];
   mirrors: MirrorSpec[];
   field: Field;
@@ -29,15 +32,17 @@ export interface HttpRouteSpec extends Partial<Pick<Route, (typeof ROUTE_POLICIE
 
 export interface VirtualServiceSpec {
   name: string;
+  namespace?: string;
   hosts: { host: string; field: Field }[];
+  /** spec.gateways; empty = `mesh`, Istio's default */
+  gateways: GatewayRef[];
   http: HttpRouteSpec[];
   field: Field;
 }
 
 export const VIRTUAL_SERVICE: KeyRules = {
-  known: ["hosts", "http"],
+  known: ["hosts", "gateways", "http"],
   refused: {
-    gateways: "there are no mesh gateways at the edge: the worker itself is the gateway for its routes",
     tcp: "a Worker proxies HTTP requests only",
     tls: "TLS is terminated by Cloudflare; SNI passthrough routing does not exist for a Worker",
   },
@@ -59,7 +64,7 @@ export const HTTP_ROUTE_DESTINATION: KeyRules = { known: ["destination", "weight
 /** http[].mirrors[] */
 export const HTTP_MIRROR_POLICY: KeyRules = { known: ["destination", "percentage"] };
 
-export function readVirtualService(name: string, spec: Field): VirtualServiceSpec | undefined {
+export function readVirtualService(name: string, spec: Field, namespace?: string): VirtualServiceSpec | undefined {
   if (!spec.checkMap(VIRTUAL_SERVICE)) return undefined;
   const hostsField = spec.get("hosts");
   const hosts = hostsField.items().flatMap((f) => {
@@ -71,18 +76,22 @@ export function readVirtualService(name: string, spec: Field): VirtualServiceSpe
   const httpField = spec.get("http");
   if (!httpField.require("add an http: list with at least one route")) return undefined;
   const http = httpField.items().flatMap((f) => {
-    const route = readHttpRoute(f);
+    const route = readHttpRoute(f, namespace);
     return route ? [route] : [];
   });
-  return { name, hosts, http, field: spec };
+  const gateways = readGatewayRefs(spec.get("gateways"), namespace);
+  return { name, ...(namespace === undefined ? {} : { namespace }), hosts, gateways, http, field: spec };
 }
 
-function readHttpRoute(f: Field): HttpRouteSpec | undefined {
+function readHttpRoute(f: Field, namespace: string | undefined): HttpRouteSpec | undefined {
   if (!f.checkMap(HTTP_ROUTE)) return undefined;
-  const match = f.get("match").items().flatMap((m) => {
+  const blocks = f.get("match").items().flatMap((m) => {
     const block = readMatchBlock(m);
-    return block ? [block] : [];
+    const gateways = m.get("gateways");
+    return block ? [{ block, gateways: gateways.present ? readGatewayRefs(gateways, namespace) : undefined }] : [];
   });
+  const match = blocks.map((b) => b.block);
+  const matchGateways = blocks.map((b) => (b.gateways?.length ? b.gateways : undefined));
   const routeField = f.get("route");
   const redirectField = f.get("redirect");
   const directField = f.get("directResponse");
@@ -100,7 +109,7 @@ function readHttpRoute(f: Field): HttpRouteSpec | undefined {
     return destination ? [{ destination, weight, headers, field: r }] : [];
   });
   if (routeField.present && routeField.items().length === 0) routeField.error("must list at least one destination");
-  const spec: HttpRouteSpec = { name: f.get("name").string(), match, route, mirrors: readMirrors(f), timeoutMs: f.get("timeout").present ? readDurationMs(f.get("timeout")) : undefined, field: f };
+  const spec: HttpRouteSpec = { name: f.get("name").string(), match, matchGateways, route, mirrors: readMirrors(f), timeoutMs: f.get("timeout").present ? readDurationMs(f.get("timeout")) : undefined, field: f };
   const optional = <T>(key: string, read: (field: Field) => T | undefined): T | undefined => (f.get(key).present ? read(f.get(key)) : undefined);
   spec.headers = optional("headers", readHeadersPolicy);
   spec.rewrite = optional("rewrite", readRewrite);

@@ -131,10 +131,19 @@ describe("VirtualService validation (istio pkg/config/validation)", () => {
     expect(found.join("\n")).toContain(expected);
   });
 
-  it("refuses gateways and tcp with the reason", () => {
+  it("refuses tcp with the reason; gateways: [mesh] is Istio's default and compiles", () => {
     const yaml = vs(ROUTE_V1).replace("  hosts: [httpbin]", "  hosts: [httpbin]\n  gateways: [mesh]\n  tcp: []");
-    expect(messages(yaml).join("\n")).toMatch(/spec.gateways: cannot apply at the edge: there are no mesh gateways/);
     expect(messages(yaml).join("\n")).toMatch(/spec.tcp: cannot apply at the edge: a Worker proxies HTTP requests only/);
+    expect(messages(yaml).join("\n")).not.toContain("spec.gateways");
+    expect(table(vs(ROUTE_V1).replace("  hosts: [httpbin]", "  hosts: [httpbin]\n  gateways: [mesh]")).hosts.exact).toEqual({ httpbin: 0 });
+  });
+
+  it("a refused sourceLabels says to rewrite the whole match block: removing only it would widen the block to every caller", () => {
+    const found = compileRoutes(vs(`  - match:\n    - sourceLabels: {app: sleep}\n    fault: {abort: {httpStatus: 500, percentage: {value: 100}}}\n    route:\n    - destination: {host: httpbin, subset: v1}`)).problems;
+    const problem = found.find((p) => p.path === "spec.http[0].match[0].sourceLabels");
+    expect(problem?.fix).toContain("remove or rewrite the whole match block");
+    expect(problem?.fix).toContain("removing only this condition would make the block match every caller");
+    expect(problem?.fix).not.toBe("remove it");
   });
 
   it("accepts exportTo with a warning", () => {
@@ -258,7 +267,8 @@ spec:
   it.each([
     ["spec.resolution: resolution NONE forwards to the original destination IP", "  resolution: NONE"],
     ['resolution STATIC needs IP addresses, found "v1.example.com"', "  resolution: STATIC\n  endpoints: [{address: v1.example.com, labels: {version: v1}}]"],
-    ["spec.ports[0].protocol: protocol TCP cannot be proxied by a Worker", "  ports: [{number: 5432, name: pg, protocol: TCP}]"],
+    ['spec.ports[0].protocol: unknown protocol "POSTGRES"', "  ports: [{number: 5432, name: pg, protocol: POSTGRES}]"],
+    ["spec.http[0].route[0].destination: port 5432 of ServiceEntry httpbin cannot take this HTTP route: protocol TCP is not HTTP", "  ports: [{number: 5432, name: pg, protocol: TCP}]"],
     ["spec.addresses: cannot apply at the edge", "  addresses: [10.0.0.1]"],
     ["a Worker cannot reach unix domain sockets", "  endpoints: [{address: 'unix:///var/run/a.sock'}]"],
   ])("%#: %s", (expected, extra) => {

@@ -304,10 +304,9 @@ describe("istio destination_rule.proto TrafficPolicy", () => {
   const withRule = (extra: string, subsets?: string) => vs(ROUTE_V1, `${destinationRule(extra, subsets)}\n---\n${SERVICE_ENTRY}`);
 
   it.each([
-    ["spec.trafficPolicy.connectionPool: cannot apply at the edge: Cloudflare manages the worker's connections to origins; there is no pool to size", "  trafficPolicy: {connectionPool: {tcp: {maxConnections: 100}}}"],
-    ["spec.trafficPolicy.outlierDetection: cannot apply at the edge: a Worker keeps no state across requests to eject unhealthy origins with", "  trafficPolicy: {outlierDetection: {consecutive5xxErrors: 5}}"],
-    ["spec.trafficPolicy.tls: cannot apply at the edge: origin TLS is negotiated and verified by Cloudflare", "  trafficPolicy: {tls: {mode: SIMPLE}}"],
-    ["spec.trafficPolicy.portLevelSettings: is an Istio field edge-mirror does not support yet (planned; see the README's routes.yaml reference)", "  trafficPolicy: {portLevelSettings: []}"],
+    ["spec.trafficPolicy.tunnel: cannot apply at the edge: a Worker cannot tunnel through an egress proxy", "  trafficPolicy: {tunnel: {targetHost: proxy.example.com}}"],
+    ["spec.trafficPolicy.proxyProtocol: cannot apply at the edge: a Worker cannot send PROXY protocol headers", "  trafficPolicy: {proxyProtocol: {version: V2}}"],
+    ["spec.trafficPolicy.tls.mode: MUTUAL is not supported yet: a Worker presents a client certificate only through an mTLS certificate binding", "  trafficPolicy: {tls: {mode: MUTUAL}}"],
     ['spec.trafficPolicy.loadBalancer.simple: unsupported simple load balancer "PASSTHROUGH"\n    fix: use ROUND_ROBIN, RANDOM or LEAST_REQUEST', "  trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}"],
     ["spec.trafficPolicy.loadBalancer: takes simple or consistentHash, not both (Istio)", "  trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {httpHeaderName: x-user}}}"],
     ["spec.trafficPolicy.loadBalancer.consistentHash: needs exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp", "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, useSourceIp: true}}}"],
@@ -318,10 +317,11 @@ describe("istio destination_rule.proto TrafficPolicy", () => {
     expect(errors(withRule(extra))).toContain(expected);
   });
 
-  it("connectionPool / outlierDetection in a subset's trafficPolicy are refused too", () => {
-    const found = errors(withRule("", "  - name: v1\n    labels: {version: v1}\n    trafficPolicy: {outlierDetection: {consecutive5xxErrors: 5}, connectionPool: {http: {http1MaxPendingRequests: 1}}}\n  - {name: v2, labels: {version: v2}}"));
-    expect(found).toContain("spec.subsets[0].trafficPolicy.outlierDetection: cannot apply at the edge: a Worker keeps no state across requests");
-    expect(found).toContain("spec.subsets[0].trafficPolicy.connectionPool: cannot apply at the edge: Cloudflare manages the worker's connections");
+  it("connectionPool / outlierDetection in a subset's trafficPolicy are accepted with a warning saying what is not done", () => {
+    const yaml = withRule("", "  - name: v1\n    labels: {version: v1}\n    trafficPolicy: {outlierDetection: {consecutive5xxErrors: 5}, connectionPool: {http: {http1MaxPendingRequests: 1}}}\n  - {name: v2, labels: {version: v2}}");
+    expect(errors(yaml)).toBe("");
+    expect(warnings(yaml)).toContain("spec.subsets[0].trafficPolicy.outlierDetection: is not applied at the edge (consecutive5xxErrors): a Worker keeps no state across requests");
+    expect(warnings(yaml)).toContain("spec.subsets[0].trafficPolicy.connectionPool: is not applied at the edge (http.http1MaxPendingRequests): Cloudflare opens, pools and times out");
   });
 
   it.each(["LEAST_REQUEST", "LEAST_CONN"])("simple %s is accepted with a warning and compiles to RANDOM", (simple) => {

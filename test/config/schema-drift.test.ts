@@ -15,8 +15,14 @@ import * as mirrorPolicyModule from "../../src/config/mirror-policy";
 import * as routePoliciesModule from "../../src/config/route-policies";
 import * as serviceEntryModule from "../../src/config/service-entry";
 import * as virtualServiceModule from "../../src/config/virtual-service";
+import * as clientTlsModule from "../../src/config/client-tls";
+import * as connectionPoliciesModule from "../../src/config/connection-policies";
+import * as gatewayModule from "../../src/config/gateway";
+import { CLIENT_TLS } from "../../src/config/client-tls";
+import { CONNECTION_POOL, HTTP_SETTINGS, OUTLIER_DETECTION, TCP_SETTINGS } from "../../src/config/connection-policies";
+import { GATEWAY, GATEWAY_PORT, SERVER, SERVER_TLS } from "../../src/config/gateway";
 import { PORT_SELECTOR, DESTINATION } from "../../src/config/destination";
-import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, SUBSET, TRAFFIC_POLICY } from "../../src/config/destination-rule";
+import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, PORT_TRAFFIC_POLICY, SUBSET, TRAFFIC_POLICY } from "../../src/config/destination-rule";
 import { RESOURCE } from "../../src/config/documents";
 import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
 import { HTTP_MATCH_REQUEST, STRING_MATCH } from "../../src/config/match-spec";
@@ -50,6 +56,9 @@ const MODULES = {
   routePoliciesModule,
   serviceEntryModule,
   virtualServiceModule,
+  clientTlsModule,
+  connectionPoliciesModule,
+  gatewayModule,
 };
 
 type Schema = { [key: string]: unknown } | boolean;
@@ -104,6 +113,20 @@ const PAIRINGS: Record<string, Pairing> = {
   "ServiceEntry spec": { rules: SERVICE_ENTRY, at: "#/definitions/ServiceEntrySpec" },
   "ServiceEntry ports[]": { rules: SERVICE_PORT, at: "#/definitions/ServicePort" },
   "ServiceEntry endpoints[]": { rules: WORKLOAD_ENTRY, at: "#/definitions/WorkloadEntry" },
+
+  "trafficPolicy.tls": { rules: CLIENT_TLS, at: "#/definitions/ClientTLSSettings" },
+  "trafficPolicy.connectionPool": { rules: CONNECTION_POOL, at: "#/definitions/ConnectionPoolSettings" },
+  "connectionPool.tcp": { rules: TCP_SETTINGS, at: "#/definitions/ConnectionPoolSettings/properties/tcp" },
+  "connectionPool.http": { rules: HTTP_SETTINGS, at: "#/definitions/ConnectionPoolSettings/properties/http" },
+  "trafficPolicy.outlierDetection": { rules: OUTLIER_DETECTION, at: "#/definitions/OutlierDetection" },
+  "trafficPolicy.portLevelSettings[]": { rules: PORT_TRAFFIC_POLICY, at: "#/definitions/TrafficPolicy/properties/portLevelSettings/items" },
+  "portLevelSettings[].port": { rules: PORT_SELECTOR, at: "#/definitions/TrafficPolicy/properties/portLevelSettings/items/properties/port" },
+
+  "Gateway document": { rules: RESOURCE, at: "#/definitions/Gateway" },
+  "Gateway spec": { rules: GATEWAY, at: "#/definitions/GatewaySpec" },
+  "Gateway servers[]": { rules: SERVER, at: "#/definitions/Server" },
+  "Gateway servers[].port": { rules: GATEWAY_PORT, at: "#/definitions/GatewayPort" },
+  "Gateway servers[].tls": { rules: SERVER_TLS, at: "#/definitions/ServerTLSSettings" },
 
   "MirrorPolicy spec": { rules: MIRROR_POLICY, at: "#/definitions/MirrorPolicySpec" },
   "MirrorPolicy targetRef": { rules: TARGET_REF, at: "#/definitions/MirrorPolicySpec/properties/targetRef" },
@@ -198,6 +221,22 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "wholeNumber(): route[].weight": { at: "#/definitions/HTTPRouteDestination/properties/weight", rule: WHOLE(INT32_MAX) },
   "wholeNumber(): retries.attempts": { at: "#/definitions/HTTPRetry/properties/attempts", rule: WHOLE(MAX_RETRY_ATTEMPTS) },
   "wholeNumber(): MirrorPolicy bodyCapBytes": { at: "#/definitions/MirrorPolicySpec/properties/bodyCapBytes", rule: WHOLE(MAX_BODY_CAP_BYTES) },
+  "port(): ServiceEntry ports[].targetPort": { at: "#/definitions/ServicePort/properties/targetPort", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): portLevelSettings[].port.number": { at: "#/definitions/TrafficPolicy/properties/portLevelSettings/items/properties/port/properties/number", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): Gateway servers[].port.number": { at: "#/definitions/GatewayPort/properties/number", rule: { type: "integer", ...PORT_RANGE } },
+  "wholeNumber(): connectionPool.tcp.maxConnections": { at: "#/definitions/ConnectionPoolSettings/properties/tcp/properties/maxConnections", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): connectionPool.http.http1MaxPendingRequests": { at: "#/definitions/ConnectionPoolSettings/properties/http/properties/http1MaxPendingRequests", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): connectionPool.http.http2MaxRequests": { at: "#/definitions/ConnectionPoolSettings/properties/http/properties/http2MaxRequests", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): connectionPool.http.maxRequestsPerConnection": { at: "#/definitions/ConnectionPoolSettings/properties/http/properties/maxRequestsPerConnection", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): connectionPool.http.maxRetries": { at: "#/definitions/ConnectionPoolSettings/properties/http/properties/maxRetries", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): connectionPool.http.maxConcurrentStreams": { at: "#/definitions/ConnectionPoolSettings/properties/http/properties/maxConcurrentStreams", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): outlierDetection.consecutiveErrors": { at: "#/definitions/OutlierDetection/properties/consecutiveErrors", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): outlierDetection.consecutiveLocalOriginFailures": { at: "#/definitions/OutlierDetection/properties/consecutiveLocalOriginFailures", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): outlierDetection.consecutiveGatewayErrors": { at: "#/definitions/OutlierDetection/properties/consecutiveGatewayErrors", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): outlierDetection.consecutive5xxErrors": { at: "#/definitions/OutlierDetection/properties/consecutive5xxErrors", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): outlierDetection.maxEjectionPercent": { at: "#/definitions/OutlierDetection/properties/maxEjectionPercent", rule: WHOLE(100) },
+  "wholeNumber(): outlierDetection.minHealthPercent": { at: "#/definitions/OutlierDetection/properties/minHealthPercent", rule: WHOLE(100) },
+  "httpStatus(): outlierDetection.outlierDetectionHttpErrorCodes[]": { at: "#/definitions/OutlierDetection/properties/outlierDetectionHttpErrorCodes/items", rule: { type: "integer", ...HTTP_STATUS_RANGE } },
 };
 
 describe("each number field has the same bounds in the schema as in the compiler's value rule", () => {

@@ -105,6 +105,47 @@ spec:
     for (const doc of docs) expect(errorsOf(doc)).toEqual([]);
   });
 
+  it("accepts an Istio Gateway, a gateway-bound VirtualService and the trafficPolicy edge-mirror accepts with warnings", () => {
+    const docs = documents(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: edge}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*/api.example.com", "./*.example.com"]
+    tls: {httpsRedirect: true}
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["*"]
+    tls: {mode: SIMPLE, credentialName: api-cert, minProtocolVersion: TLSV1_2}
+  - port: {number: 5432, name: pg, protocol: TCP}
+    hosts: [db.example.com]
+---
+${VS(`  - match: [{uri: {prefix: /}, gateways: [edge/public]}]\n    route:\n    - destination: {host: httpbin}`).replace("  hosts: [httpbin]", "  hosts: [httpbin]\n  gateways: [edge/public, mesh]")}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  trafficPolicy:
+    tls: {mode: SIMPLE, sni: httpbin.example.com}
+    connectionPool: {tcp: {maxConnections: 100, connectTimeout: 30ms}, http: {http1MaxPendingRequests: 10, h2UpgradePolicy: UPGRADE}}
+    outlierDetection: {consecutive5xxErrors: 7, interval: 5m, baseEjectionTime: 15m, maxEjectionPercent: 100}
+    portLevelSettings:
+    - port: {number: 80}
+      tls: {mode: DISABLE}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin}
+spec:
+  hosts: [httpbin]
+  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}, {number: 27017, name: mongo, protocol: MONGO}, {number: 9000, name: tcp-echo}]`);
+    expect(docs).toHaveLength(4);
+    for (const doc of docs) expect({ doc, errors: errorsOf(doc) }).toEqual({ doc, errors: [] });
+  });
+
   it("allows any other kind (edge-mirror skips it with a warning), and reads a List's items", () => {
     expect(errorsOf(only("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 1, whatever: [1]}"))).toEqual([]);
     const list = (spec: string) => only(`apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n  kind: DestinationRule\n  metadata: {name: d}\n  spec: ${spec}`);
@@ -144,7 +185,12 @@ spec:
   });
 
   it.each([
-    ["an Istio field refused at the edge (gateways)", VS(ROUTE_V1).replace("  http:", "  gateways: [mesh]\n  http:")],
+    ["an Istio field refused at the edge (tcp)", VS(ROUTE_V1).replace("  http:", "  tcp: []\n  http:")],
+    ["a match block selecting the caller by sourceLabels", VS(`  - match:\n    - sourceLabels: {app: sleep}\n    route:\n    - destination: {host: httpbin}`)],
+    ["origin TLS mode MUTUAL (not supported yet)", `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d}\nspec:\n  host: h\n  trafficPolicy: {tls: {mode: MUTUAL}}`],
+    ["a typo in connectionPool", `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d}\nspec:\n  host: h\n  trafficPolicy: {connectionPool: {tcp: {maxConections: 1}}}`],
+    ["a Gateway server with bind", `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"], bind: 127.0.0.1}]`],
+    ["a Gateway server asking for client certificates (MUTUAL)", `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: MUTUAL}}]`],
     ["an unsupported Istio apiVersion", VS(ROUTE_V1).replace("networking.istio.io/v1", "networking.istio.io/v2")],
     ["a resource without metadata.name", VS(ROUTE_V1).replace("{name: httpbin}", "{labels: {}}")],
     ["an uppercase header name", VS(`  - match:\n    - headers: {X-User: {exact: a}}\n    route:\n    - destination: {host: httpbin}`)],
@@ -159,7 +205,7 @@ spec:
     ["a MirrorPolicy without targetRef.virtualService", `apiVersion: edge-mirror.dev/v1alpha1\nkind: MirrorPolicy\nmetadata: {name: p}\nspec:\n  targetRef: {route: r}`],
     ["resolution NONE", `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec:\n  hosts: [s]\n  ports: [{number: 80, name: http}]\n  resolution: NONE`],
     ["STATIC with a host name", `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec:\n  hosts: [s]\n  ports: [{number: 80, name: http}]\n  resolution: STATIC\n  endpoints: [{address: v1.example.com}]`],
-    ["a port whose protocol a Worker cannot proxy", `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec:\n  hosts: [s]\n  ports: [{number: 5432, name: pg, protocol: TCP}]`],
+    ["a port protocol Istio does not know", `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec:\n  hosts: [s]\n  ports: [{number: 5432, name: pg, protocol: POSTGRES}]`],
     ["an unknown load balancer", `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d}\nspec:\n  host: h\n  trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}`],
   ])("%s", (_, yaml) => {
     expect(errorsOf(only(yaml))).not.toEqual([]);
