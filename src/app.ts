@@ -1,5 +1,6 @@
 // The worker as a Hono app, built from a compiled RouteTable so tests can run it on
-// tables of their own. Every request goes through the pipeline (src/proxy/pipeline.ts).
+// tables of their own. Every request goes through the pipeline (src/proxy/pipeline.ts),
+// but those under /__edge-mirror/, the worker's own (src/admin/admin.ts).
 import { HonoBase } from "hono/hono-base";
 import type { Params, Result, Router } from "hono/router";
 import type { RouteTable } from "./routing/table";
@@ -8,6 +9,8 @@ import { trustedRequestId } from "./routing/request-facts";
 import { handleRequest } from "./proxy/pipeline";
 import { shortAnswer } from "./proxy/forward";
 import { jsonLogger, type Logger } from "./observe/log";
+import { CompareRecorder } from "./observe/compare-recorder";
+import { handleAdmin, isAdminPath } from "./admin/admin";
 
 export interface AppOptions {
   /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */
@@ -37,13 +40,20 @@ const everyPath = () => "*";
 export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger }: AppOptions = {}) {
   // The one route matches every path, so Hono need not extract the path from the URL.
   const app = new HonoBase<{ Bindings: Env }>({ router: new OneRoute(), getPath: everyPath });
+  // Compared routes' counts, batched in this isolate (one recorder per app: per isolate in production).
+  const recorder = new CompareRecorder();
   app.all("*", function mirror(c) {
-    return handleRequest(c.req.raw, {
+    const request = c.req.raw;
+    // The worker's own paths come first, and cost proxied traffic one string search.
+    if (isAdminPath(request.url)) return handleAdmin(c, { table, recorder });
+    return handleRequest(request, {
       table,
       random,
       log: logger,
       mirrorPercentCap: c.env?.MIRROR_PERCENT_CAP,
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      recorder,
+      bindings: c.env,
     });
   });
   // The pipeline logs its own failures with the request's id; this catches anything before it.

@@ -5,3 +5,5 @@ import { createApp } from "./app";
 import type { RouteTable } from "./routing/table";
 
 export default createApp(compiled as RouteTable) satisfies ExportedHandler<Env>;
+// The Durable Object class wrangler.toml binds as COMPARE_STORE: it must be exported by the entry module.
+export { CompareStore } from "./observe/compare-store";

@@ -15,7 +15,11 @@ export interface Answer {
   headers: Readonly<Record<string, string>>;
   /** the body up to the cap; undefined when there was none */
   body?: Uint8Array;
-  /** set when the body was larger than the cap: its SHA-256, computed by the caller over the whole body */
+  /**
+   * set when the body was larger than the cap: its digest, computed by the caller (the
+   * worker: the SHA-256 of the first cap bytes, and the declared length — the rest is
+   * never read, so a large answer costs no more than the cap)
+   */
   overCap?: { sha256: string };
 }
 

@@ -162,6 +162,9 @@ function applyPolicies(policies: MirrorPolicySpec[], services: VirtualServiceSpe
       claimed.set(key, policy);
       routes[i]!.shadow = shadowFor(routes[i]!, policy.settings);
     }
+    if (policy.settings.compare && targets.every((i) => routes[i]!.mirrors.length === 0)) {
+      policy.field.get("compare").warn("has no effect: no targeted route has a mirror, so there is no v2 answer to compare", "add a mirror to the route, or remove compare");
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Every default the worker relies on, filled into the route table by the compiler
 // (compile.ts), so the runtime has none of its own to drift from (Nitro's
 // normalise-at-build pattern). Each one equals Istio's or Envoy's behaviour.
-import type { RetryPolicy, ShadowSettings } from "../routing/table";
+import type { CompareSettings, RetryPolicy, ShadowSettings } from "../routing/table";
 
 /**
  * Istio's default retry policy for routes without `retries` (pilot
@@ -27,4 +27,21 @@ export const DEFAULT_SHADOW_TIMEOUT_MS = 25_000;
 /** Istio's behaviour for a route without a MirrorPolicy; `timeoutMs` is set per route by the compiler. */
 export function defaultShadowSettings(): ShadowSettings {
   return { hostSuffix: true, bodyCapBytes: DEFAULT_SHADOW_BODY_CAP_BYTES, removeHeaders: [], setHeaders: {}, timeoutMs: DEFAULT_SHADOW_TIMEOUT_MS };
+}
+
+/**
+ * MirrorPolicy `compare: {}`: every mirrored request compared, 10 % of the GET/HEAD ones
+ * also sent to v1 twice (Diffy's noise), bodies up to 256 KiB compared field by field,
+ * and a gate that passes below 1 % divergence once 200 requests were compared.
+ */
+export function defaultCompareSettings(): CompareSettings {
+  return {
+    perMillion: 1_000_000,
+    noisePerMillion: 100_000,
+    headers: ["content-type"],
+    ignore: [],
+    redact: [],
+    maxBodyBytes: 256 * 1024,
+    gate: { maxDivergencePercent: 1, minCompared: 200 },
+  };
 }

@@ -236,6 +236,19 @@ export class Field {
   }
 
   /**
+   * A plain percentage, 0..100, fractional allowed (edge-mirror's own fields, e.g.
+   * MirrorPolicy `compare.percent`; Istio's are Percent messages: see percent()).
+   */
+  percentage(): number | undefined {
+    const n = this.number();
+    if (n === undefined) return undefined;
+    const { minimum, maximum } = PERCENT_RANGE;
+    if (n >= minimum && n <= maximum) return n;
+    this.error(`must be a percentage from ${minimum} to ${maximum}, found ${n}`);
+    return undefined;
+  }
+
+  /**
    * The deprecated integer percent (`mirrorPercent: 50`, fault `percent: 50`): warns
    * that `replacement` supersedes it, then reads a whole number 0..100.
    */

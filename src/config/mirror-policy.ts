@@ -9,11 +9,13 @@
 //     shadowHeaders: {remove: [authorization, cookie], set: {x-shadow: "1"}}
 //     methods: [GET, HEAD]      # default: every method, as Istio
 //     sampleKey: {header: x-user-id}   # or cookie / queryParam: the same user is consistently in or out
+//     compare: {}               # compare v1's and v2's answers (compare-policy.ts); absent = off
 //
 // Every default equals Istio's behaviour, so the walkthrough needs no policy.
 import type { Field, KeyRules } from "./field";
 import type { HashKey, ShadowSettings } from "../routing/table";
 import { defaultShadowSettings } from "./defaults";
+import { readCompare } from "./compare-policy";
 
 export const POLICY_GROUP = "edge-mirror.dev";
 export const POLICY_VERSIONS = ["v1alpha1"] as const;
@@ -31,7 +33,7 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TR
 /** Workers isolates have 128 MB; a copy is held per mirrored request in flight. */
 export const MAX_BODY_CAP_BYTES = 16 * 1024 * 1024;
 
-export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey"] };
+export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare"] };
 export const TARGET_REF: KeyRules = { known: ["virtualService", "route"] };
 export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
 /** Exactly one of the known keys. */
@@ -81,5 +83,7 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
       }
     }
   }
+  const compare = readCompare(spec.get("compare"));
+  if (compare) settings.compare = compare;
   return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
 }

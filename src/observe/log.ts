@@ -60,8 +60,33 @@ export interface ShadowLog {
   /** the shadow was not sent */
   skipped?: ShadowSkip;
   durationMs: number;
+  /** the shadow's answer was compared with v1's (MirrorPolicy compare) */
+  compared?: true;
+  /** where they differed (ignored paths left out): the first few */
+  divergent?: string[];
+  /** how many more paths differed than `divergent` lists */
+  divergentMore?: number;
+  /** a noise sample: v1 was also compared with itself */
+  noise?: true;
+  /** why a shadow that was to be compared was not (v1_failed, compare_failed, …) */
+  compareSkipped?: CompareSkip;
+  /** a compare_failed's message */
+  compareDetail?: string;
+}
+
+/** Why a request drawn for comparison was not compared, though its shadow was answered. */
+export type CompareSkip = "v1_failed" | "v1_unread" | "v2_unread" | "compare_failed";
+
+/** Why a compared route's counts could not be counted or stored (stored ones are kept for the next try). */
+export interface CompareLog {
+  event: "compare";
+  /** the route's Durable Object name */
+  route: string;
+  error: "store_failed" | "count_failed";
+  detail: string;
 }
 
 export type Logger = (line: RequestLog | ShadowLog) => void;
 
 export const jsonLogger: Logger = (line) => console.log(JSON.stringify(line));
+export const jsonCompareLogger = (line: CompareLog): void => console.log(JSON.stringify(line));

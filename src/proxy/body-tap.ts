@@ -71,7 +71,8 @@ async function readCopy(branch: ReadableStream<Uint8Array>, cap: number): Promis
   return { ok: true, bytes: concat(chunks, size) };
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+/** The chunks as one array (the chunk itself when there is one). */
+export function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
   let offset = 0;

@@ -2,7 +2,7 @@
 // happens; this file only carries it out — headers, the body copy, the primary
 // fetched with retries, the shadows in ctx.waitUntil (where nothing they do can
 // reach the client), and the log line.
-import type { Route, RouteTable } from "../routing/table";
+import type { CompareSettings, Route, RouteTable } from "../routing/table";
 import { planRequest, type ForwardedPlan } from "../routing/plan";
 import { requestFacts, trustedRequestId, type RequestFacts } from "../routing/request-facts";
 import { pickOrigin } from "../routing/load-balance";
@@ -17,6 +17,8 @@ import { tapBody, type BodyCopy } from "./body-tap";
 import { sendShadows } from "./shadow";
 import { withCorsHeaders } from "./cors";
 import { edgeResponse } from "./local-answers";
+import { startComparison, type CompareBindings, type Comparison } from "./comparison";
+import type { CompareRecorder } from "../observe/compare-recorder";
 import { shadowsAfterSwitch } from "./switch-gate";
 import type { SwitchLookup } from "../switch/switch-cache";
 import type { Logger, RequestError, RequestLog } from "../observe/log";
@@ -30,6 +32,10 @@ export interface PipelineContext {
   /** the pause switch as this isolate knows it (src/switch/switch-cache.ts); absent without its binding */
   mirrorSwitch?: SwitchLookup;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** compared routes' counts, batched in this isolate (MirrorPolicy compare) */
+  recorder?: CompareRecorder;
+  /** the worker's environment: where the counts go */
+  bindings?: CompareBindings;
 }
 
 export async function handleRequest(request: Request, ctx: PipelineContext): Promise<Response> {
@@ -126,16 +132,29 @@ async function forwardPlanned(
     origin = undefined;
     return next + plan.target;
   };
+  const sentAt = Date.now();
   const primary = forwardWithRetries(url, { method: facts.method, headers, body }, plan.retries, plan.timeoutMs, ctx.random);
 
+  let comparison: Comparison | undefined;
   if (shadowHeaders) {
     const targets = plan.mirrors.flatMap((m) => (m.origin ? [{ url: m.origin + plan.target, destination: m.target.cluster.name }] : []));
-    const shadowRequest = { requestId, method: facts.method, path: facts.path, headers: shadowHeaders, body: copy, timeoutMs: shadow.settings.timeoutMs };
+    // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
+    if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx);
+    const log = comparison?.log ?? ctx.log;
+    const shadowRequest = {
+      requestId,
+      method: facts.method,
+      path: facts.path,
+      headers: shadowHeaders,
+      body: copy,
+      timeoutMs: shadow.settings.timeoutMs,
+      compare: comparison?.compareShadow,
+    };
     const pending = ctx.mirrorSwitch?.pending;
     ctx.waitUntil(
       pending
-        ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, ctx.log)
-        : sendShadows(shadowRequest, targets, ctx.log),
+        ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, log)
+        : sendShadows(shadowRequest, targets, log),
     );
   }
 
@@ -143,12 +162,34 @@ async function forwardPlanned(
   if (tries > 1) line.tries = tries;
   if (!result.ok) {
     abandon?.();
+    comparison?.v1Failed();
     return finish(withCors(plan, result.response), result.error);
   }
   // A 101 carries the WebSocket itself and must be returned as it is.
   if (plan.upgrade) return finish(result.response);
-  const response = withResponseOps(passThrough(result.response), route.headers?.response, destination.headers?.response);
+  // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
+  const upstream = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
+  const response = withResponseOps(passThrough(upstream), route.headers?.response, destination.headers?.response);
   return finish(withCors(plan, response));
+}
+
+function compareRequest(plan: ForwardedPlan, settings: CompareSettings, facts: RequestFacts, requestId: string, headers: Headers, ctx: PipelineContext): Comparison {
+  const { compared, noise } = plan.compare!;
+  return startComparison({
+    plan,
+    settings,
+    requestId,
+    method: facts.method,
+    path: facts.path,
+    compared,
+    // v1 again, with the primary's own headers (copied before anything else can touch them).
+    noise: noise ? { url: plan.origin + plan.target, headers } : undefined,
+    timeoutMs: plan.shadow.settings.timeoutMs,
+    recorder: ctx.recorder!,
+    bindings: ctx.bindings,
+    log: ctx.log,
+    waitUntil: ctx.waitUntil,
+  });
 }
 
 /** An allowed Origin's CORS headers on the answer (Envoy's CORS filter wraps every answer but its own preflight). */

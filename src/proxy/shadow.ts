@@ -18,6 +18,11 @@ export interface ShadowRequest {
   /** the body copy, or undefined for a request without a body */
   body: Promise<BodyCopy> | undefined;
   timeoutMs: number;
+  /**
+   * Set when the answers are compared (proxy/comparison.ts): reads the shadow's answer
+   * instead of discarding it; resolves with what its log line gains; never rejects.
+   */
+  compare?: (destination: string, response: Response, durationMs: number) => Promise<Partial<ShadowLog>>;
 }
 
 /**
@@ -81,6 +86,12 @@ function sendOne(
   return sent
     .then((response) => {
       const status = response.status;
+      if (request.compare) {
+        return request
+          .compare(target.destination, response, Date.now() - started)
+          .catch((e: unknown): Partial<ShadowLog> => ({ compareSkipped: "compare_failed", compareDetail: (e as Error)?.message }))
+          .then((compared) => log(shadowLine(request, target, started, { status, ...compared })));
+      }
       const logged = () => log(shadowLine(request, target, started, { status }));
       const discarded = discard(response);
       return discarded ? discarded.then(logged) : logged();
@@ -130,7 +141,7 @@ function shadowLine(
   request: ShadowRequest,
   target: ShadowTarget,
   started: number,
-  outcome: { status?: number; error?: ShadowError; detail?: string; skipped?: ShadowSkip },
+  outcome: Partial<ShadowLog> & { error?: ShadowError; skipped?: ShadowSkip },
 ): ShadowLog {
   return {
     event: "shadow" as const,

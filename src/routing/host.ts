@@ -6,6 +6,12 @@ import type { RouteTable, VirtualHost } from "./table";
 /** Marks a shadow when the `-shadow` suffix is turned off (MirrorPolicy hostSuffix: false), so loops are still caught. */
 export const SHADOW_MARKER = "x-edge-mirror-shadow";
 
+/**
+ * Marks the second call to v1 a compared request may get (MirrorPolicy compare
+ * noisePercent), so v1's logs can tell the duplicate from the client's request.
+ */
+export const NOISE_MARKER = "x-edge-mirror-noise";
+
 /** Index of the port separator in an authority, or -1 (IPv6 literals are bracketed). */
 function portStart(authority: string): number {
   const colon = authority.lastIndexOf(":");

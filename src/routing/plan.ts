@@ -13,7 +13,7 @@ import { rewriteTarget } from "./rewrite";
 import { drawPerMillion, mirrorDraw, pickDestination, type MirrorDraw, type Random } from "./sample";
 import { pickOrigin } from "./load-balance";
 import type { RequestFacts } from "./request-facts";
-import type { MatchBlock, MirrorTarget, RetryPolicy, Route, ShadowSettings, WeightedDestination } from "./table";
+import type { CompareSettings, MatchBlock, MirrorTarget, RetryPolicy, Route, ShadowSettings, WeightedDestination } from "./table";
 import type { RouteTable } from "./table";
 
 export interface PlanInputs {
@@ -93,6 +93,17 @@ export interface MirrorDecision {
   origin?: string;
 }
 
+/**
+ * Whether v1's and v2's answers to this request are compared (MirrorPolicy `compare`),
+ * drawn after every other decision so the other draws do not move: `compared` needs a
+ * mirrored request whose body is copied (not too_large); `noise` (GET/HEAD only) adds
+ * a second call to v1, so v1 is compared with itself (Diffy's noise).
+ */
+export interface CompareDecision {
+  compared: boolean;
+  noise: boolean;
+}
+
 export interface ShadowLeg {
   /** X-Forwarded-Host of the shadow: Envoy's `-shadow` authority, unless hostSuffix is off */
   forwardedHost: string;
@@ -129,6 +140,8 @@ export interface ForwardedPlan extends RoutedPlan {
   /** how many mirrors get a copy */
   mirrored: number;
   shadow: ShadowLeg;
+  /** present when the route compares answers (MirrorPolicy compare) */
+  compare?: CompareDecision;
 }
 
 export function planRequest(table: RouteTable, facts: RequestFacts, inputs: PlanInputs): Plan {
@@ -228,7 +241,15 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
   if (returningShadow) plan.returningShadow = returningShadow;
   if (route.timeoutMs !== undefined) plan.timeoutMs = route.timeoutMs;
   if (draw) plan.draw = draw;
+  if (settings.compare) plan.compare = compareDecision(settings.compare, facts.method, mirrored > 0 && body !== "too_large", random);
   return plan;
+}
+
+function compareDecision(compare: CompareSettings, method: string, copied: boolean, random: Random): CompareDecision {
+  if (!copied) return { compared: false, noise: false };
+  const compared = drawPerMillion(random) < compare.perMillion;
+  const noise = compared && (method === "GET" || method === "HEAD") && drawPerMillion(random) < compare.noisePerMillion;
+  return { compared, noise };
 }
 
 function bodyPlan(facts: RequestFacts, retries: RetryPolicy, cap: number, mirrored: boolean): BodyPlan {

@@ -146,6 +146,25 @@ export interface ShadowSettings {
   sampleKey?: HashKey;
   /** shadows are cut off after this long: the route timeout, else 25 s (Workers cancels waitUntil work ~30 s after the response) */
   timeoutMs: number;
+  /** compare v1's and v2's answers (MirrorPolicy `compare`); absent = off, as Istio */
+  compare?: CompareSettings;
+}
+
+/** MirrorPolicy `compare`, every default filled in (src/config/defaults.ts). */
+export interface CompareSettings {
+  /** of the mirrored requests, how many are compared, in millionths */
+  perMillion: number;
+  /** of the compared GET/HEAD requests, how many also get a second v1 call (noise), in millionths */
+  noisePerMillion: number;
+  /** response headers compared besides the status, lowercase */
+  headers: string[];
+  /** field paths never reported (`/body/meta/servedAt`, `/headers/date`) */
+  ignore: string[];
+  /** field paths whose values never leave the worker (besides authorization, cookie, set-cookie) */
+  redact: string[];
+  /** bodies up to this size are compared field by field; larger ones by digest */
+  maxBodyBytes: number;
+  gate: { maxDivergencePercent: number; minCompared: number };
 }
 
 export interface Route {

@@ -35,6 +35,8 @@ export interface ExplainedPlan {
   sampling?: { draw: number; sampleKey: string | null; keyValue: string | null } | null;
   mirrors?: { destination: string; percent: number; mirrored: boolean; reason: string; origin: string | null; skipped: string | null }[];
   headers?: { primary: HeaderOps[]; shadow: HeaderOps[] };
+  /** null when the route does not compare; else whether this request is compared, and gets a second v1 call (noise) */
+  compare?: { compared: boolean; noise: boolean; percent: number; noisePercent: number } | null;
 }
 
 export function explainJson(table: RouteTable, method: string, url: string, headers: [string, string][], options: ExplainOptions = {}): ExplainedPlan {
@@ -84,6 +86,10 @@ export function explainJson(table: RouteTable, method: string, url: string, head
       primary: [route.headers?.request, plan.destination.headers?.request].filter(isOps),
       shadow: [route.headers?.request, { remove: shadow.settings.removeHeaders, set: shadow.settings.setHeaders }].filter(isOps),
     },
+    compare:
+      plan.compare && shadow.settings.compare
+        ? { ...plan.compare, percent: shadow.settings.compare.perMillion / 10_000, noisePercent: shadow.settings.compare.noisePerMillion / 10_000 }
+        : null,
   };
 }
 

@@ -6,7 +6,7 @@ import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
 import { requestFacts, type RequestFacts } from "../routing/request-facts";
 import { hashKeyValue } from "../routing/hash";
 import { pickOrigin } from "../routing/load-balance";
-import { hostOf, isShadowAuthority, SHADOW_MARKER } from "../routing/host";
+import { hostOf, isShadowAuthority, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
 import type { Cluster, HashKey, HeaderOps, MatchBlock, RetryPolicy, Route, RouteTable, StringMatch, ValueMatch } from "../routing/table";
 
 /** Bad input (not the routes file): the CLI reports it as a usage error. */
@@ -177,6 +177,7 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
   if (route.rewrite?.authority !== undefined) out.push(`authority: ${show(facts.authority)} → ${show(route.rewrite.authority)} (rewrite.authority, sent as X-Forwarded-Host)`);
 
   explainMirrors(out, plan, facts);
+  explainCompare(out, plan);
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
   if (route.headers?.request) out.push(`request headers (primary and shadow): ${describeOps(route.headers.request)}`);
   explainResponseHeaders(out, route, plan.corsOrigin);
@@ -241,6 +242,27 @@ function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts)
   else if (facts.hasBody) out.push(`  a body over ${settings.bodyCapBytes} bytes is not mirrored`);
   if (settings.removeHeaders.length) out.push(`  shadow only: remove headers ${settings.removeHeaders.join(", ")}`);
   if (Object.keys(settings.setHeaders).length) out.push(`  shadow only: set ${describeMap(settings.setHeaders)}`);
+}
+
+function explainCompare(out: string[], plan: ForwardedPlan): void {
+  const compare = plan.shadow.settings.compare;
+  if (!compare || !plan.compare) return;
+  const headers = compare.headers.length ? `, headers ${compare.headers.join(", ")}` : "";
+  out.push(
+    `compare: ${percent(compare.perMillion)} of mirrored requests: v1's answer with each mirror's (status${headers}, ` +
+      `bodies up to ${compare.maxBodyBytes} bytes field by field), after the client has v1's answer`,
+  );
+  const { compared, noise } = plan.compare;
+  const why = plan.mirrored === 0 ? " (nothing is mirrored)" : plan.body === "too_large" ? " (the body is not copied: over the cap)" : compared ? "" : " (not drawn)";
+  out.push(`  this request: ${compared ? "compared" : "not compared"}${why}`);
+  if (compared && compare.noisePerMillion > 0) {
+    out.push(
+      `  noise: a second call to v1 (${NOISE_MARKER}: 1) for ${percent(compare.noisePerMillion)} of compared GET/HEAD requests: ` +
+        `${noise ? "this one gets it" : "not this one"}`,
+    );
+  }
+  if (compare.ignore.length) out.push(`  never reported: ${compare.ignore.join(", ")}`);
+  out.push(`  redacted before anything is stored: /headers/authorization, /headers/cookie, /headers/set-cookie${compare.redact.length ? `, ${compare.redact.join(", ")}` : ""}`);
 }
 
 function describeRetries(policy: RetryPolicy, plan: ForwardedPlan): string {

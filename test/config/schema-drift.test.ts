@@ -11,6 +11,7 @@ import * as destinationRuleModule from "../../src/config/destination-rule";
 import * as documentsModule from "../../src/config/documents";
 import * as fieldModule from "../../src/config/field";
 import * as matchSpecModule from "../../src/config/match-spec";
+import * as comparePolicyModule from "../../src/config/compare-policy";
 import * as mirrorPolicyModule from "../../src/config/mirror-policy";
 import * as routePoliciesModule from "../../src/config/route-policies";
 import * as serviceEntryModule from "../../src/config/service-entry";
@@ -27,6 +28,7 @@ import { RESOURCE } from "../../src/config/documents";
 import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
 import { HTTP_MATCH_REQUEST, STRING_MATCH } from "../../src/config/match-spec";
 import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF } from "../../src/config/mirror-policy";
+import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES } from "../../src/config/compare-policy";
 import {
   CORS_POLICY,
   MAX_RETRY_ATTEMPTS,
@@ -52,6 +54,7 @@ const MODULES = {
   documentsModule,
   fieldModule,
   matchSpecModule,
+  comparePolicyModule,
   mirrorPolicyModule,
   routePoliciesModule,
   serviceEntryModule,
@@ -132,6 +135,8 @@ const PAIRINGS: Record<string, Pairing> = {
   "MirrorPolicy targetRef": { rules: TARGET_REF, at: "#/definitions/MirrorPolicySpec/properties/targetRef" },
   "MirrorPolicy shadowHeaders": { rules: SHADOW_HEADERS, at: "#/definitions/MirrorPolicySpec/properties/shadowHeaders" },
   "MirrorPolicy sampleKey": { rules: SAMPLE_KEY, at: "#/definitions/MirrorPolicySpec/properties/sampleKey" },
+  "MirrorPolicy compare": { rules: COMPARE, at: "#/definitions/MirrorPolicySpec/properties/compare" },
+  "MirrorPolicy compare.gate": { rules: COMPARE_GATE, at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate" },
 };
 
 function resolve(pointer: string): Schema {
@@ -221,6 +226,14 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "wholeNumber(): route[].weight": { at: "#/definitions/HTTPRouteDestination/properties/weight", rule: WHOLE(INT32_MAX) },
   "wholeNumber(): retries.attempts": { at: "#/definitions/HTTPRetry/properties/attempts", rule: WHOLE(MAX_RETRY_ATTEMPTS) },
   "wholeNumber(): MirrorPolicy bodyCapBytes": { at: "#/definitions/MirrorPolicySpec/properties/bodyCapBytes", rule: WHOLE(MAX_BODY_CAP_BYTES) },
+  "percentage(): MirrorPolicy compare.percent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
+  "percentage(): MirrorPolicy compare.noisePercent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/noisePercent", rule: { type: "number", ...PERCENT_RANGE } },
+  "wholeNumber(): MirrorPolicy compare.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/maxBodyBytes", rule: WHOLE(MAX_COMPARE_BODY_BYTES) },
+  "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
+    at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
+    rule: { type: "number", ...PERCENT_RANGE },
+  },
+  "wholeNumber(): MirrorPolicy compare.gate.minCompared": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/minCompared", rule: WHOLE(INT32_MAX) },
   "port(): ServiceEntry ports[].targetPort": { at: "#/definitions/ServicePort/properties/targetPort", rule: { type: "integer", ...PORT_RANGE } },
   "port(): portLevelSettings[].port.number": { at: "#/definitions/TrafficPolicy/properties/portLevelSettings/items/properties/port/properties/number", rule: { type: "integer", ...PORT_RANGE } },
   "port(): Gateway servers[].port.number": { at: "#/definitions/GatewayPort/properties/number", rule: { type: "integer", ...PORT_RANGE } },

@@ -2,7 +2,7 @@
 // request through createApp(table) with a fresh ExecutionContext, captures the
 // log lines, and lets the test read what each origin recorded.
 import { inject } from "vitest";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
 import type { RouteTable } from "../../src/routing/table";
 import type { RequestLog, ShadowLog } from "../../src/observe/log";
@@ -23,8 +23,8 @@ export interface SendOptions extends RequestInit {
   /** fixed value returned by the app's random source, in [0, 1) */
   random?: number;
   table?: RouteTable;
-  /** the worker's environment (wrangler vars) */
-  env?: Record<string, string>;
+  /** the worker's environment (wrangler vars), on top of wrangler.toml's COMPARE_STORE binding */
+  env?: Record<string, unknown>;
 }
 
 let counter = 0;
@@ -37,7 +37,8 @@ export async function send(url: string, { random = 0, table: t = table, env = {}
   const logs: (RequestLog | ShadowLog)[] = [];
   const app = createApp(t, { random: () => random, logger: (line) => logs.push(line) });
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(url, { ...init, headers }), env, ctx);
+  // Only the comparison's store from wrangler.toml: other bindings change timing (the pause switch's first read).
+  const response = await app.fetch(new Request(url, { ...init, headers }), { COMPARE_STORE: bindings.COMPARE_STORE, ...env }, ctx);
   return { response, requestId, logs, settled: () => waitOnExecutionContext(ctx) };
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { compareAnswer } from "./compare-answers";
 
 /**
  * Behaviours, for fault tests: "ok" (httpbin-like), "status500", "reset" (closes the
@@ -12,6 +13,7 @@ import type { Socket } from "node:net";
  * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
  * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200),
  * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length).
+ * Under "ok", paths under /compare/ answer as compare-answers.ts says (v1 and v2 differ there on purpose).
  */
 export type Behaviour =
   | "ok"
@@ -238,7 +240,12 @@ function respond(
   const headers: Record<string, string | string[]> = { "content-type": "application/json", "x-origin": name };
   let body: string;
   const statusPath = /^\/status\/(\d{3})$/.exec(url.pathname);
-  if (statusPath && behaviour === "ok") {
+  const compared = behaviour === "ok" ? compareAnswer(name, url.pathname, req) : undefined;
+  if (compared) {
+    status = compared.status;
+    Object.assign(headers, compared.headers);
+    body = compared.body;
+  } else if (statusPath && behaviour === "ok") {
     status = Number(statusPath[1]);
     body = "";
   } else if (url.pathname === "/headers") {
@@ -277,8 +284,15 @@ function respond(
   }
   if (status === 204 || status === 304) body = "";
   headers["content-length"] = String(Buffer.byteLength(body));
-  res.writeHead(status, headers);
-  res.end(body);
+  if (compared?.delayMs) {
+    setTimeout(() => {
+      res.writeHead(status, headers);
+      res.end(body);
+    }, compared.delayMs);
+  } else {
+    res.writeHead(status, headers);
+    res.end(body);
+  }
   if (accessLog) {
     const forwardedHost = req.headers["x-forwarded-host"] ?? "-";
     accessLog(

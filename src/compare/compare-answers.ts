@@ -1,0 +1,57 @@
+// One compared request, start to end, with no Workers API: v1's and v2's answers
+// (and v1's second answer, when the request was a noise sample) lifted, diffed, and
+// turned into what may leave the worker — field paths and kinds for the counts, the
+// paths to log, and a redacted example.
+import { diffAnswers } from "./diff";
+import { lift } from "./lift";
+import { pathMatches } from "./path";
+import { redactDifference } from "./redact";
+import type { Answer, DiffKind, RedactedDifference } from "./types";
+import type { CompareSettings } from "../routing/table";
+
+export interface PathKind {
+  path: string;
+  kind: DiffKind;
+}
+
+export interface CompareOutcome {
+  v1Status: number;
+  v2Status: number;
+  /** every path where v1 and v2 differed, ignored ones included (the report lists those as "ignored") */
+  differences: PathKind[];
+  /** the differing paths that are not ignored: the log line's `divergent` */
+  reported: string[];
+  /** where v1 differed from itself; absent when this request was not a noise sample */
+  noise?: PathKind[];
+  /** the reported differences, redacted and cut to a preview: an example pair */
+  example: RedactedDifference[];
+}
+
+/** Differences kept in one example: enough to see what changed, small enough to store many. */
+export const EXAMPLE_DIFFERENCES = 8;
+
+export function compareAnswers(
+  v1: Answer,
+  v2: Answer,
+  noise: Answer | undefined,
+  settings: Pick<CompareSettings, "headers" | "ignore" | "redact">,
+): CompareOutcome {
+  const a = lift(v1, settings.headers);
+  const found = diffAnswers(a, lift(v2, settings.headers)).differences;
+  const ignored = (path: string) => settings.ignore.some((pattern) => pathMatches(pattern, path));
+  const reported = found.filter((d) => !ignored(d.path));
+  const outcome: CompareOutcome = {
+    v1Status: v1.status,
+    v2Status: v2.status,
+    differences: found.map(pathKind),
+    reported: reported.map((d) => d.path),
+    // Redacted before it leaves this function: the example is the only place values go.
+    example: reported.slice(0, EXAMPLE_DIFFERENCES).map((d) => redactDifference(d, settings.redact)),
+  };
+  if (noise) outcome.noise = diffAnswers(a, lift(noise, settings.headers)).differences.map(pathKind);
+  return outcome;
+}
+
+function pathKind({ path, kind }: PathKind): PathKind {
+  return { path, kind };
+}

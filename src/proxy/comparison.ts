@@ -1,0 +1,165 @@
+// One request on a compared route, carried out inside ctx.waitUntil: v1's answer
+// teed (the client's branch streams untouched; the worker's is read up to the cap),
+// the shadow's answer read instead of discarded, the noise call (v1 a second time)
+// when the plan drew one, the comparison (src/compare, pure), and the counts: every
+// shadow line of the route is counted, and a compared one carries its outcome. Any
+// failure here is caught and logged on the shadow's line; none reaches the client.
+import { compareAnswers, type CompareOutcome } from "../compare/compare-answers";
+import { addCompared, addShadow } from "../compare/tally";
+import { NOISE_MARKER } from "../routing/host";
+import type { ForwardedPlan } from "../routing/plan";
+import type { CompareSettings } from "../routing/table";
+import type { Answer } from "../compare/types";
+import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreNamespace } from "../observe/compare-recorder";
+import type { CompareSkip, Logger, ShadowLog } from "../observe/log";
+import { readAnswer } from "./read-answer";
+
+/** What the worker's environment offers for comparing (wrangler.toml bindings; either may be absent). */
+export interface CompareBindings {
+  COMPARE_STORE?: CompareStoreNamespace;
+  COMPARE_ANALYTICS?: AnalyticsEngineDataset;
+}
+
+export interface ComparisonOptions {
+  plan: ForwardedPlan;
+  settings: CompareSettings;
+  requestId: string;
+  /** the request's method and path (no query), for examples */
+  method: string;
+  path: string;
+  /** compare this request's answers (else only count its shadows) */
+  compared: boolean;
+  /** the second v1 call, when the plan drew one: v1's URL and the primary's headers */
+  noise?: { url: string; headers: Headers };
+  timeoutMs: number;
+  recorder: CompareRecorder;
+  bindings: CompareBindings | undefined;
+  log: Logger;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+export interface Comparison {
+  /** the shadows' logger: logs each line, then counts it for the route */
+  log: Logger;
+  /** reads a shadow's answer and compares it with v1's; resolves with the log line's extra fields; never rejects */
+  compareShadow?: (destination: string, response: Response, durationMs: number) => Promise<Partial<ShadowLog>>;
+  /** v1 answered: returns the response for the client (its body teed when compared) */
+  v1(response: Response, durationMs: number): Response;
+  /** v1 did not answer (503, 504, …): nothing to compare */
+  v1Failed(): void;
+}
+
+type V1 = { answer: Answer; ms: number } | { skip: CompareSkip };
+
+/** How many divergent paths a shadow log line lists. */
+const LOGGED_PATHS = 5;
+
+export function startComparison(o: ComparisonOptions): Comparison {
+  const { settings, plan } = o;
+  const names = [...new Set([...settings.headers, "content-type"])];
+  const cap = settings.maxBodyBytes;
+  const routeName = plan.route.name.slice(plan.virtualService.length + 1);
+  const routes = new Map<string, CompareRoute>();
+  for (const m of plan.mirrors) {
+    const mirror = m.target.cluster.name;
+    if (m.mirrored) routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService: plan.virtualService, route: routeName, mirror });
+  }
+  const outcomes = new Map<string, { outcome: CompareOutcome; v1Ms: number; v2Ms: number }>();
+
+  const log: Logger = (line) => {
+    o.log(line);
+    if (line.event !== "shadow") return;
+    const route = routes.get(line.destination);
+    if (!route) return;
+    try {
+      const done = outcomes.get(line.destination);
+      const at = Date.now();
+      const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
+        addShadow(t, { error: line.error, skipped: line.skipped ?? line.compareSkipped });
+        if (done) addCompared(t, { ...done, example: { requestId: o.requestId, method: o.method, path: o.path, at } });
+      });
+      if (flush) o.waitUntil(flush);
+      if (done) o.bindings?.COMPARE_ANALYTICS?.writeDataPoint(dataPoint(route, done.outcome, done.v1Ms, done.v2Ms, o.requestId));
+    } catch (e) {
+      o.recorder.log({ event: "compare", route: route.key, error: "count_failed", detail: (e as Error)?.message ?? String(e) });
+    }
+  };
+  if (!o.compared) return { log, v1: (response) => response, v1Failed() {} };
+
+  let settleV1!: (v1: V1) => void;
+  const v1 = new Promise<V1>((resolve) => (settleV1 = resolve));
+  const deadline = AbortSignal.timeout(o.timeoutMs);
+  // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
+  deadline.addEventListener("abort", () => settleV1({ skip: "v1_failed" }), { once: true });
+  const noise = o.noise ? callNoise(o.noise, o.method, names, cap, deadline) : undefined;
+
+  return {
+    log,
+    async compareShadow(destination, response, v2Ms) {
+      let v2: Answer;
+      try {
+        v2 = await readAnswer(response.status, response.headers, response.body, names, cap);
+      } catch {
+        return { compareSkipped: "v2_unread" };
+      }
+      const first = await v1;
+      if ("skip" in first) return { compareSkipped: first.skip };
+      try {
+        const outcome = compareAnswers(first.answer, v2, await noise, settings);
+        outcomes.set(destination, { outcome, v1Ms: first.ms, v2Ms });
+        const fields: Partial<ShadowLog> = { compared: true };
+        if (outcome.reported.length > 0) fields.divergent = outcome.reported.slice(0, LOGGED_PATHS);
+        if (outcome.reported.length > LOGGED_PATHS) fields.divergentMore = outcome.reported.length - LOGGED_PATHS;
+        if (outcome.noise) fields.noise = true;
+        return fields;
+      } catch (e) {
+        return { compareSkipped: "compare_failed", compareDetail: (e as Error)?.message ?? String(e) };
+      }
+    },
+    v1(response, ms) {
+      const body = response.body;
+      if (!body) {
+        readAnswer(response.status, response.headers, null, names, cap).then((answer) => settleV1({ answer, ms }));
+        return response;
+      }
+      // The worker's branch is read at once, up to the cap, then cancelled: the runtime
+      // buffers for the slower branch, so a branch left unread would hold the answer.
+      const [client, mine] = body.tee();
+      readAnswer(response.status, response.headers, mine, names, cap).then(
+        (answer) => settleV1({ answer, ms }),
+        () => settleV1({ skip: "v1_unread" }),
+      );
+      return new Response(client, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+    v1Failed() {
+      settleV1({ skip: "v1_failed" });
+    },
+  };
+}
+
+/** The same request to v1 again, marked, read like the others; undefined when it fails (no noise sample then). */
+function callNoise({ url, headers }: { url: string; headers: Headers }, method: string, names: string[], cap: number, signal: AbortSignal): Promise<Answer | undefined> {
+  const marked = new Headers(headers);
+  marked.set(NOISE_MARKER, "1");
+  return fetch(url, { method, headers: marked, redirect: "manual", signal })
+    .then((r) => readAnswer(r.status, r.headers, r.body, names, cap))
+    .catch(() => undefined);
+}
+
+/**
+ * One Analytics Engine point per compared request: the route as index (≤ 96 bytes),
+ * names and divergent paths as blobs, statuses and latencies as doubles.
+ */
+function dataPoint(route: CompareRoute, outcome: CompareOutcome, v1Ms: number, v2Ms: number, requestId: string): AnalyticsEngineDataPoint {
+  return {
+    indexes: [utf8Prefix(route.key, 96)],
+    blobs: [route.virtualService, route.route, route.mirror, outcome.reported.join(" ").slice(0, 1024), requestId],
+    doubles: [outcome.v1Status, outcome.v2Status, v1Ms, v2Ms, outcome.reported.length],
+  };
+}
+
+function utf8Prefix(text: string, bytes: number): string {
+  let out = text;
+  while (new TextEncoder().encode(out).length > bytes) out = out.slice(0, -1);
+  return out;
+}

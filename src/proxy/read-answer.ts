@@ -1,0 +1,42 @@
+// Reads an answer for comparison: the status, the headers the comparison looks at,
+// and the body up to the cap. Past the cap the rest is cancelled, never read (for
+// v1 the stream is the worker's branch of a tee: while it is read, the runtime holds
+// what the client's branch has not taken yet, so reading it to the end would hold a
+// large answer in memory for a slow client). An over-cap body is known by the
+// SHA-256 of its first cap bytes and its declared length.
+import type { Answer } from "../compare/types";
+import { concat } from "./body-tap";
+
+export async function readAnswer(status: number, headers: Headers, body: ReadableStream<Uint8Array> | null, names: readonly string[], cap: number): Promise<Answer> {
+  const kept: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  const answer: Answer = { status, headers: kept };
+  if (!body) return answer;
+  const declared = headers.get("content-length");
+  if (declared !== null && Number(declared) <= cap) {
+    // Small and sized: read natively in one go.
+    answer.body = new Uint8Array(await new Response(body).arrayBuffer());
+    return answer;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > cap) {
+      await reader.cancel().catch(() => {});
+      const digest = await crypto.subtle.digest("SHA-256", concat(chunks, size).subarray(0, cap));
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      answer.overCap = { sha256: `${hex};length=${declared ?? "unsized"}` };
+      return answer;
+    }
+  }
+  answer.body = concat(chunks, size);
+  return answer;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { compareAnswers } from "../../src/compare/compare-answers";
+import type { Answer } from "../../src/compare/types";
+
+const json = (value: unknown, status = 200, headers: Record<string, string> = {}): Answer => ({
+  status,
+  headers: { "content-type": "application/json", ...headers },
+  body: new TextEncoder().encode(JSON.stringify(value)),
+});
+const settings = { headers: ["content-type", "set-cookie"], ignore: [] as string[], redact: [] as string[] };
+
+describe("compareAnswers: one request", () => {
+  it("identical answers: no differences", () => {
+    const a = json({ user: { id: 7, name: "Ada" } });
+    expect(compareAnswers(a, json({ user: { id: 7, name: "Ada" } }), undefined, settings)).toEqual({
+      v1Status: 200,
+      v2Status: 200,
+      differences: [],
+      reported: [],
+      example: [],
+    });
+  });
+
+  it("a changed field is named, with its kind, and shown in the example", () => {
+    const out = compareAnswers(json({ user: { plan: "free" } }), json({ user: { plan: "Free" } }), undefined, settings);
+    expect(out.differences).toEqual([{ path: "/body/user/plan", kind: "value" }]);
+    expect(out.reported).toEqual(["/body/user/plan"]);
+    expect(out.example).toEqual([expect.objectContaining({ path: "/body/user/plan", kind: "value", v1: '"free"', v2: '"Free"' })]);
+  });
+
+  it("status and header differences", () => {
+    const out = compareAnswers(json({}, 200), { status: 404, headers: { "content-type": "text/plain" }, body: new TextEncoder().encode("nope") }, undefined, settings);
+    expect(out.differences.map((d) => [d.path, d.kind])).toEqual([
+      ["/status", "value"],
+      ["/headers/content-type", "value"],
+      ["/body", "type"],
+    ]);
+    expect([out.v1Status, out.v2Status]).toEqual([200, 404]);
+  });
+
+  it("ignored paths are counted but neither reported nor shown", () => {
+    const out = compareAnswers(json({ meta: { servedAt: 1 }, a: 1 }), json({ meta: { servedAt: 2 }, a: 2 }), undefined, { ...settings, ignore: ["/body/meta"] });
+    expect(out.differences.map((d) => d.path)).toEqual(["/body/meta/servedAt", "/body/a"]);
+    expect(out.reported).toEqual(["/body/a"]);
+    expect(out.example.map((d) => d.path)).toEqual(["/body/a"]);
+  });
+
+  it("a noise sample compares v1 with v1's second answer", () => {
+    const out = compareAnswers(json({ at: 1, a: 1 }), json({ at: 2, a: 2 }), json({ at: 3, a: 1 }), settings);
+    expect(out.noise).toEqual([{ path: "/body/at", kind: "value" }]);
+  });
+
+  it("never lets a secret into the example: set-cookie always, redact paths on request", () => {
+    const out = compareAnswers(
+      json({ session: { token: "tok-v1-SECRET" } }, 200, { "set-cookie": "sid=SECRET1" }),
+      json({ session: { token: "tok-v2-SECRET" } }, 200, { "set-cookie": "sid=SECRET2" }),
+      undefined,
+      { ...settings, redact: ["/body/session/token"] },
+    );
+    expect(out.reported).toEqual(["/headers/set-cookie", "/body/session/token"]);
+    expect(JSON.stringify(out)).not.toContain("SECRET");
+  });
+
+  it("keeps at most 8 differences in an example, every one in the counts", () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, n]));
+    const out = compareAnswers(json(many(1)), json(many(2)), undefined, settings);
+    expect(out.differences).toHaveLength(20);
+    expect(out.example).toHaveLength(8);
+  });
+});
