@@ -11,6 +11,7 @@ import { shortAnswer } from "./proxy/forward";
 import { jsonLogger, type Logger } from "./observe/log";
 import { CompareRecorder } from "./observe/compare-recorder";
 import { handleAdmin, isAdminPath } from "./admin/admin";
+import { SwitchCache, switchLookup } from "./switch/switch-cache";
 
 export interface AppOptions {
   /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */
@@ -42,16 +43,20 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
   const app = new HonoBase<{ Bindings: Env }>({ router: new OneRoute(), getPath: everyPath });
   // Compared routes' counts, batched in this isolate (one recorder per app: per isolate in production).
   const recorder = new CompareRecorder();
+  // The pause switch's caps as this isolate last read them (at most SWITCH_REFRESH_MS old).
+  const switches = new SwitchCache();
   app.all("*", function mirror(c) {
     const request = c.req.raw;
     // The worker's own paths come first, and cost proxied traffic one string search.
-    if (isAdminPath(request.url)) return handleAdmin(c, { table, recorder });
+    if (isAdminPath(request.url)) return handleAdmin(c, { table, recorder, switches });
+    const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     return handleRequest(request, {
       table,
       random,
       log: logger,
       mirrorPercentCap: c.env?.MIRROR_PERCENT_CAP,
-      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      mirrorSwitch: switchLookup(c.env?.MIRROR_SWITCH, switches, waitUntil),
+      waitUntil,
       recorder,
       bindings: c.env,
     });

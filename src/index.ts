@@ -7,3 +7,5 @@ import type { RouteTable } from "./routing/table";
 export default createApp(compiled as RouteTable) satisfies ExportedHandler<Env>;
 // The Durable Object class wrangler.toml binds as COMPARE_STORE: it must be exported by the entry module.
 export { CompareStore } from "./observe/compare-store";
+// The pause switch's Durable Object (MIRROR_SWITCH): read by every isolate at most every 5 s.
+export { MirrorSwitch } from "./switch/mirror-switch";

@@ -11,6 +11,8 @@ import { HTTPException } from "hono/http-exception";
 import type { RouteTable } from "../routing/table";
 import type { CompareRecorder, CompareStoreNamespace } from "../observe/compare-recorder";
 import { comparedRoutes, compareReport, resetRoutes } from "./compare-report";
+import { dashboard, type DashboardEnv } from "../dashboard/dashboard";
+import type { SwitchCache } from "../switch/switch-cache";
 
 export const ADMIN_PREFIX = "/__edge-mirror/";
 
@@ -27,10 +29,19 @@ export interface AdminEnv {
 export interface AdminContext {
   table: RouteTable;
   recorder: CompareRecorder;
+  /** the pause switch's per-isolate cache: a change made here applies here at once */
+  switches?: SwitchCache;
 }
 
 export async function handleAdmin(c: Context, admin: AdminContext): Promise<Response> {
   const env = (c.env ?? {}) as AdminEnv;
+  // The dashboard's pages, its browser sign-in and the pause switch (src/dashboard/); undefined: not one of its paths.
+  const page = await dashboard(c.req.raw, env as DashboardEnv, {
+    table: admin.table,
+    onSwitchChange: (state) => admin.switches?.prime(state),
+    report: async () => (env.COMPARE_STORE ? compareReport(comparedRoutes(admin.table), env.COMPARE_STORE, admin.recorder) : { generatedAt: new Date().toISOString(), routes: [] }),
+  });
+  if (page) return page;
   const tokens = (env.EDGE_MIRROR_ADMIN_TOKEN ?? "").split(/[\s,]+/).filter(Boolean);
   if (tokens.length === 0) return text(404, "not found");
   try {

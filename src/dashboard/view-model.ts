@@ -1,0 +1,118 @@
+// What the dashboard shows, gathered in one place: every mirrored route of the
+// compiled table (so the pause switch works on routes that compare nothing), the
+// mirror percentage in force after both caps, the pause switch's state, and each
+// mirror's comparison report (GET /__edge-mirror/api/report) when the route has one.
+import type { RouteTable, Route } from "../routing/table";
+import { capFor } from "../routing/plan";
+import type { MirrorCap } from "../routing/kill-switch";
+import { switchCaps, type SwitchState } from "../switch/switch-state";
+
+/** A compared route's report, as issue 11's "Reading it" defines GET /__edge-mirror/api/report. */
+export interface ReportRoute {
+  virtualService: string;
+  route: string;
+  mirror: string;
+  mirrored: number;
+  compared: number;
+  divergent: number;
+  divergencePercent: number | null;
+  /** percent */
+  confidenceInterval: { low: number; high: number };
+  verdict: "pass" | "fail" | "inconclusive";
+  gate?: { maxDivergencePercent: number; minCompared: number };
+  flags?: { flag: string; detail: string }[];
+  fields: { path: string; kind: string; divergent: number; noise: number; status: "divergent" | "noise" | "ignored" }[];
+  statuses: { v1: Record<string, number>; v2: Record<string, number> };
+  latencyMs: { v1: Quantiles; v2: Quantiles };
+  skipped: Record<string, number>;
+  shadowErrors: Record<string, number>;
+  examples: ReportExample[];
+  /** the latency histogram's buckets (upper bound in ms, counts per side), fastest first: drawn when present */
+  latencyHistogram?: { upperMs: number; v1: number; v2: number }[];
+  /** divergence per time bucket (start, ms since the epoch): drawn over time when present */
+  timeline?: { at: number; compared: number; divergent: number }[];
+}
+
+export interface Quantiles {
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface ReportExample {
+  requestId: string;
+  method: string;
+  path: string;
+  at: number;
+  differences: { path: string; kind: string; v1?: string; v2?: string }[];
+}
+
+export interface Report {
+  generatedAt: string | number;
+  routes: ReportRoute[];
+}
+
+/** One row of the routes table: one mirror of one route. */
+export interface MirrorRow {
+  /** `<virtualService>/<route>`, the pause switch's and the logs' name */
+  route: string;
+  virtualService: string;
+  destinations: { name: string; percent: number }[];
+  mirror: string;
+  /** routes.yaml's mirror percentage */
+  configuredPercent: number;
+  /** after MIRROR_PERCENT_CAP and the pause switch */
+  inForcePercent: number;
+  /** the pause switch's cap on this route, percent */
+  routeCap?: number;
+  report?: ReportRoute;
+}
+
+export interface DashboardView {
+  rows: MirrorRow[];
+  switch: SwitchState;
+  /** MIRROR_PERCENT_CAP as the worker reads it */
+  varCap: MirrorCap;
+  generatedAt: number;
+  /** who is signed in (the token's name) */
+  who: string;
+}
+
+const percentOf = (perMillion: number) => perMillion / 10_000;
+
+export function dashboardView(table: RouteTable, report: Report, state: SwitchState, varCap: MirrorCap, who: string, now: number): DashboardView {
+  const caps = switchCaps(state);
+  const global = Math.min(varCap.perMillion, caps.perMillion);
+  const rows: MirrorRow[] = [];
+  for (const vhost of table.virtualHosts) {
+    for (const route of vhost.routes) {
+      const cap = capFor(route, { capPerMillion: global, routeCaps: caps.routes });
+      for (const m of route.mirrors) {
+        const row: MirrorRow = {
+          route: route.name,
+          virtualService: vhost.name,
+          destinations: destinations(route),
+          mirror: m.cluster.name,
+          configuredPercent: percentOf(m.perMillion),
+          inForcePercent: percentOf(Math.min(m.perMillion, cap)),
+        };
+        const routeCap = state.routes[route.name];
+        if (routeCap !== undefined) row.routeCap = routeCap;
+        const compared = report.routes.find((r) => reportRouteName(r) === route.name && r.mirror === m.cluster.name);
+        if (compared) row.report = compared;
+        rows.push(row);
+      }
+    }
+  }
+  return { rows, switch: state, varCap, generatedAt: now, who };
+}
+
+/** The report names a route either by its own name or as `<virtualService>/<route>`. */
+function reportRouteName(r: ReportRoute): string {
+  return r.route.startsWith(`${r.virtualService}/`) ? r.route : `${r.virtualService}/${r.route}`;
+}
+
+function destinations(route: Route): { name: string; percent: number }[] {
+  return route.destinations
+    .filter((d) => d.weight > 0 || route.destinations.length === 1)
+    .map((d) => ({ name: d.cluster.name, percent: route.destinations.length === 1 ? 100 : Math.round((d.weight / route.totalWeight) * 1000) / 10 }));
+}

@@ -1,0 +1,96 @@
+// A dashboard view as the worker builds it, with a compared route (a divergent field,
+// a noisy one, a redacted header, a timeline and latency histograms) and a route that
+// is mirrored but not compared: what the page tests render.
+import type { DashboardView, ReportRoute } from "../../src/dashboard/view-model";
+
+const MINUTE = 60_000;
+export const NOW = Date.UTC(2026, 10, 25, 14, 30, 0);
+
+export const compared: ReportRoute = {
+  virtualService: "api",
+  route: "users",
+  mirror: "api-origin/v2",
+  mirrored: 1240,
+  compared: 1180,
+  divergent: 590,
+  divergencePercent: 50,
+  confidenceInterval: { low: 47.15, high: 52.85 },
+  verdict: "fail",
+  gate: { maxDivergencePercent: 1, minCompared: 200 },
+  flags: [{ flag: "v2_p99_latency", detail: "v2's p99 is 181 ms, v1's 45 ms" }],
+  fields: [
+    { path: "/body/user/plan", kind: "value", divergent: 590, noise: 0, status: "divergent" },
+    { path: "/body/servedAt", kind: "value", divergent: 1180, noise: 118, status: "noise" },
+    { path: "/headers/date", kind: "value", divergent: 30, noise: 3, status: "ignored" },
+  ],
+  statuses: { v1: { "200": 1175, "404": 5 }, v2: { "200": 1170, "503": 10 } },
+  latencyMs: { v1: { p50: 13.5, p99: 45.3 }, v2: { p50: 19, p99: 181 } },
+  skipped: { body_too_large: 12 },
+  shadowErrors: { connect_failed: 3, timeout: 1 },
+  examples: [
+    {
+      requestId: "0873de25-1c1e-4b6e-9a3e-5a1c0f3b2d10",
+      method: "GET",
+      path: "/users/7",
+      at: NOW - 2 * MINUTE,
+      differences: [
+        { path: "/body/user/plan", kind: "value", v1: '"pro"', v2: '"free"' },
+        { path: "/body/servedAt", kind: "value", v1: '"2026-11-25T14:28:00.120Z"', v2: '"2026-11-25T14:28:00.141Z"' },
+        { path: "/headers/set-cookie", kind: "value", v1: '"[redacted]"', v2: '"[redacted]"' },
+        { path: "/body/user/beta", kind: "added", v2: "true" },
+      ],
+    },
+  ],
+  latencyHistogram: [
+    { upperMs: 8, v1: 40, v2: 0 },
+    { upperMs: 9.5, v1: 220, v2: 10 },
+    { upperMs: 11.3, v1: 400, v2: 90 },
+    { upperMs: 13.5, v1: 300, v2: 300 },
+    { upperMs: 16, v1: 150, v2: 420 },
+    { upperMs: 19, v1: 50, v2: 200 },
+    { upperMs: 22.6, v1: 12, v2: 80 },
+    { upperMs: 26.9, v1: 5, v2: 40 },
+    { upperMs: 45.3, v1: 3, v2: 20 },
+    { upperMs: 181, v1: 0, v2: 20 },
+  ],
+  timeline: Array.from({ length: 12 }, (_, i) => ({ at: NOW - (12 - i) * 5 * MINUTE, compared: 100, divergent: i < 4 ? 0 : 50 + i })),
+};
+
+export function fixtureView(over: Partial<DashboardView> = {}): DashboardView {
+  return {
+    rows: [
+      {
+        route: "api/users",
+        virtualService: "api",
+        destinations: [{ name: "api-origin/v1", percent: 100 }],
+        mirror: "api-origin/v2",
+        configuredPercent: 100,
+        inForcePercent: 100,
+        report: compared,
+      },
+      {
+        route: "httpbin/http[0]",
+        virtualService: "httpbin",
+        destinations: [
+          { name: "httpbin/v1", percent: 90 },
+          { name: "httpbin/v3", percent: 10 },
+        ],
+        mirror: "httpbin/v2",
+        configuredPercent: 50,
+        inForcePercent: 0,
+        routeCap: 0,
+      },
+    ],
+    switch: {
+      routes: { "httpbin/http[0]": 0 },
+      changes: [
+        { at: NOW - 10 * MINUTE, who: "alice", route: "httpbin/http[0]", percentCap: 0 },
+        { at: NOW - 60 * MINUTE, who: "bob", percentCap: null },
+      ],
+    },
+    varCap: { perMillion: 1_000_000 },
+    generatedAt: NOW,
+    who: "alice",
+    ...over,
+  };
+}

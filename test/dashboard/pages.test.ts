@@ -1,0 +1,163 @@
+// The dashboard's pages as pure renders of a view: what a person must find on them
+// (the figures, the verdict, the switch and its history, v1 left and v2 right, the
+// divergent field marked, secrets shown as redacted), the accessibility basics, and
+// that whatever an origin answered is escaped.
+import { describe, expect, it } from "vitest";
+import { RoutesPage } from "../../src/dashboard/routes-page";
+import { RoutePage } from "../../src/dashboard/route-page";
+import { LoginPage } from "../../src/dashboard/login-page";
+import { dashboardView } from "../../src/dashboard/view-model";
+import type { RouteTable } from "../../src/routing/table";
+import { testRoute } from "../support/test-route";
+import { compared, fixtureView, NOW } from "./fixture";
+
+const routesPage = (view = fixtureView()) => String(RoutesPage({ view, nonce: "n0nce" }));
+const routePage = (view = fixtureView(), route = "api/users") => String(RoutePage({ view, route, nonce: "n0nce" }));
+/** The text of a page without its tags, whitespace collapsed: what a reader sees. */
+const visible = (html: string) => html.replace(/<style[\s\S]*?<\/style>|<script[\s\S]*?<\/script>/g, "").replace(/<[^>]+>/g, " ").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&").replace(/\s+/g, " ");
+
+describe("the routes page", () => {
+  const html = routesPage();
+  const text = visible(html);
+
+  it("has one row per mirror with the figures the issue lists", () => {
+    expect(text).toContain("api/users api-origin/v1 → api-origin/v2 100 % 1,240 / 1,180 50 % 47.15 %–52.85 % fail v1 13.5 ms / 45.3 ms v2 19 ms / 181 ms");
+    expect(text).toContain("v1 200 99.6 % · 404 0.4 % v2 200 99.2 % · 503 0.8 %");
+    expect(text).toContain("connect_failed 3 error timeout 1 error body_too_large 12 skipped");
+    expect(text).toContain("httpbin/http[0] httpbin/v1 90 % httpbin/v3 10 % → httpbin/v2 0 % of 50 %");
+    expect(text).toContain("not compared");
+    expect(html).toContain('<span class="badge fail">fail</span>');
+  });
+
+  it("links each route to its page", () => {
+    expect(html).toContain('href="/__edge-mirror/route?name=api%2Fusers"');
+    expect(html).toContain('href="/__edge-mirror/route?name=httpbin%2Fhttp%5B0%5D"');
+  });
+
+  it("shows the switch: on, a global pause, a cap form, a resume for the paused route, and the history with who and when", () => {
+    expect(text).toContain("Mirroring network-wide: on");
+    expect(html).toMatch(/<form method="post" action="\/__edge-mirror\/mirroring" class="inline"><input type="hidden" name="percentCap" value="0"\/><input type="hidden" name="back" value="\/__edge-mirror\/"\/><button type="submit" class="stop">Pause all mirroring<\/button><\/form>/);
+    expect(html).toContain('aria-label="Resume mirroring of httpbin/http[0]"');
+    expect(html).toContain('aria-label="Pause mirroring of api/users"');
+    expect(text).toContain("2026-11-25 14:20:00 UTC alice httpbin/http[0] paused");
+    expect(text).toContain("2026-11-25 13:30:00 UTC bob every route cap removed");
+  });
+
+  it("says paused when the global cap is 0, and offers to resume", () => {
+    const paused = visible(routesPage(fixtureView({ switch: { percentCap: 0, routes: {}, changes: [] } })));
+    expect(paused).toContain("Mirroring network-wide: paused");
+    expect(paused).toContain("Resume all mirroring");
+  });
+
+  it("accessibility basics: one h1, a language, column and row headers, a labelled input, a named scroll region", () => {
+    expect(html.match(/<h1[ >]/g)).toHaveLength(1);
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+    expect(html.match(/<th scope="col"/g)!.length).toBeGreaterThanOrEqual(10);
+    expect(html.match(/<th scope="row"/g)).toHaveLength(2);
+    expect(html).toContain('<label for="global-cap">Cap every mirror at</label>');
+    expect(html).toContain('id="global-cap"');
+    expect(html).toContain('role="region" aria-labelledby="routes-heading" tabindex="0"');
+  });
+
+  it("the inline style and script carry the response's nonce", () => {
+    expect(html).toContain('<style nonce="n0nce">');
+    expect(html).toContain('<script nonce="n0nce">');
+  });
+});
+
+describe("a route's page", () => {
+  const html = routePage();
+  const text = visible(html);
+
+  it("shows the example pair with v1 on the left and v2 on the right, each labelled", () => {
+    const v1 = html.indexOf("<h4>v1 (primary, answered the client)</h4>");
+    const v2 = html.indexOf("<h4>v2 (mirror)</h4>");
+    expect(v1).toBeGreaterThan(0);
+    expect(v2).toBeGreaterThan(v1);
+    const left = html.slice(v1, v2);
+    const right = html.slice(v2);
+    expect(left).toContain("<mark>&quot;pro&quot;</mark>");
+    expect(right).toContain("<mark>&quot;free&quot;</mark>");
+    expect(left).not.toContain("free");
+  });
+
+  it("marks only the divergent fields; noise is shown but not marked; a field absent on one side says so", () => {
+    expect(html.match(/<mark>/g)).toHaveLength(2);
+    expect(text).toContain("/body/servedAt value, noise");
+    expect(text).toContain("/body/user/plan value, divergent");
+    expect(text).toContain("(absent)");
+  });
+
+  it("shows redacted values as redacted", () => {
+    expect(html).toContain('<span class="redacted">&quot;[redacted]&quot; (redacted: never leaves the worker)</span>');
+  });
+
+  it("has the field tree, the flags, and both charts as labelled SVG", () => {
+    expect(text).toContain("/body/user/plan value 590 0 divergent");
+    expect(text).toContain("/body/servedAt value 1,180 118 noise");
+    expect(text).toContain("v2's p99 is 181 ms, v1's 45 ms");
+    const charts = html.match(/<svg viewBox="0 0 600 220" role="img" aria-label="[^"]+"/g);
+    expect(charts).toHaveLength(2);
+    expect(charts![0]).toContain("Divergence over time: 12 time buckets");
+    expect(charts![1]).toContain("v1 p50 13.5 ms, p99 45.3 ms; v2 p50 19 ms, p99 181 ms");
+    expect(html.match(/<circle /g)).toHaveLength(12);
+    expect(html.match(/<rect x=/g)).toHaveLength(20);
+  });
+
+  it("a mirror without comparison says how to turn it on", () => {
+    expect(visible(routePage(fixtureView(), "httpbin/http[0]"))).toContain("This mirror's answers are not compared: add a compare block");
+  });
+
+  it("escapes whatever an origin answered", () => {
+    const hostile = { ...compared, examples: [{ ...compared.examples[0]!, differences: [{ path: "/body/x", kind: "value", v1: '"<img src=x onerror=alert(1)>"', v2: "</style><script>alert(2)</script>" }] }] };
+    const view = fixtureView();
+    view.rows[0]!.report = hostile;
+    const page = routePage(view);
+    expect(page).not.toContain("<img src=x");
+    expect(page).not.toContain("<script>alert(2)");
+    expect(page).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+});
+
+describe("the login page", () => {
+  it("labels its one input and says why a sign-in failed", () => {
+    const html = String(LoginPage({ nonce: "n", failed: true, next: "/__edge-mirror/route?name=a%2Fb" }));
+    expect(html).toContain('<label for="token">Admin token</label>');
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('name="next" value="/__edge-mirror/route?name=a%2Fb"');
+    expect(html).not.toContain("<script");
+  });
+});
+
+describe("dashboardView", () => {
+  const v1 = { cluster: { name: "svc/v1", origins: ["http://v1"] }, weight: 1 };
+  const table: RouteTable = {
+    version: 1,
+    source: "test",
+    virtualHosts: [
+      {
+        name: "api",
+        routes: [
+          testRoute("api/users", { destinations: [v1], totalWeight: 1, mirrors: [{ cluster: { name: "svc/v2", origins: ["http://v2"] }, perMillion: 500_000 }, { cluster: { name: "svc/v3", origins: ["http://v3"] }, perMillion: 1_000_000 }] }),
+          testRoute("api/plain", { destinations: [v1], totalWeight: 1 }),
+        ],
+      },
+    ],
+    hosts: { exact: {}, wildcards: [] },
+  };
+
+  it("one row per mirror of each mirrored route, with the percentage in force after both caps, and its report", () => {
+    const report = { generatedAt: NOW, routes: [{ ...compared, virtualService: "api", route: "users", mirror: "svc/v3" }] };
+    const view = dashboardView(table, report, { percentCap: 40, routes: { "api/users": 30 }, changes: [] }, { perMillion: 200_000 }, "alice", NOW);
+    expect(view.rows.map((r) => [r.route, r.mirror, r.configuredPercent, r.inForcePercent, r.routeCap, r.report?.mirror])).toEqual([
+      ["api/users", "svc/v2", 50, 20, 30, undefined],
+      ["api/users", "svc/v3", 100, 20, 30, "svc/v3"],
+    ]);
+  });
+
+  it("without caps the percentage in force is routes.yaml's", () => {
+    const view = dashboardView(table, { generatedAt: NOW, routes: [] }, { routes: {}, changes: [] }, { perMillion: 1_000_000 }, "alice", NOW);
+    expect(view.rows.map((r) => r.inForcePercent)).toEqual([50, 100]);
+  });
+});

@@ -1,0 +1,68 @@
+// One "isolate" of the worker for pause-switch and dashboard tests: an app made once
+// (so its switch cache lives across requests, as in production), the real
+// MIRROR_SWITCH Durable Object from wrangler.toml under a name of the test's own (so
+// no other test's requests see its pauses), and an admin token.
+import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
+import { createApp } from "../../src/app";
+import type { RequestLog, ShadowLog } from "../../src/observe/log";
+import type { MirrorSwitch } from "../../src/switch/mirror-switch";
+import { table } from "./harness";
+
+export const TOKEN = "alice:3f9c0d1e-secret";
+export const OTHER_TOKEN = "bob:b0b-secret";
+
+/** The switch's namespace with every object name scoped to `scope`. */
+export function scopedSwitch(scope: string): DurableObjectNamespace<MirrorSwitch> {
+  const ns = bindings.MIRROR_SWITCH;
+  return new Proxy(ns, {
+    get(target, key) {
+      if (key === "idFromName") return (name: string) => target.idFromName(`${scope}:${name}`);
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  requestId: string;
+}
+
+export interface World {
+  env: Record<string, unknown>;
+  logs: (RequestLog | ShadowLog)[];
+  /** sends a request through this isolate and waits for its waitUntil work (the shadows) */
+  fetch(url: string, init?: RequestInit): Promise<Answer>;
+  /** another isolate of the same worker: same environment, its own (cold) switch cache */
+  another(): World;
+}
+
+let counter = 0;
+
+export function world({ random = 0, vars = {}, scope = crypto.randomUUID() }: { random?: number; vars?: Record<string, string>; scope?: string } = {}): World {
+  const env: Record<string, unknown> = { MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `${TOKEN},${OTHER_TOKEN}`, ...vars };
+  const logs: (RequestLog | ShadowLog)[] = [];
+  const app = createApp(table, { random: () => random, logger: (line) => logs.push(line) });
+  return {
+    env,
+    logs,
+    async fetch(url, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has("x-request-id")) headers.set("x-request-id", `sw-${Date.now()}-${++counter}`);
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(url, { ...init, headers, redirect: "manual" }), env, ctx);
+      const text = await response.text();
+      await waitOnExecutionContext(ctx);
+      return { status: response.status, headers: response.headers, text, requestId: headers.get("x-request-id")! };
+    },
+    another: () => world({ random, vars, scope }),
+  };
+}
+
+export const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
+
+export function setCaps(w: World, body: unknown, token = TOKEN): Promise<Answer> {
+  return w.fetch("http://mirror.test/__edge-mirror/api/mirroring", { method: "POST", headers: { ...bearer(token), "content-type": "application/json" }, body: JSON.stringify(body) });
+}
