@@ -11,6 +11,10 @@ import { readGateway, type GatewaySpec } from "./gateway";
 import { applyMatchGateways, bindGateways } from "./gateway-binding";
 import { readServiceEntry, type ServiceEntrySpec } from "./service-entry";
 import { readVirtualService, ROUTE_POLICIES, type VirtualServiceSpec } from "./virtual-service";
+import { checkVirtualService } from "./virtual-service-checks";
+import { checkDestinationRule } from "./destination-rule-checks";
+import { checkServiceEntry } from "./service-entry-checks";
+import { perMillion } from "./per-million";
 import type { Route, RouteTable, ShadowSettings, WeightedDestination } from "../routing/table";
 import { DEFAULT_SHADOW_TIMEOUT_MS, defaultShadowSettings, istioDefaultRetries } from "./defaults";
 
@@ -40,12 +44,14 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
       if (policy) policies.push(policy);
     } else if (doc.kind === "DestinationRule") {
       const dr = readDestinationRule(doc.name, doc.spec);
+      checkDestinationRule(doc.spec);
       if (!dr) continue;
       const other = rules.get(dr.host);
       if (other) dr.field.get("host").error(`host "${dr.host}" already has DestinationRule ${other.name}`, "merge the subsets into one DestinationRule");
       else rules.set(dr.host, dr);
     } else {
       const se = readServiceEntry(doc.name, doc.spec);
+      checkServiceEntry(doc.spec);
       if (!se) continue;
       for (const { host, field } of se.hosts) {
         const other = entries.get(host);
@@ -67,7 +73,7 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const resolver = new ClusterResolver(rules, entries);
   const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
   resolver.warnUnusedPorts();
-  const binding = bindGateways(services, gateways);
+  const binding = bindGateways(services, gateways, services.map(checkVirtualService));
   const table: RouteTable = { version: 1, source: file, virtualHosts, hosts: binding.hosts };
   applyPolicies(policies, services, table);
   // After the policies, which target routes by their index in the VirtualService.
@@ -107,8 +113,8 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
     mirrors: r.mirrors.flatMap((m) => {
       const cluster = resolver.resolve(m.destination);
       // Istio converts the percentage to a fraction of a million; 0 means no mirror at all.
-      const perMillion = Math.round(m.percent * 10_000);
-      return cluster && perMillion > 0 ? [{ cluster, perMillion }] : [];
+      const share = perMillion(m.percent);
+      return cluster && share > 0 ? [{ cluster, perMillion: share }] : [];
     }),
   };
   if (r.timeoutMs !== undefined) route.timeoutMs = r.timeoutMs;

@@ -49,6 +49,9 @@ export const TRAFFIC_POLICY: KeyRules = {
     tunnel: "point the ServiceEntry at an address the worker can reach directly (removing only tunnel sends requests straight to the origin, past the proxy)",
     proxyProtocol: "remove it: the worker tells the origin the client's address in X-Forwarded-For instead",
   },
+  ignored: {
+    retryBudget: "a retry budget (Istio 1.27) caps retries at a share of the requests in flight to the service; a Worker sees no count of requests in flight, so retries are bounded by each route's attempts only",
+  },
 };
 
 /** trafficPolicy.portLevelSettings[]: the settings for one service port, replacing the policy's for it. */
@@ -56,7 +59,7 @@ export const PORT_TRAFFIC_POLICY: KeyRules = { known: ["port", "loadBalancer", "
 
 export const LOAD_BALANCER: KeyRules = {
   known: ["simple", "consistentHash"],
-  notYet: { localityLbSetting: NOT_YET, warmupDurationSecs: NOT_YET, warmup: NOT_YET },
+  notYet: { localityLbSetting: NOT_YET, zoneAwareLbSetting: "Istio 1.31", warmupDurationSecs: NOT_YET, warmup: NOT_YET },
 };
 
 /** Exactly one of the known keys is the hash key. */
@@ -132,6 +135,12 @@ function readLoadBalancer(lb: Field): LoadBalancer | undefined {
   if (simple !== undefined && hash.present) lb.error("takes simple or consistentHash, not both (Istio)");
   if (simple !== undefined) {
     if (simple === "ROUND_ROBIN" || simple === "RANDOM") return { simple };
+    // Istio: "let Istio select" — the default; here that is RANDOM, and it replaces a rule-level choice as any setting does.
+    if (simple === "UNSPECIFIED") return { simple: "RANDOM" };
+    if (simple === "PASSTHROUGH") {
+      lb.get("simple").error("PASSTHROUGH forwards to the address the client connected to, which at the edge is the worker itself", "use ROUND_ROBIN or RANDOM across the ServiceEntry's endpoints");
+      return undefined;
+    }
     if (simple === "LEAST_REQUEST" || simple === "LEAST_CONN") {
       lb.get("simple").warn(`${simple} needs a view of outstanding requests a Worker does not have; RANDOM is used (Envoy's LEAST_REQUEST picks between two random origins)`);
       return { simple: "RANDOM" };

@@ -5,6 +5,7 @@ import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from "yaml";
 import { Field, type KeyRules, type ReadContext } from "./field";
 import type { Problems } from "./errors";
 import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
+import { resolveAliases } from "./yaml-aliases";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
@@ -27,7 +28,8 @@ export interface Resource {
 
 export function readDocuments(text: string, problems: Problems): Resource[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // merge: `<<` keys, which kubectl resolves (YAML 1.1); resolveAliases applies them.
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const resources: Resource[] = [];
   for (const doc of list) {
@@ -40,6 +42,12 @@ export function readDocuments(text: string, problems: Problems): Resource[] {
       });
     }
     if (syntax.length > 0 || !doc.contents) continue;
+    const aliasProblems = resolveAliases(doc);
+    for (const p of aliasProblems) {
+      const pos = lineCounter.linePos(p.node?.range?.[0] ?? 0);
+      problems.add("error", pos, { message: `YAML: ${p.message}`, fix: p.fix });
+    }
+    if (aliasProblems.length > 0) continue;
     const ctx: ReadContext = { problems, lineCounter, resource: "document" };
     collect(Field.root(ctx, doc.contents as Node), resources);
   }

@@ -16,7 +16,7 @@ export const HTTP_MATCH_REQUEST: KeyRules = {
   ignored: { statPrefix: "Envoy stats do not exist in a Worker; requests are logged instead" },
 };
 
-/** Exactly one of the known keys; queryParams refuse prefix after reading it (Istio). */
+/** Exactly one of the known keys (headers, queryParams, uri, scheme, method, authority alike). */
 export const STRING_MATCH: KeyRules = { known: ["exact", "prefix", "regex"] };
 
 export function readMatchBlock(f: Field): MatchBlock | undefined {
@@ -75,8 +75,9 @@ export function readStringMatch(f: Field, allowPresent: boolean, isQuery = false
   if (value === undefined) return undefined;
   if (kind === "exact") return { exact: value };
   if (kind === "prefix") {
-    if (isQuery) {
-      field.error("prefix is not supported for queryParams in Istio", "use exact or regex", field.keyAt);
+    // queryParams take prefix too, since Istio 1.18 (istio/istio#43736); an empty one matches every value (Istio refuses it).
+    if (isQuery && value === "") {
+      field.error("an empty prefix matches every value (Istio refuses it)", "write the prefix, or use {} for \"the parameter is present\"", field.keyAt);
       return undefined;
     }
     return { prefix: value };

@@ -83,7 +83,9 @@ export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | 
   });
   const resolutionField = spec.get("resolution");
   const resolution = resolutionField.string();
-  if (resolution !== undefined && !RESOLUTIONS.includes(resolution)) {
+  if (resolution === "DYNAMIC_DNS") {
+    resolutionField.error("is an Istio resolution edge-mirror does not support yet (Istio 1.28: the origin is the request's own host, resolved per request)", "use DNS with the host names listed");
+  } else if (resolution !== undefined && !RESOLUTIONS.includes(resolution)) {
     resolutionField.error(`unknown resolution "${resolution}"`, `use one of ${RESOLUTIONS.join(", ")}`);
   } else if (resolution === "NONE") {
     resolutionField.error(

@@ -7,6 +7,7 @@ import { readDestination, type DestinationSpec } from "./destination";
 import { readGatewayRefs, type GatewayRef } from "./gateway";
 import { readMatchBlock } from "./match-spec";
 import { EXPORT_TO } from "./reasons";
+import { warnFinerThanStep } from "./per-million";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
 import type { HeadersPolicy, MatchBlock, Route } from "../routing/table";
 
@@ -150,6 +151,7 @@ function readMirrors(f: Field): MirrorSpec[] {
     if (legacyValue !== undefined) percent = legacyValue;
     if (percentage.present) {
       const value = percentage.percent();
+      if (value !== undefined) warnFinerThanStep(percentage.get("value"), value);
       if (value !== undefined) percent = value; // mirrorPercentage wins over mirrorPercent
     }
     if (destination) mirrors.push({ destination, percent, field: mirror });
@@ -159,6 +161,7 @@ function readMirrors(f: Field): MirrorSpec[] {
     const destination = readDestination(item.get("destination"));
     const percentage = item.get("percentage");
     const percent = percentage.present ? percentage.percent() : 100;
+    if (percentage.present && percent !== undefined) warnFinerThanStep(percentage.get("value"), percent);
     if (destination && percent !== undefined) mirrors.push({ destination, percent, field: item });
   }
   return mirrors;

@@ -26,6 +26,8 @@ function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
     return on.some((c) => c === "5xx" || c === "gateway-error" || c === "connect-failure" || c === "reset");
   }
   const status = result.response.status;
+  // Envoy: envoy-ratelimited retries an answer that carries x-envoy-ratelimited.
+  if (on.includes("envoy-ratelimited") && result.response.headers.has("x-envoy-ratelimited")) return true;
   if (on.includes("5xx") && status >= 500) return true;
   if (on.includes("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
   // Envoy: retriable-4xx retries 409 Conflict only.
@@ -69,8 +71,8 @@ async function retryAfter(
   let result = first;
   for (let tryIndex = 1; ; tryIndex++) {
     if (result.ok) await result.response.body?.cancel().catch(() => {});
-    // Envoy's default back-off: 25 ms base, growing, with jitter.
-    await new Promise((resolve) => setTimeout(resolve, 25 * tryIndex * (0.5 + random())));
+    // Envoy's back-off: the route's base interval (Istio `backoff`, default 25 ms), growing, with jitter.
+    await new Promise((resolve) => setTimeout(resolve, (policy.backoffMs ?? 25) * tryIndex * (0.5 + random())));
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) {
       return { result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: tryIndex };

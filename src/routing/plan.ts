@@ -170,7 +170,7 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
     return { ...routed, action: "answer", answer: { kind: "fault_abort", status: fault.abort.status } };
   }
   if (route.redirect) {
-    const answer: EdgeAnswer = { kind: "redirect", status: route.redirect.status, location: redirectLocation(route.redirect, facts) };
+    const answer: EdgeAnswer = { kind: "redirect", status: route.redirect.status, location: redirectLocation(route.redirect, facts, block) };
     return { ...routed, action: "answer", answer };
   }
   if (route.directResponse) {

@@ -1,10 +1,15 @@
 // HTTPRedirect's Location, as Envoy builds it: `authority` replaces host and port;
 // `scheme` keeps a non-default port (":80"/":443" are dropped); `port` replaces
-// the port; `uri` replaces the path; the query is kept.
-import type { Redirect } from "./table";
+// the port; `uri` replaces the path, `prefixRewrite` the matched prefix of it (a
+// route without a uri match is Envoy's prefix "/" route); the query is kept.
+import type { MatchBlock, Redirect } from "./table";
 import type { RequestFacts } from "./request-facts";
 
-export function redirectLocation(redirect: Redirect, facts: Pick<RequestFacts, "scheme" | "authority" | "path" | "query">): string {
+export function redirectLocation(
+  redirect: Redirect,
+  facts: Pick<RequestFacts, "scheme" | "authority" | "path" | "query">,
+  matched?: MatchBlock,
+): string {
   const scheme = redirect.scheme ?? facts.scheme;
   const portMatch = /^(.*?)(?::(\d+))?$/.exec(redirect.authority ?? facts.authority)!;
   const host = portMatch[1]!;
@@ -12,6 +17,12 @@ export function redirectLocation(redirect: Redirect, facts: Pick<RequestFacts, "
   if (redirect.port === undefined && redirect.scheme !== undefined && (port === "80" || port === "443")) port = undefined;
   const defaultPort = scheme === "https" ? "443" : "80";
   const authority = port === undefined || port === defaultPort ? host : `${host}:${port}`;
-  const path = redirect.uri ?? facts.path;
+  let path = redirect.uri ?? facts.path;
+  if (redirect.prefixRewrite !== undefined) {
+    // The compiler allows prefixRewrite only on routes whose uri matches are prefixes.
+    const uri = matched?.uri;
+    const prefix = uri && "prefix" in uri ? uri.prefix : "/";
+    path = redirect.prefixRewrite + facts.path.slice(prefix.length);
+  }
   return `${scheme}://${authority}${path}${facts.query ? `?${facts.query}` : ""}`;
 }

@@ -94,7 +94,9 @@ export interface RetryPolicy {
   /** retries after the first try (Istio `attempts`) */
   attempts: number;
   perTryTimeoutMs?: number;
-  /** Envoy retry_on conditions: 5xx, gateway-error, connect-failure, reset, retriable-status-codes */
+  /** base interval of the back-off between tries (Istio `backoff`; absent = Envoy's 25 ms) */
+  backoffMs?: number;
+  /** Envoy retry_on conditions: 5xx, gateway-error, connect-failure, reset, retriable-4xx, retriable-status-codes, envoy-ratelimited */
   on: string[];
   /** numbers from retryOn, for retriable-status-codes */
   statusCodes: number[];
@@ -107,6 +109,8 @@ export interface FaultPolicy {
 
 export interface Redirect {
   uri?: string;
+  /** replaces the matched uri prefix (Istio `prefixRewrite`, Envoy's prefix_rewrite) */
+  prefixRewrite?: string;
   authority?: string;
   scheme?: string;
   port?: number;

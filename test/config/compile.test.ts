@@ -206,7 +206,7 @@ describe("match blocks", () => {
     ["backreferences are not RE2 syntax", "    - uri: {regex: '(a)\\1'}"],
     ["named groups (?P<name>…) are RE2 syntax", "    - uri: {regex: '(?P<id>[0-9]+)'}"],
     ["does not compile", "    - uri: {regex: '[a'}"],
-    ["prefix is not supported for queryParams in Istio", "    - queryParams:\n        v: {prefix: a}"],
+    ["spec.http[0].match[0].queryParams.v.prefix: an empty prefix matches every value (Istio refuses it)", '    - queryParams:\n        v: {prefix: ""}'],
     ["spec.http[0].match[0].port: must be a port number 1..65535, found 70000", "    - port: 70000"],
   ])("%#: %s", (expected, match) => {
     expect(matchErrors(match)).toContain(expected);
@@ -222,6 +222,11 @@ describe("match blocks", () => {
         queryParams: [{ name: "v", match: { regex: "[0-9]+" } }],
       },
     ]);
+  });
+
+  it("compiles a queryParams prefix (Istio 1.18 and later, istio/istio#43736)", () => {
+    const yaml = vs(`  - match:\n    - queryParams: {v: {prefix: "2"}}\n    route:\n    - destination: {host: httpbin, subset: v1}`);
+    expect(table(yaml).virtualHosts[0]!.routes[0]!.match[0]!.queryParams).toEqual([{ name: "v", match: { prefix: "2" } }]);
   });
 });
 

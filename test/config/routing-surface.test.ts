@@ -170,14 +170,14 @@ describe("istio virtual_service.proto HTTPRewrite", () => {
 describe("istio virtual_service.proto HTTPRetry", () => {
   it("an unknown retryOn condition is refused with the list of known ones", () => {
     expect(errors(vs(`${ROUTE_V1}\n    retries: {attempts: 2, retryOn: "5xx,gateway-eror"}`))).toContain(
-      'spec.http[0].retries.retryOn: unknown retryOn condition "gateway-eror"\n    fix: use 5xx, gateway-error, connect-failure, reset, retriable-status-codes, retriable-4xx or status codes like 503',
+      'spec.http[0].retries.retryOn: unknown retryOn condition "gateway-eror"\n    fix: use 5xx, gateway-error, reset, connect-failure, retriable-4xx, retriable-status-codes, envoy-ratelimited, status codes like 503, or one of Istio\'s other conditions (reset-before-request, refused-stream, http3-post-connect-failure, retriable-headers, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)',
     );
   });
 
-  it("a gRPC/HTTP2 condition is accepted with a warning: fetch() cannot observe it", () => {
+  it("a condition fetch() cannot observe is accepted with a warning that says why it never triggers", () => {
     const yaml = vs(`${ROUTE_V1}\n    retries: {attempts: 2, retryOn: "5xx,refused-stream"}`);
     expect(errors(yaml)).toBe("");
-    expect(warnings(yaml)).toContain('spec.http[0].retries.retryOn: retryOn "refused-stream" is a gRPC/HTTP2 condition fetch() cannot observe; it never triggers a retry here');
+    expect(warnings(yaml)).toContain('spec.http[0].retries.retryOn: retryOn "refused-stream" never triggers a retry here: an HTTP/2 REFUSED_STREAM is not visible through fetch()');
   });
 
   it("absent retryOn (Istio's default list, which names gRPC conditions) gives no warning", () => {
@@ -187,7 +187,7 @@ describe("istio virtual_service.proto HTTPRetry", () => {
   it.each([
     ["spec.http[0].retries.attempts: must be a whole number from 0 to 10, found 11", `${ROUTE_V1}\n    retries: {attempts: 11}`],
     ["spec.http[0].retries.attempts: must be a whole number from 0 to 10, found 1.5", `${ROUTE_V1}\n    retries: {attempts: 1.5}`],
-    ["spec.http[0].retries.attempts: is required", `${ROUTE_V1}\n    retries: {retryOn: 5xx}`],
+    ['spec.http[0].retries.retryOn: is set, but attempts is absent (0), which turns retries off (Istio: "http retry policy configured when attempts are set to 0 (disabled)")', `${ROUTE_V1}\n    retries: {retryOn: 5xx}`],
     ['spec.http[0].retries.perTryTimeout: "fast" is not a duration', `${ROUTE_V1}\n    retries: {attempts: 1, perTryTimeout: fast}`],
     ["spec.http[0].retries.retryRemoteLocalities: is an Istio field edge-mirror does not support yet (planned)", `${ROUTE_V1}\n    retries: {attempts: 1, retryRemoteLocalities: true}`],
   ])("%#: %s", (expected, http) => {
@@ -195,7 +195,7 @@ describe("istio virtual_service.proto HTTPRetry", () => {
   });
 
   it('compiles status codes in retryOn into retriable-status-codes (Istio parseRetryOn): "5xx,503"', () => {
-    expect(firstRoute(vs(`${ROUTE_V1}\n    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx, 503"}`)).retries).toEqual({
+    expect(firstRoute(vs(`${ROUTE_V1}\n    retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,503"}`)).retries).toEqual({
       source: "route",
       attempts: 3,
       on: ["5xx", "retriable-status-codes"],
@@ -279,7 +279,7 @@ describe("istio virtual_service.proto CorsPolicy", () => {
   });
 
   it.each([
-    ["spec.http[0].corsPolicy.unmatchedPreflights: is an Istio field edge-mirror does not support yet (planned)", `${ROUTE_V1}\n    corsPolicy: {unmatchedPreflights: IGNORE}`],
+    ["spec.http[0].corsPolicy.unmatchedPreflights: is an Istio field edge-mirror does not support yet (Istio 1.23)", `${ROUTE_V1}\n    corsPolicy: {unmatchedPreflights: IGNORE}`],
     ['spec.http[0].corsPolicy.maxAge: "a day" is not a duration', `${ROUTE_V1}\n    corsPolicy: {maxAge: a day}`],
     ["spec.http[0].corsPolicy.allowOrigins[0]: needs one of exact, prefix or regex", `${ROUTE_V1}\n    corsPolicy: {allowOrigins: [{}]}`],
   ])("%#: %s", (expected, http) => {
@@ -307,7 +307,7 @@ describe("istio destination_rule.proto TrafficPolicy", () => {
     ["spec.trafficPolicy.tunnel: cannot apply at the edge: a Worker cannot tunnel through an egress proxy", "  trafficPolicy: {tunnel: {targetHost: proxy.example.com}}"],
     ["spec.trafficPolicy.proxyProtocol: cannot apply at the edge: a Worker cannot send PROXY protocol headers", "  trafficPolicy: {proxyProtocol: {version: V2}}"],
     ["spec.trafficPolicy.tls.mode: MUTUAL is not supported yet: a Worker presents a client certificate only through an mTLS certificate binding", "  trafficPolicy: {tls: {mode: MUTUAL}}"],
-    ['spec.trafficPolicy.loadBalancer.simple: unsupported simple load balancer "PASSTHROUGH"\n    fix: use ROUND_ROBIN, RANDOM or LEAST_REQUEST', "  trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}"],
+    ["spec.trafficPolicy.loadBalancer.simple: PASSTHROUGH forwards to the address the client connected to, which at the edge is the worker itself\n    fix: use ROUND_ROBIN or RANDOM across the ServiceEntry's endpoints", "  trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}"],
     ["spec.trafficPolicy.loadBalancer: takes simple or consistentHash, not both (Istio)", "  trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {httpHeaderName: x-user}}}"],
     ["spec.trafficPolicy.loadBalancer.consistentHash: needs exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp", "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, useSourceIp: true}}}"],
     ["spec.trafficPolicy.loadBalancer.consistentHash.ringHash: is an Istio field edge-mirror does not support yet", "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 1024}}}}"],

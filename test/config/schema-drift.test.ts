@@ -87,7 +87,7 @@ const PAIRINGS: Record<string, Pairing> = {
   "http[].match[]": { rules: HTTP_MATCH_REQUEST, at: "#/definitions/HTTPMatchRequest" },
   "match uri / scheme / method / authority": { rules: STRING_MATCH, at: "#/definitions/StringMatch" },
   "match headers / withoutHeaders": { rules: STRING_MATCH, at: "#/definitions/HeaderMatch" },
-  "match queryParams": { rules: STRING_MATCH, at: "#/definitions/QueryParamMatch", refusedLater: ["prefix"] },
+  "match queryParams": { rules: STRING_MATCH, at: "#/definitions/QueryParamMatch" },
   "http[].route[]": { rules: HTTP_ROUTE_DESTINATION, at: "#/definitions/HTTPRouteDestination" },
   "destination / mirror": { rules: DESTINATION, at: "#/definitions/Destination" },
   "destination.port": { rules: PORT_SELECTOR, at: "#/definitions/Destination/properties/port" },

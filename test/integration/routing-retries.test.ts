@@ -163,3 +163,21 @@ describe("istio virtual_service.proto HTTPRetry perTryTimeout", () => {
     expect(elapsed).toBeLessThan(1000);
   });
 });
+
+describe("istio virtual_service.proto HTTPRetry: retryOn envoy-ratelimited, backoff", () => {
+  it("retryOn envoy-ratelimited retries an answer carrying x-envoy-ratelimited (a 429 here), and only that", async () => {
+    const limited = await sendOnce("http://retry.test/ratelimited/ratelimited-first/x");
+    expect(limited.status).toBe(200);
+    expect(await triesAt("flaky", limited.sent.requestId)).toBe(2);
+    const plain = await sendOnce("http://retry.test/ratelimited/fail-first/429/x");
+    expect(plain.status).toBe(429);
+    expect(await triesAt("flaky", plain.sent.requestId)).toBe(1);
+  });
+
+  it("backoff sets the base interval between tries: 400ms base waits at least 200ms (jitter 0.5–1.5 ×) before the retry", async () => {
+    const { sent, status, elapsed } = await sendOnce("http://retry.test/backoff/x");
+    expect(status).toBe(200);
+    expect(await triesAt("flaky", sent.requestId)).toBe(2);
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+  });
+});

@@ -4,6 +4,7 @@
 //
 //   default               the first try answers 503, later tries 200
 //   …/fail-first/NNN/…    the first try answers NNN, later tries 200
+//   …/ratelimited-first…  the first try answers 429 with x-envoy-ratelimited (Envoy's retryOn envoy-ratelimited), later tries 200
 //   …/slow-first…         the first try answers after 1 s, later tries at once
 //   …/slow-always…        every try answers after 1 s
 //
@@ -24,7 +25,8 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
     tries.set(id, attempt);
     recordBody(req, record, () => {
       const path = record.url.split("?")[0]!;
-      const failWith = Number(/\/fail-first\/(\d{3})(\/|$)/.exec(path)?.[1] ?? 503);
+      const ratelimited = path.includes("/ratelimited-first");
+      const failWith = ratelimited ? 429 : Number(/\/fail-first\/(\d{3})(\/|$)/.exec(path)?.[1] ?? 503);
       const answer = () => {
         if (res.destroyed) return;
         const failing = attempt === 1 && !path.includes("/slow-first") && !path.includes("/slow-always");
@@ -37,6 +39,7 @@ export async function startFlakyOrigin(name = "flaky"): Promise<Origin> {
           "content-length": String(Buffer.byteLength(body)),
           "x-origin": name,
           "x-try": String(attempt),
+          ...(failing && ratelimited ? { "x-envoy-ratelimited": "true" } : {}),
         });
         res.end(body);
       };
