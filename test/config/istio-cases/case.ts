@@ -30,6 +30,13 @@ export function serviceEntry(spec: string, name = "case"): string {
   return `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ${name}}\nspec:\n${indent(spec, 2)}`;
 }
 
+/** An Istio Gateway exposing `hosts` over HTTP (`namespace/name` names it in another namespace). */
+export function gateway(ref: string, hosts = '["*"]'): string {
+  const [namespace, name] = ref.includes("/") ? ref.split("/", 2) : [undefined, ref];
+  const metadata = namespace === undefined ? `{name: ${name}}` : `{name: ${name}, namespace: ${namespace}}`;
+  return `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: ${metadata}\nspec:\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ${hosts}}]`;
+}
+
 /** A VirtualService for host foo.bar with one http route, written as the YAML of that route's fields. */
 export function httpRoute(route: string): string {
   return virtualService(`hosts: [foo.bar]\nhttp:\n- ${indent(route, 2).trimStart()}`);

@@ -1,8 +1,9 @@
 // Istio's VirtualService-level validation cases (istio/istio pkg/config/validation:
 // TestValidateVirtualService in validation_test.go, TestValidateRootHTTPRoute and
 // TestValidateChainingVirtualService in virtualservice_test.go), and what kubectl does
-// with YAML before Istio sees it. Gateway-bound cases are part C's.
-import { TO_FOO_BAZ, virtualService, type IstioCase } from "./case";
+// with YAML before Istio sees it. Gateway-bound cases carry the Gateway they name:
+// edge-mirror resolves it, where Istio validates the VirtualService alone.
+import { gateway, TO_FOO_BAZ, virtualService, type IstioCase } from "./case";
 
 const ROUTE = `http:\n- ${TO_FOO_BAZ}`;
 
@@ -40,6 +41,45 @@ export const VIRTUAL_SERVICE_CASES: IstioCase[] = [
     istio: "invalid",
     yaml: virtualService(`hosts: ["*"]\n${ROUTE}`),
     error: 'the host "*" is refused for a VirtualService of the mesh',
+  },
+  {
+    name: "TestValidateVirtualService/wildcard for non-mesh gateway",
+    istio: "valid",
+    yaml: `${virtualService(`hosts: ["*"]\ngateways: [somegateway]\n${ROUTE}`)}\n---\n${gateway("somegateway")}`,
+  },
+  {
+    name: "ValidateVirtualService: wildcard for a VirtualService bound to the mesh and a gateway",
+    istio: "invalid",
+    yaml: `${virtualService(`hosts: ["*"]\ngateways: [mesh, somegateway]\n${ROUTE}`)}\n---\n${gateway("somegateway")}`,
+    error: 'the host "*" is refused for a VirtualService of the mesh',
+  },
+  {
+    name: "TestValidateVirtualService/namespace/name for gateway",
+    istio: "valid",
+    yaml: `${virtualService(`hosts: [foo.bar]\ngateways: [ns1/gateway]\n${ROUTE}`)}\n---\n${gateway("ns1/gateway")}`,
+  },
+  {
+    name: "TestValidateVirtualService/FQDN for gateway (a warning in Istio)",
+    istio: "valid",
+    yaml: `${virtualService(`hosts: [foo.bar]\ngateways: [gateway.example.com]\n${ROUTE}`)}\n---\n${gateway("example/gateway")}`,
+  },
+  {
+    name: "TestValidateVirtualService/bad gateway",
+    istio: "invalid",
+    yaml: virtualService(`hosts: [foo.bar]\ngateways: [b@dgateway]\n${ROUTE}`),
+    error: 'spec.gateways[0]: no Gateway named "b@dgateway"',
+  },
+  {
+    name: "TestValidateVirtualService/namespace/* for gateway",
+    istio: "invalid",
+    yaml: `${virtualService(`hosts: [foo.bar]\ngateways: [ns1/*]\n${ROUTE}`)}\n---\n${gateway("ns1/gateway")}`,
+    error: 'no Gateway named "*" in namespace ns1',
+  },
+  {
+    name: "TestValidateVirtualService/*/name for gateway",
+    istio: "invalid",
+    yaml: `${virtualService(`hosts: [foo.bar]\ngateways: ["*/gateway"]\n${ROUTE}`)}\n---\n${gateway("ns1/gateway")}`,
+    error: 'no Gateway named "gateway" in namespace *',
   },
   {
     name: "TestValidateVirtualService/missing tcp route",
