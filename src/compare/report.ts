@@ -4,6 +4,8 @@
 // 95 % interval, the verdict, and two flags canary judges raise (Kayenta, Flagger):
 // v2 answering 5xx more often than v1, and v2's p99 far above v1's.
 import { quantileMs } from "./histogram";
+import { latencyBuckets, type LatencyBucket } from "./latency-buckets";
+import { divergenceTimeline, type TimelinePoint } from "./timeline";
 import { classifyField } from "./noise";
 import { pathMatches } from "./path";
 import { OVERFLOW, type Example, type Tally } from "./tally";
@@ -45,6 +47,10 @@ export interface RouteReport {
   shadowErrors: Record<string, number>;
   /** paths not kept past the Durable Object's limit (their requests count as divergent) */
   droppedPaths: number;
+  /** v1's and v2's latency histograms, bucket by bucket: the dashboard's chart */
+  latencyHistogram: LatencyBucket[];
+  /** divergence per minute, oldest first: the dashboard's chart */
+  timeline: TimelinePoint[];
   examples: Example[];
 }
 
@@ -73,9 +79,10 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
   const status = new Map(fields.map((f) => [f.path, f.status]));
   // A request counts once, however many fields differ, and only for a field that is
   // neither noise nor ignored; a path not kept (past the limits) counts against v2.
+  const divergentSignature = (paths: string[]) => paths.some((p) => (status.get(p) ?? "divergent") === "divergent");
   let divergent = 0;
   for (const [key, n] of Object.entries(t.signatures)) {
-    if (key === OVERFLOW || (JSON.parse(key) as string[]).some((p) => (status.get(p) ?? "divergent") === "divergent")) divergent += n;
+    if (key === OVERFLOW || divergentSignature(JSON.parse(key) as string[])) divergent += n;
   }
   divergent = Math.min(divergent, t.compared);
   const interval = wilsonInterval(divergent, t.compared);
@@ -102,6 +109,8 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     skipped: t.skipped,
     shadowErrors: t.shadowErrors,
     droppedPaths: t.droppedPaths,
+    latencyHistogram: latencyBuckets(t.latency.v1, t.latency.v2),
+    timeline: divergenceTimeline(t.timeline, divergentSignature),
     examples: [...t.examples].sort((a, b) => b.at - a.at),
   };
 }

@@ -4,6 +4,7 @@
 // MAX_SIGNATURES path sets, and a few examples per path.
 import type { CompareOutcome } from "./compare-answers";
 import { latencyBucket } from "./histogram";
+import { addToTimeline, COMPARED, mergeTimeline, minuteOf, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
 
 export interface FieldCount {
@@ -50,6 +51,8 @@ export interface Tally {
   signatures: Record<string, number>;
   /** paths dropped past MAX_PATHS */
   droppedPaths: number;
+  /** per minute, compared requests and their signatures: divergence over time (timeline.ts) */
+  timeline: Timeline;
   examples: Example[];
 }
 
@@ -73,6 +76,7 @@ export function emptyTally(): Tally {
     fields: {},
     signatures: {},
     droppedPaths: 0,
+    timeline: {},
     examples: [],
   };
 }
@@ -103,8 +107,12 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: Compared
     t.noiseSamples++;
     for (const d of outcome.noise) countField(t, d.path, d.kind, 0, 1);
   }
+  const minute = minuteOf(example.at);
+  addToTimeline(t.timeline, minute, COMPARED);
   if (outcome.differences.length > 0) {
-    bumpSignature(t, JSON.stringify(outcome.differences.map((d) => d.path).sort()), 1);
+    const signature = JSON.stringify(outcome.differences.map((d) => d.path).sort());
+    bumpSignature(t, signature, 1);
+    addToTimeline(t.timeline, minute, signature);
   }
   if (outcome.example.length > 0 && wantsExample(t, outcome.example)) t.examples.push({ ...example, differences: outcome.example });
 }
@@ -123,6 +131,7 @@ export function mergeTally(into: Tally, from: Tally): void {
   addCounts(into.shadowErrors, from.shadowErrors);
   for (const [path, f] of Object.entries(from.fields)) countField(into, path, f.kind, f.divergent, f.noise);
   for (const [key, n] of Object.entries(from.signatures)) bumpSignature(into, key, n);
+  mergeTimeline(into.timeline, from.timeline);
   for (const e of from.examples) if (wantsExample(into, e.differences)) into.examples.push(e);
 }
 

@@ -2,6 +2,8 @@
 // divergence over time against the gate, and the latency distributions of v1 and
 // v2 on one chart. Each point and bar has a <title>, so hovering or a screen reader
 // gives its exact figure; the series differ in dash as well as colour.
+import type { LatencyBucket } from "../compare/latency-buckets";
+import type { TimelinePoint } from "../compare/timeline";
 import { ms, percent, utc } from "./format";
 
 const W = 600;
@@ -37,12 +39,6 @@ function YAxis({ max, unit }: { max: number; unit: string }) {
   );
 }
 
-export interface TimelinePoint {
-  at: number;
-  compared: number;
-  divergent: number;
-}
-
 /** Divergence (divergent ÷ compared, %) per time bucket, with the gate's limit as a dashed line. */
 export function DivergenceChart({ timeline, gatePercent }: { timeline: readonly TimelinePoint[]; gatePercent: number }) {
   const points = timeline.filter((p) => p.compared > 0).map((p) => ({ ...p, rate: (p.divergent / p.compared) * 100 }));
@@ -69,13 +65,6 @@ export function DivergenceChart({ timeline, gatePercent }: { timeline: readonly 
       {span > 0 && <text x={W - M.right} y={H - 10} text-anchor="end" fill="#4d5661">{utc(first + span).slice(11)}</text>}
     </svg>
   );
-}
-
-export interface LatencyBucket {
-  /** the bucket's upper bound, ms */
-  upperMs: number;
-  v1: number;
-  v2: number;
 }
 
 // In each bucket v1's bar is on the left and v2's on the right, as everywhere on the page.

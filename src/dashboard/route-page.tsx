@@ -80,7 +80,7 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
   const status = new Map(r.fields.map((f) => [f.path, f.status]));
   return (
     <>
-      {(r.flags ?? []).map((f) => (
+      {r.flags.map((f) => (
         <p role="status" class="status-divergent">
           {f.detail}
         </p>
@@ -91,11 +91,11 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
       <div class="charts">
         <figure>
           <figcaption>Divergence over time (the dashed line is the gate)</figcaption>
-          {r.timeline ? <DivergenceChart timeline={r.timeline} gatePercent={gateOf(r)} /> : <p class="muted">No time series in this report.</p>}
+          <DivergenceChart timeline={r.timeline} gatePercent={r.gate.maxDivergencePercent} />
         </figure>
         <figure>
           <figcaption>Latency of v1 and v2 (share of compared requests per bucket)</figcaption>
-          {r.latencyHistogram ? <LatencyChart buckets={r.latencyHistogram} latencyMs={r.latencyMs} /> : <p class="muted">No latency histogram in this report.</p>}
+          <LatencyChart buckets={r.latencyHistogram} latencyMs={r.latencyMs} />
         </figure>
       </div>
       <h3 id={`${anchor}-fields`}>Fields</h3>
@@ -176,8 +176,4 @@ function Value({ text, highlight }: { text: string | undefined; highlight: boole
   if (text === undefined) return <span class="muted">(absent)</span>;
   if (text.includes(REDACTED)) return <span class="redacted">{`${text} (redacted: never leaves the worker)`}</span>;
   return highlight ? <mark>{text}</mark> : <span>{text}</span>;
-}
-
-function gateOf(r: ReportRoute): number {
-  return r.gate?.maxDivergencePercent ?? 1;
 }

@@ -6,48 +6,15 @@ import type { RouteTable, Route } from "../routing/table";
 import { capFor } from "../routing/plan";
 import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
+import type { RouteReport } from "../compare/report";
+import type { Example } from "../compare/tally";
 
-/** A compared route's report, as issue 11's "Reading it" defines GET /__edge-mirror/api/report. */
-export interface ReportRoute {
-  virtualService: string;
-  route: string;
-  mirror: string;
-  mirrored: number;
-  compared: number;
-  divergent: number;
-  divergencePercent: number | null;
-  /** percent */
-  confidenceInterval: { low: number; high: number };
-  verdict: "pass" | "fail" | "inconclusive";
-  gate?: { maxDivergencePercent: number; minCompared: number };
-  flags?: { flag: string; detail: string }[];
-  fields: { path: string; kind: string; divergent: number; noise: number; status: "divergent" | "noise" | "ignored" }[];
-  statuses: { v1: Record<string, number>; v2: Record<string, number> };
-  latencyMs: { v1: Quantiles; v2: Quantiles };
-  skipped: Record<string, number>;
-  shadowErrors: Record<string, number>;
-  examples: ReportExample[];
-  /** the latency histogram's buckets (upper bound in ms, counts per side), fastest first: drawn when present */
-  latencyHistogram?: { upperMs: number; v1: number; v2: number }[];
-  /** divergence per time bucket (start, ms since the epoch): drawn over time when present */
-  timeline?: { at: number; compared: number; divergent: number }[];
-}
-
-export interface Quantiles {
-  p50: number | null;
-  p99: number | null;
-}
-
-export interface ReportExample {
-  requestId: string;
-  method: string;
-  path: string;
-  at: number;
-  differences: { path: string; kind: string; v1?: string; v2?: string }[];
-}
+/** A compared route's report, as GET /__edge-mirror/api/report gives it (src/compare/report.ts). */
+export type ReportRoute = RouteReport;
+export type ReportExample = Example;
 
 export interface Report {
-  generatedAt: string | number;
+  generatedAt: string;
   routes: ReportRoute[];
 }
 

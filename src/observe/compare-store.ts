@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { EXAMPLES_PER_PATH, MAX_EXAMPLES, MAX_PATHS, MAX_SIGNATURES, OVERFLOW, emptyTally, severer, type Tally } from "../compare/tally";
 import type { RouteIdentity } from "../compare/report";
 import type { DiffKind } from "../compare/types";
+import { addToTimeline, MAX_MINUTE_SIGNATURES, MINUTE_MS, MINUTE_OVERFLOW, TIMELINE_MINUTES } from "../compare/timeline";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +53,21 @@ export class CompareStore extends DurableObject<Env> {
       };
       for (const name of TOTALS) add("total", name, tally[name]);
       for (const [kind, of] of Object.entries(MAPS)) for (const [key, n] of Object.entries(of(tally))) add(kind, key, n);
+      // Divergence over time: counts rows of kind "minute:<start>", at most MAX_MINUTE_SIGNATURES sets a minute, TIMELINE_MINUTES kept.
+      for (const [minute, counts] of Object.entries(tally.timeline ?? {})) {
+        const kind = `minute:${minute}`;
+        let kept = count(sql, "SELECT COUNT(*) AS n FROM counts WHERE kind = ? AND key NOT IN ('compared', ?)", kind, MINUTE_OVERFLOW);
+        for (const [key, n] of Object.entries(counts)) {
+          const known = key === "compared" || key === MINUTE_OVERFLOW || count(sql, "SELECT COUNT(*) AS n FROM counts WHERE kind = ? AND key = ?", kind, key) > 0;
+          if (!known && kept >= MAX_MINUTE_SIGNATURES) add(kind, MINUTE_OVERFLOW, n);
+          else {
+            if (!known) kept++;
+            add(kind, key, n);
+          }
+        }
+      }
+      const oldest = Date.now() - TIMELINE_MINUTES * MINUTE_MS;
+      sql.exec("DELETE FROM counts WHERE kind LIKE 'minute:%' AND CAST(substr(kind, 8) AS INTEGER) < ?", oldest);
 
       let paths = count(sql, "SELECT COUNT(*) AS n FROM fields");
       for (const [path, f] of Object.entries(tally.fields)) {
@@ -92,6 +108,7 @@ export class CompareStore extends DurableObject<Env> {
     for (const row of sql.exec<{ kind: string; key: string; n: number }>("SELECT kind, key, n FROM counts")) {
       if (row.kind === "total") tally[row.key as (typeof TOTALS)[number]] = row.n;
       else if (maps[row.kind]) maps[row.kind]![row.key] = row.n;
+      else if (row.kind.startsWith("minute:")) addToTimeline(tally.timeline, row.kind.slice("minute:".length), row.key, row.n);
     }
     for (const f of sql.exec<{ path: string; kind: string; divergent: number; noise: number }>("SELECT path, kind, divergent, noise FROM fields")) {
       tally.fields[f.path] = { kind: f.kind as DiffKind, divergent: f.divergent, noise: f.noise };

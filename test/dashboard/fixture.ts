@@ -13,6 +13,8 @@ export const compared: ReportRoute = {
   mirrored: 1240,
   compared: 1180,
   divergent: 590,
+  noiseSamples: 118,
+  droppedPaths: 0,
   divergencePercent: 50,
   confidenceInterval: { low: 47.15, high: 52.85 },
   verdict: "fail",

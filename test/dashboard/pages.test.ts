@@ -110,7 +110,7 @@ describe("a route's page", () => {
   });
 
   it("escapes whatever an origin answered", () => {
-    const hostile = { ...compared, examples: [{ ...compared.examples[0]!, differences: [{ path: "/body/x", kind: "value", v1: '"<img src=x onerror=alert(1)>"', v2: "</style><script>alert(2)</script>" }] }] };
+    const hostile = { ...compared, examples: [{ ...compared.examples[0]!, differences: [{ path: "/body/x", kind: "value" as const, v1: '"<img src=x onerror=alert(1)>"', v2: "</style><script>alert(2)</script>" }] }] };
     const view = fixtureView();
     view.rows[0]!.report = hostile;
     const page = routePage(view);
@@ -148,7 +148,7 @@ describe("dashboardView", () => {
   };
 
   it("one row per mirror of each mirrored route, with the percentage in force after both caps, and its report", () => {
-    const report = { generatedAt: NOW, routes: [{ ...compared, virtualService: "api", route: "users", mirror: "svc/v3" }] };
+    const report = { generatedAt: new Date(NOW).toISOString(), routes: [{ ...compared, virtualService: "api", route: "users", mirror: "svc/v3" }] };
     const view = dashboardView(table, report, { percentCap: 40, routes: { "api/users": 30 }, changes: [] }, { perMillion: 200_000 }, "alice", NOW);
     expect(view.rows.map((r) => [r.route, r.mirror, r.configuredPercent, r.inForcePercent, r.routeCap, r.report?.mirror])).toEqual([
       ["api/users", "svc/v2", 50, 20, 30, undefined],
@@ -157,7 +157,7 @@ describe("dashboardView", () => {
   });
 
   it("without caps the percentage in force is routes.yaml's", () => {
-    const view = dashboardView(table, { generatedAt: NOW, routes: [] }, { routes: {}, changes: [] }, { perMillion: 1_000_000 }, "alice", NOW);
+    const view = dashboardView(table, { generatedAt: new Date(NOW).toISOString(), routes: [] }, { routes: {}, changes: [] }, { perMillion: 1_000_000 }, "alice", NOW);
     expect(view.rows.map((r) => r.inForcePercent)).toEqual([50, 100]);
   });
 });

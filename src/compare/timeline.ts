@@ -1,0 +1,59 @@
+// Divergence over time, for the dashboard's chart: per minute, how many requests were
+// compared and, for each set of differing paths (the tally's signatures), how many
+// had it. Which paths are noise is only known from all the counts, so a minute's
+// divergent count is decided when the report is built, by the same rule as the
+// total. Bounded: MAX_MINUTE_SIGNATURES sets per minute (more count as divergent, as
+// the tally's OVERFLOW does) and the last TIMELINE_MINUTES minutes.
+
+/** minute start (ms since the epoch, as text) → COMPARED or a signature → count */
+export type Timeline = Record<string, Record<string, number>>;
+
+export const MINUTE_MS = 60_000;
+/** How far back the chart goes (the Durable Object forgets older minutes). */
+export const TIMELINE_MINUTES = 180;
+export const MAX_MINUTE_SIGNATURES = 20;
+/** The key of a minute's compared count (signatures are JSON arrays, so they never clash with it). */
+export const COMPARED = "compared";
+/** The key of the signatures a minute did not keep: counted as divergent. */
+export const MINUTE_OVERFLOW = "*";
+
+export function minuteOf(at: number): string {
+  return String(Math.floor(at / MINUTE_MS) * MINUTE_MS);
+}
+
+/** Adds `n` at `key` (COMPARED or a signature) of the minute; a signature past the minute's limit goes to MINUTE_OVERFLOW. */
+export function addToTimeline(timeline: Timeline, minute: string, key: string, n = 1): void {
+  const counts = (timeline[minute] ??= {});
+  const signatures = Object.keys(counts).filter((k) => k !== COMPARED && k !== MINUTE_OVERFLOW).length;
+  const kept = key === COMPARED || key === MINUTE_OVERFLOW || counts[key] !== undefined || signatures < MAX_MINUTE_SIGNATURES ? key : MINUTE_OVERFLOW;
+  counts[kept] = (counts[kept] ?? 0) + n;
+}
+
+export function mergeTimeline(into: Timeline, from: Timeline): void {
+  for (const [minute, counts] of Object.entries(from)) for (const [key, n] of Object.entries(counts)) addToTimeline(into, minute, key, n);
+}
+
+export interface TimelinePoint {
+  /** the minute's start, ms since the epoch */
+  at: number;
+  compared: number;
+  divergent: number;
+}
+
+/**
+ * One point per minute, oldest first. `divergentSignature` says whether a set of paths
+ * makes a request divergent (one of its paths is neither noise nor ignored).
+ */
+export function divergenceTimeline(timeline: Timeline, divergentSignature: (paths: string[]) => boolean): TimelinePoint[] {
+  return Object.entries(timeline)
+    .map(([minute, counts]) => {
+      let divergent = 0;
+      for (const [key, n] of Object.entries(counts)) {
+        if (key === COMPARED) continue;
+        if (key === MINUTE_OVERFLOW || divergentSignature(JSON.parse(key) as string[])) divergent += n;
+      }
+      const compared = counts[COMPARED] ?? 0;
+      return { at: Number(minute), compared, divergent: Math.min(divergent, compared) };
+    })
+    .sort((a, b) => a.at - b.at);
+}
