@@ -5,14 +5,17 @@ import type { CompareSettings, RetryPolicy, ShadowSettings } from "../routing/ta
 
 /**
  * Istio's default retry policy for routes without `retries` (pilot
- * networking/core/route/retry DefaultPolicy): 2 attempts on connect-failure,
- * refused-stream, unavailable, cancelled and retriable status code 503. It covers,
- * among others, an origin closing an idle keep-alive connection just as it is reused.
- * `retries: {attempts: 0}` turns it off. It streams request bodies, so only
- * bodiless requests are retried under it.
+ * networking/core/route/retry/retry.go DefaultPolicy): 2 retries on connect-failure,
+ * refused-stream, unavailable, cancelled and retriable-status-codes — with no status
+ * code listed since Istio 1.24 (istio/istio#52111 stopped retrying 503 by default;
+ * istio/api#3416 updated the docs). refused-stream, unavailable and cancelled are
+ * HTTP/2 and gRPC conditions fetch() cannot observe, so at the edge it retries
+ * connection failures: among others an origin closing an idle keep-alive connection
+ * just as it is reused. `retries: {attempts: 0}` turns it off. It streams request
+ * bodies, so only bodiless requests are retried under it.
  */
 export function istioDefaultRetries(): RetryPolicy {
-  return { source: "istio-default", attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] };
+  return { source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [] };
 }
 
 /** Request bodies up to this size are copied to the shadow; larger ones are not mirrored (MirrorPolicy bodyCapBytes). */

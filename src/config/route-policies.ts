@@ -182,8 +182,8 @@ export function readRetries(f: Field): RetryPolicy | undefined {
     }
   }
   if (statusCodes.length && !on.includes("retriable-status-codes")) on.push("retriable-status-codes");
-  // Istio's default policy (pilot networking/core/route/retry) retries 503 as a retriable status code.
-  if (!retryOnField.present) statusCodes.push(503);
+  // Without retryOn, Istio keeps its default conditions, whose retriable status codes are
+  // empty since Istio 1.24 (istio/istio#52111: 503 is no longer retried by default).
   const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on, statusCodes };
   const perTry = f.get("perTryTimeout").present ? readDurationMs(f.get("perTryTimeout")) : undefined;
   if (perTry !== undefined) policy.perTryTimeoutMs = perTry;

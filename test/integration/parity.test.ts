@@ -65,7 +65,7 @@ const SCENARIOS: Scenario[] = [
   get("shadow origin answers 500", "http://shadow-500.test/"),
   get("shadow origin resets", "http://shadow-reset.test/"),
   get("shadow cut off at the route timeout", "http://shadow-hang.test/"),
-  get("primary down → 503 after Istio's default retries", "http://primary-down.test/"),
+  get("primary down → 503 after Istio's default retries of the refused connection", "http://primary-down.test/"),
   // Header operations, rewrites, authority.
   get("route and destination header operations", "http://headers.test/x", { "x-route-remove": "1", "x-dest-remove": "1" }),
   get("prefix rewrite", "http://rewrite.test/api/v1/users?id=7"),
@@ -77,7 +77,7 @@ const SCENARIOS: Scenario[] = [
   get("retryOn 5xx: a 503 first try is retried", "http://retry.test/5xx/x"),
   get("retryOn gateway-error does not retry a 500", "http://retry.test/gateway-error/fail-first/500/x"),
   get("retryOn connect-failure against a refused origin", "http://retry.test/connect/x"),
-  get("a route without retries: Istio's default retries the 503 of a GET", "http://retry.test/none/x"),
+  get("a route without retries: Istio's default does not retry an answered 503 (Istio ≥ 1.24)", "http://retry.test/none/x"),
   post("a route without retries: a POST's streamed body is not retried", "http://retry.test/none/x"),
   post("route retries buffer a POST with Content-Length and retry it", "http://retry.test/5xx/upload", "b".repeat(1000)),
   // Faults, redirects, direct responses, CORS.

@@ -101,12 +101,12 @@ describe("istio virtual_service.proto HTTPRetry retryOn", () => {
     expect(await triesAt("flaky", sent.requestId)).toBe(1);
   });
 
-  it("istio retry.go ConvertPolicy: retries without retryOn keep Istio's default RetriableStatusCodes [503], so a 503 is retried", async () => {
+  it("istio retry.go ConvertPolicy: retries without retryOn keep Istio's default conditions, which since Istio 1.24 list no status code (istio/istio#52111), so a 503 is not retried", async () => {
     // Istio's DefaultPolicy: RetryOn "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
-    // with RetriableStatusCodes [503]; a policy without retryOn keeps both.
+    // with no RetriableStatusCodes; a policy without retryOn keeps it.
     const { sent, status } = await sendOnce("http://retry.test/default/x");
-    expect(await triesAt("flaky", sent.requestId)).toBe(2);
-    expect(status).toBe(200);
+    expect(await triesAt("flaky", sent.requestId)).toBe(1);
+    expect(status).toBe(503);
   });
 
   it("retryOn connect-failure against a refused port: every try fails → 503, log tries: 3", async () => {
@@ -129,14 +129,20 @@ describe("istio virtual_service.proto HTTPRetry retryOn", () => {
     expect(log.tries).toBe(2);
   });
 
-  it("without a retries field Istio's default policy applies (pilot retry DefaultPolicy: 2 attempts, retriable 503)", async () => {
-    const { sent, status, log } = await sendOnce("http://retry.test/plain");
-    expect(status).toBe(200);
-    expect(await triesAt("flaky", sent.requestId)).toBe(2);
-    expect(log.tries).toBe(2);
+  it("without a retries field Istio's default policy applies: a refused connection is retried twice (pilot retry DefaultPolicy: 2 retries on connect-failure)", async () => {
+    const { status, log } = await sendOnce("http://primary-down.test/x");
+    expect(status).toBe(503);
+    expect(log).toMatchObject({ tries: 3, error: "upstream_unavailable" });
   });
 
-  it("without a retries field a 500 is not retried (the default policy retries 503 and connect failures only)", async () => {
+  it("without a retries field an answered 503 is not retried (Istio ≥ 1.24 dropped 503 from the default policy: istio/istio#52111)", async () => {
+    const { sent, status, log } = await sendOnce("http://retry.test/plain");
+    expect(status).toBe(503);
+    expect(await triesAt("flaky", sent.requestId)).toBe(1);
+    expect(log.tries).toBeUndefined();
+  });
+
+  it("without a retries field a 500 is not retried (the default policy retries connect failures only)", async () => {
     const { sent, status, log } = await sendOnce("http://retry.test/fail-first/500/x");
     expect(status).toBe(500);
     expect(await triesAt("flaky", sent.requestId)).toBe(1);

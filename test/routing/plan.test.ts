@@ -140,6 +140,6 @@ describe("body and retries in force", () => {
   });
 
   it("a bodiless request keeps the retries in force, Istio's default included", () => {
-    expect(forwarded(plan(tableOf(mirrored()))).retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure", "retriable-status-codes"], statusCodes: [503] });
+    expect(forwarded(plan(tableOf(mirrored()))).retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [] });
   });
 });
