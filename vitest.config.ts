@@ -36,7 +36,7 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          include: ["test/routing/**/*.test.ts", "test/proxy/**/*.test.ts", "test/integration/**/*.test.ts", "test/switch/**/*.test.ts", "test/dashboard/**/*.test.ts"],
+          include: ["test/routing/**/*.test.ts", "test/proxy/**/*.test.ts", "test/integration/**/*.test.ts", "test/observe/**/*.test.ts", "test/switch/**/*.test.ts", "test/dashboard/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
         },
       },

@@ -12,9 +12,14 @@ import { build } from "esbuild";
 import type { RouteTable } from "../../src/routing/table";
 import { ROOT } from "./root";
 
-/** One ES module serving createApp(table). */
+/**
+ * One ES module serving createApp(table), exporting the Durable Object classes
+ * wrangler.toml binds (as src/index.ts does), for runtimes that bind them.
+ */
 export async function bundleApp(table: RouteTable): Promise<string> {
-  const entry = `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n`;
+  const entry =
+    `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n` +
+    `export { CompareStore } from "./src/observe/compare-store.ts";\n`;
   const result = await build({
     stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "lab-entry.ts" },
     bundle: true,
@@ -23,6 +28,8 @@ export async function bundleApp(table: RouteTable): Promise<string> {
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     target: "es2022",
+    // The runtime's own modules (Durable Object base classes) are provided by workerd.
+    external: ["cloudflare:*"],
     write: false,
     logLevel: "silent",
   });

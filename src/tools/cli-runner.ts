@@ -1,8 +1,9 @@
 // What every edge-mirror command-line tool shares, so they behave alike: arguments
-// parsed by node:util parseArgs (with -h/--help), one set of exit codes, a routes
-// file read and compiled with a clear I/O error, its problems printed in file order,
-// and never a stack trace (an unexpected exception is a bug in edge-mirror, reported
-// as such).
+// parsed by node:util parseArgs (with -h/--help), one set of exit codes (0 ok, 1 the
+// routes file has errors — for the gate, v2 failed —, 2 usage or I/O, 3 the gate's
+// "inconclusive"), a routes file read and compiled with a clear I/O error, its
+// problems printed in file order, and never a stack trace (an unexpected exception
+// is a bug in edge-mirror, reported as such).
 //
 //   import { compileFile, EXIT, runCli, UsageError } from "../tools/cli-runner";
 //
@@ -35,6 +36,8 @@ export const EXIT = {
   ROUTE_ERRORS: 1,
   /** wrong arguments, or a file that cannot be read or written */
   USAGE_OR_IO: 2,
+  /** `npm run gate` only: not enough evidence either way (its 1 is a failed gate) */
+  INCONCLUSIVE: 3,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -106,6 +106,11 @@ const SCENARIOS: Scenario[] = [
   get("sample key absent: random draw", "http://samplekey.test/", {}, 0.2),
   get("a policy for one route", "http://policyroute.test/shaped/x"),
   get("a shadow coming back through the worker is not mirrored again", "http://mirror.test/anything", { "x-forwarded-host": "mirror.test-shadow" }),
+  // MirrorPolicy compare: compared or not, and the noise call to v1, as drawn.
+  get("compare: compared, with a noise call to v1", "http://cmp.test/parity/x"),
+  get("compare 50 %, draw 0.2: compared with a noise call", "http://cmp.test/parity-sampled", {}, 0.2),
+  get("compare 50 %, draw 0.7: mirrored, not compared", "http://cmp.test/parity-sampled", {}, 0.7),
+  post("compare: a POST is compared, never sent to v1 twice", "http://cmp.test/parity/upload"),
 ];
 
 afterAll(release);
@@ -140,8 +145,12 @@ function expectForwarded(predicted: ExplainedPlan, log: ReturnType<typeof reques
   const shadowHost = predicted.forwardedHost!.shadow;
   const marked = shadowHost !== null && shadowHost === predicted.forwardedHost!.primary;
   const isShadow = (r: OriginRecord) => (marked ? r.headers["x-edge-mirror-shadow"] === "1" : shadowHost !== null && r.headers["x-forwarded-host"] === shadowHost);
-  const primaries = seen.filter((r) => !isShadow(r));
+  // A compared request's second call to v1 (noise) is marked, and is neither a primary nor a shadow.
+  const isNoise = (r: OriginRecord) => r.headers["x-edge-mirror-noise"] === "1";
+  const primaries = seen.filter((r) => !isShadow(r) && !isNoise(r));
   const shadows = seen.filter(isShadow);
+  expect(seen.filter(isNoise).map((r) => r.origin)).toEqual(predicted.compare?.noise ? [originName(predicted.origin)] : []);
+  expect(shadowLogs(sent).filter((l) => l.compared).length).toBe(predicted.compare?.compared ? shadowLogs(sent).filter((l) => l.status !== undefined).length : 0);
 
   // The primary: destination, origin, target and X-Forwarded-Host as planned.
   expect(log.destination).toBe(predicted.destination);

@@ -4,7 +4,7 @@
 import { compatibilityDate } from "../../support/compatibility-date";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { Miniflare } from "miniflare";
+import { Miniflare, type WorkerOptions as MiniflareWorkerOptions } from "miniflare";
 import { bundleApp } from "../../../lab/shared/bundle";
 import { startOrigin, type Behaviour, type Origin } from "../../support/origin";
 import { freePort } from "../../support/loopback";
@@ -31,12 +31,20 @@ export interface Stack {
   /** everything else the runtime printed */
   stderr: string[];
   /** every record for a request id, across origins */
+  /** stops the worker and starts it again, on the same port, with the same storage */
+  restart(): Promise<void>;
   recordsFor(id: string): { origin: string; url: string; method: string; headers: Record<string, unknown>; bodySha256: string; complete: boolean }[];
   close(): Promise<void>;
 }
 
-/** Starts the origins and the worker; `routesYaml` (with PORT_* placeholders) replaces routes.edge.yaml. */
-export async function startStack(routesYaml?: string): Promise<Stack> {
+/** What a test adds to the worker's runtime: Durable Objects, their storage, bindings. */
+export type WorkerOptions = Pick<MiniflareWorkerOptions, "durableObjects" | "bindings"> & { durableObjectsPersist?: string };
+
+/**
+ * Starts the origins and the worker; `routesYaml` (with PORT_* placeholders) replaces
+ * routes.edge.yaml.
+ */
+export async function startStack(routesYaml?: string, worker: WorkerOptions = {}): Promise<Stack> {
   const origins: Record<string, Origin> = {};
   for (const [name, behaviour] of ORIGINS) origins[name] = await startOrigin({ name, behaviour });
   const port = await freePort();
@@ -48,23 +56,26 @@ export async function startStack(routesYaml?: string): Promise<Stack> {
   const script = await bundleApp(table);
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: compatibilityDate(),
-    host: "127.0.0.1",
-    port,
-    handleRuntimeStdio(out, err) {
-      createInterface({ input: out }).on("line", (line) => {
-        try {
-          logs.push(JSON.parse(line));
-        } catch {
-          stderr.push(line);
-        }
-      });
-      createInterface({ input: err }).on("line", (line) => stderr.push(line));
-    },
-  });
+  const start = () =>
+    new Miniflare({
+      ...worker,
+      modules: true,
+      script,
+      compatibilityDate: compatibilityDate(),
+      host: "127.0.0.1",
+      port,
+      handleRuntimeStdio(out, err) {
+        createInterface({ input: out }).on("line", (line) => {
+          try {
+            logs.push(JSON.parse(line));
+          } catch {
+            stderr.push(line);
+          }
+        });
+        createInterface({ input: err }).on("line", (line) => stderr.push(line));
+      },
+    });
+  let mf = start();
   await mf.ready;
   return {
     port,
@@ -72,6 +83,11 @@ export async function startStack(routesYaml?: string): Promise<Stack> {
     logs,
     stderr,
     recordsFor: (id) => Object.values(origins).flatMap((o) => o.records.filter((r) => r.headers["x-request-id"] === id)),
+    async restart() {
+      await mf.dispose();
+      mf = start();
+      await mf.ready;
+    },
     async close() {
       await mf.dispose();
       await Promise.all(Object.values(origins).map((o) => o.close()));
