@@ -6,6 +6,8 @@
 // walkthrough's `curl http://httpbin:8000/headers` a few times, and shows what the
 // client, v1, v2 and the worker each saw. Then it keeps serving until Ctrl-C.
 // DEMO_EXIT_AFTER_REPLAY=1 stops after the replay (exit 0 if it went as expected).
+// `npm start -- --gateway-api` replays the task's Gateway API version instead:
+// routes.gateway-api.yaml (its Services and HTTPRoute, and WorkloadEntries on the same ports).
 import { existsSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
@@ -13,7 +15,12 @@ import { killGroupNow } from "../test/support/loopback";
 import { startOrigin, type Origin } from "../test/support/origin";
 import { WRANGLER, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
 
-// The ports of routes.yaml's ServiceEntry endpoints (version: v1 and version: v2).
+const GATEWAY_API = process.argv.includes("--gateway-api");
+/** The routes file served, and how it says where v1 and v2 run. */
+const DIALECT = GATEWAY_API
+  ? { routes: "routes.gateway-api.yaml", origins: "WorkloadEntries", v1: "Service httpbin-v1", v2: "Service httpbin-v2", what: "HTTPRoute → httpbin-v1, RequestMirror → httpbin-v2" }
+  : { routes: "routes.yaml", origins: "ServiceEntry", v1: "subset v1", v2: "subset v2", what: "route 100 % → v1, mirror 100 % → v2" };
+// The ports of the routes file's endpoints (version: v1 and version: v2).
 const V1_PORT = 9081;
 const V2_PORT = 9082;
 const WORKER_PORT = Number(process.env.PORT || 8787);
@@ -91,7 +98,7 @@ function onWranglerLine(line: string): void {
 }
 
 function startWrangler(): WranglerDev {
-  const dev = startWranglerDev({ port: WORKER_PORT, routes: "routes.yaml", onLine: onWranglerLine, keepLines: 200 });
+  const dev = startWranglerDev({ port: WORKER_PORT, routes: DIALECT.routes, onLine: onWranglerLine, keepLines: 200 });
   dev.child.on("exit", (code) => {
     if (stopping) return;
     say(`\n${red("edge-mirror demo: wrangler dev stopped unexpectedly")} (exit code ${code}).`);
@@ -172,9 +179,9 @@ const origins: Origin[] = [];
 async function main(): Promise<void> {
   if (!existsSync(WRANGLER)) throw new DemoError("edge-mirror demo: wrangler is not installed here — run `npm install` first");
 
-  say(bold("edge-mirror demo") + dim(' · Istio\'s "Traffic Management: Mirroring" walkthrough, at the edge'));
+  say(bold("edge-mirror demo") + dim(` · Istio's "Traffic Management: Mirroring" walkthrough${GATEWAY_API ? ", Gateway API version" : ""}, at the edge`));
 
-  // Origins first: their ports are fixed by routes.yaml, the worker's is not.
+  // Origins first: their ports are fixed by the routes file, the worker's is not.
   let v1: Origin | undefined;
   let v2: Origin;
   try {
@@ -185,14 +192,14 @@ async function main(): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code !== "EADDRINUSE") throw e;
     const port = v1 ? V2_PORT : V1_PORT;
-    throw new DemoError(busy(port, `origin ${v1 ? "v2" : "v1"}, fixed by routes.yaml's ServiceEntry`, "stop whatever listens there and run npm start again"));
+    throw new DemoError(busy(port, `origin ${v1 ? "v2" : "v1"}, fixed by ${DIALECT.routes}'s ${DIALECT.origins}`, "stop whatever listens there and run npm start again"));
   }
   await ensureFree(WORKER_PORT, "worker", `stop the other server (another wrangler dev?) or pick another port: PORT=${WORKER_PORT + 1} npm start`);
 
   say("");
-  say(`  ${green("v1")}      origin       http://127.0.0.1:${V1_PORT}   subset v1: answers the client`);
-  say(`  ${magenta("v2")}      origin       http://127.0.0.1:${V2_PORT}   subset v2: gets the mirrored copy`);
-  say(`  ${cyan("worker")}  wrangler dev http://127.0.0.1:${WORKER_PORT}   routes.yaml: route 100 % → v1, mirror 100 % → v2`);
+  say(`  ${green("v1")}      origin       http://127.0.0.1:${V1_PORT}   ${DIALECT.v1}: answers the client`);
+  say(`  ${magenta("v2")}      origin       http://127.0.0.1:${V2_PORT}   ${DIALECT.v2}: gets the mirrored copy`);
+  say(`  ${cyan("worker")}  wrangler dev http://127.0.0.1:${WORKER_PORT}   ${DIALECT.routes}: ${DIALECT.what}`);
   say("");
   process.stdout.write(dim(`  starting wrangler dev (about 10 s)… `));
   const started = Date.now();
@@ -252,7 +259,7 @@ async function main(): Promise<void> {
 
   heading("Try it yourself");
   say(`  ${bold(CURL)}`);
-  say(dim("  Edit routes.yaml (try mirrorPercentage: {value: 50.0}); wrangler dev rebuilds it on save."));
+  say(dim(`  Edit ${DIALECT.routes} (try ${GATEWAY_API ? "percent: 50 under requestMirror" : "mirrorPercentage: {value: 50.0}"}); wrangler dev rebuilds it on save.`));
   if (EXIT_AFTER_REPLAY) {
     say(dim("  (DEMO_EXIT_AFTER_REPLAY=1: stopping after the replay)"));
     await shutdown(ok ? 0 : 1);

@@ -56,5 +56,8 @@ function check(files: string[]): ExitCode {
 function summary(table: RouteTable): string {
   const routes = table.virtualHosts.flatMap((v) => v.routes);
   const mirrors = routes.reduce((n, r) => n + r.mirrors.length, 0);
-  return `${table.virtualHosts.length} VirtualService(s), ${routes.length} route(s), ${mirrors} mirror(s)`;
+  // A virtual host HTTPRoutes compiled to is one hostname they share, not a VirtualService.
+  const hostnames = table.virtualHosts.filter((v) => v.httpRoutes).length;
+  const services = `${table.virtualHosts.length - hostnames} VirtualService(s)${hostnames ? `, ${hostnames} HTTPRoute hostname(s)` : ""}`;
+  return `${services}, ${routes.length} route(s), ${mirrors} mirror(s)`;
 }

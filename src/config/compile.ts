@@ -3,7 +3,9 @@
 // through a ServiceEntry (cluster-resolver.ts), hosts must be unique and gateway
 // bindings resolve (gateway-binding.ts). Output is deterministic.
 import { ConfigError, Problems, type ConfigProblem } from "./errors";
-import { readDocuments } from "./documents";
+import { readDocuments, type Resource } from "./documents";
+import { isGatewayApiKind } from "./gateway-api/kinds";
+import { addHttpRouteHosts, compileHttpRoutes, hasHttpRoutes } from "./gateway-api/compile-http-routes";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import { ClusterResolver } from "./cluster-resolver";
 import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
@@ -31,8 +33,14 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const entries = new Map<string, ServiceEntrySpec>();
   const policies: MirrorPolicySpec[] = [];
   const gateways: GatewaySpec[] = [];
+  // HTTPRoutes and what they refer to: compiled by gateway-api/compile-http-routes.ts.
+  const gatewayApi: Resource[] = [];
 
   for (const doc of readDocuments(text, problems)) {
+    if (isGatewayApiKind(doc.kind)) {
+      gatewayApi.push(doc);
+      continue;
+    }
     if (doc.kind === "VirtualService") {
       const vs = readVirtualService(doc.name, doc.spec, doc.namespace);
       if (vs) services.push(vs);
@@ -63,21 +71,23 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
     }
   }
 
-  if (services.length === 0 && !problems.hasErrors) {
+  if (services.length === 0 && !hasHttpRoutes(gatewayApi) && !problems.hasErrors) {
     problems.add("error", { line: 1, col: 1 }, {
       message: "no VirtualService found: nothing to route",
-      fix: "add a networking.istio.io VirtualService (see the README's routes.yaml reference)",
+      fix: "add a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute (see the README's routes.yaml reference)",
     });
   }
 
   const resolver = new ClusterResolver(rules, entries);
   const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
+  const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts: new Set(entries.keys()), resolveHostname: (d) => resolver.resolve(d) });
   resolver.warnUnusedPorts();
   const binding = bindGateways(services, gateways, services.map(checkVirtualService));
   const table: RouteTable = { version: 1, source: file, virtualHosts, hosts: binding.hosts };
-  applyPolicies(policies, services, table);
+  applyPolicies(policies.filter((p) => p.virtualService !== undefined), services, table);
   // After the policies, which target routes by their index in the VirtualService.
   applyMatchGateways(services, table.virtualHosts, gateways, binding);
+  addHttpRouteHosts(table, httpRoutes);
   if (problems.hasErrors) return { problems: problems.list };
   return { table, problems: problems.list };
 }

@@ -6,12 +6,13 @@ import { Field, type KeyRules, type ReadContext } from "./field";
 import type { Problems } from "./errors";
 import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 import { resolveAliases } from "./yaml-aliases";
+import { GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
 export const ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry", "Gateway"] as const;
 export type IstioKind = (typeof ISTIO_KINDS)[number];
-export type Kind = IstioKind | "MirrorPolicy";
+export type Kind = IstioKind | "MirrorPolicy" | GatewayApiKind;
 
 /** The top level of every document edge-mirror reads. metadata is identity, not behaviour: everything kubectl writes there is accepted. */
 export const RESOURCE: KeyRules = { known: ["apiVersion", "kind", "metadata", "spec", "status"] };
@@ -74,19 +75,20 @@ function collect(root: Field, out: Resource[]): void {
   const [group, version] = apiVersion?.includes("/") ? apiVersion.split("/", 2) : [undefined, apiVersion];
   const isIstioKind = group === ISTIO_GROUP && (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
   const isPolicy = group === POLICY_GROUP && kind === "MirrorPolicy";
+  const gatewayApi = gatewayApiDocument(group, kind);
   if (group === POLICY_GROUP && !isPolicy) {
     root.error(`unknown kind "${kind}" in ${POLICY_GROUP}`, "the edge-mirror kind is MirrorPolicy");
     return;
   }
-  if (!isIstioKind && !isPolicy) {
-    root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}` });
+  if (!isIstioKind && !isPolicy && !gatewayApi) {
+    root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}; ${GATEWAY_API_READS}` });
     return;
   }
   const resourceCtx: ReadContext = { ...ctx, resource: `${kind} ${name ?? "(unnamed)"}` };
   const doc = new Field(resourceCtx, root.node, "", root.at);
-  const versions: readonly string[] = isPolicy ? POLICY_VERSIONS : ISTIO_VERSIONS;
+  const versions: readonly string[] = gatewayApi?.versions ?? (isPolicy ? POLICY_VERSIONS : ISTIO_VERSIONS);
   if (!versions.includes(version ?? "")) {
-    doc.get("apiVersion").error(`unsupported apiVersion "${apiVersion}"`, `use ${versions.map((v) => `${group}/${v}`).join(", ")}`);
+    doc.get("apiVersion").error(`unsupported apiVersion "${apiVersion}"`, `use ${versions.map((v) => (group ? `${group}/${v}` : v)).join(", ")}`);
     return;
   }
   doc.checkMap(RESOURCE);
@@ -96,7 +98,7 @@ function collect(root: Field, out: Resource[]): void {
     return;
   }
   const namespace = plain(doc.get("metadata").get("namespace"));
-  out.push({ kind: kind as Kind, name: name!, ...(namespace === undefined ? {} : { namespace }), root: doc, spec: doc.get("spec") });
+  out.push({ kind: (gatewayApi?.kind ?? kind) as Kind, name: name!, ...(namespace === undefined ? {} : { namespace }), root: doc, spec: doc.get("spec") });
 }
 
 /** A scalar's string value without reporting (used before the kind is known). */

@@ -26,6 +26,8 @@ export interface KeyRules {
    * resource means (dropping `sourceLabels` widens a match to every caller).
    */
   fixes?: Readonly<Record<string, string>>;
+  /** whose fields these are, for the notYet message: "an Istio" (default) or "a Gateway API" */
+  api?: string;
 }
 
 export class Field {
@@ -93,7 +95,7 @@ export class Field {
       if (key === undefined) report("error", "keys must be plain strings");
       else if (rules.known.includes(key)) continue;
       else if (rules.notYet?.[key] !== undefined)
-        report("error", `is an Istio field edge-mirror does not support yet${rules.notYet[key] ? ` (${rules.notYet[key]})` : ""}`, rules.fixes?.[key] ?? "remove it; edge-mirror refuses fields it would otherwise ignore");
+        report("error", `is ${rules.api ?? "an Istio"} field edge-mirror does not support yet${rules.notYet[key] ? ` (${rules.notYet[key]})` : ""}`, rules.fixes?.[key] ?? "remove it; edge-mirror refuses fields it would otherwise ignore");
       else if (rules.refused?.[key] !== undefined)
         report("error", `cannot apply at the edge: ${rules.refused[key]}`, rules.fixes?.[key] ?? "remove it");
       else if (rules.ignored?.[key] !== undefined) report("warning", `is ignored: ${rules.ignored[key]}`);

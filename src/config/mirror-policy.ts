@@ -4,6 +4,7 @@
 //   kind: MirrorPolicy
 //   spec:
 //     targetRef: {virtualService: httpbin, route: default}   # route: an http[].name; absent = every route
+//     # or {kind: HTTPRoute, name: httpbin, rule: default}   # rule: a rules[].name; absent = every rule
 //     hostSuffix: true          # Envoy's -shadow suffix (Istio >= 1.28 drops it by default)
 //     bodyCapBytes: 1048576     # larger bodies are not mirrored
 //     shadowHeaders: {remove: [authorization, cookie], set: {x-shadow: "1"}}
@@ -16,14 +17,18 @@ import type { Field, KeyRules } from "./field";
 import type { HashKey, ShadowSettings } from "../routing/table";
 import { defaultShadowSettings } from "./defaults";
 import { readCompare } from "./compare-policy";
+import { readHttpRouteTarget, type HttpRouteTarget } from "./gateway-api/policy-target";
 
 export const POLICY_GROUP = "edge-mirror.dev";
 export const POLICY_VERSIONS = ["v1alpha1"] as const;
 
 export interface MirrorPolicySpec {
   name: string;
-  virtualService: string;
+  /** targetRef {virtualService, route?} */
+  virtualService?: string;
   route?: string;
+  /** targetRef {kind: HTTPRoute, name, rule?} (gateway-api/policy-target.ts) */
+  httpRoute?: HttpRouteTarget;
   settings: ShadowSettings;
   field: Field;
 }
@@ -34,7 +39,7 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TR
 export const MAX_BODY_CAP_BYTES = 16 * 1024 * 1024;
 
 export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare"] };
-export const TARGET_REF: KeyRules = { known: ["virtualService", "route"] };
+export const TARGET_REF: KeyRules = { known: ["virtualService", "route", "kind", "name", "rule"] };
 export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
 /** Exactly one of the known keys. */
 export const SAMPLE_KEY: KeyRules = { known: ["header", "cookie", "queryParam"] };
@@ -42,8 +47,10 @@ export const SAMPLE_KEY: KeyRules = { known: ["header", "cookie", "queryParam"] 
 export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | undefined {
   if (!spec.checkMap(MIRROR_POLICY)) return undefined;
   const target = spec.get("targetRef");
-  if (!target.require("add targetRef: {virtualService: <name>}") || !target.checkMap(TARGET_REF)) return undefined;
-  target.get("virtualService").require("name the VirtualService whose mirrors this policy shapes");
+  if (!target.require("add targetRef: {virtualService: <name>} or {kind: HTTPRoute, name: <name>}") || !target.checkMap(TARGET_REF)) return undefined;
+  const httpRoute = readHttpRouteTarget(target);
+  if (httpRoute === undefined) return undefined;
+  if (httpRoute === null) target.get("virtualService").require("name the VirtualService whose mirrors this policy shapes");
   const virtualService = target.get("virtualService").string();
   const route = target.get("route").string();
 
@@ -85,5 +92,6 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   }
   const compare = readCompare(spec.get("compare"));
   if (compare) settings.compare = compare;
+  if (httpRoute) return { name, httpRoute, settings, field: spec };
   return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
 }

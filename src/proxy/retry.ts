@@ -17,12 +17,15 @@ export interface RetriedResult {
   tries: number;
 }
 
-/** Envoy retry_on: 5xx and gateway-error also retry when no answer came (reset, refused, per-try timeout). */
+/**
+ * Envoy retry_on: 5xx and gateway-error also retry when no answer came (reset, refused,
+ * per-try timeout); reset retries "no response at all (disconnect/reset/read timeout)".
+ */
 function retriable(policy: RetryPolicy, result: ForwardResult): boolean {
   const on = policy.on;
   if (!result.ok) {
     if (result.error === "upstream_interim_response") return false;
-    if (result.error === "upstream_timeout") return on.includes("5xx") || on.includes("gateway-error");
+    if (result.error === "upstream_timeout") return on.includes("5xx") || on.includes("gateway-error") || on.includes("reset");
     return on.some((c) => c === "5xx" || c === "gateway-error" || c === "connect-failure" || c === "reset");
   }
   const status = result.response.status;

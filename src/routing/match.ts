@@ -3,6 +3,7 @@
 // blocks are ORed, no match list matches everything. Regexes match in full (RE2/Envoy).
 import type { MatchBlock, NamedMatch, Route, StringMatch, ValueMatch, VirtualHost } from "./table";
 import type { RequestFacts } from "./request-facts";
+import { matchesPathPrefix } from "./path-prefix";
 
 /** The facts a match condition can look at. */
 export type MatchFacts = Pick<RequestFacts, "method" | "path" | "query" | "authority" | "scheme" | "headers">;
@@ -49,6 +50,7 @@ const regexCache = new Map<string, RegExp>();
 
 export function matchString(m: StringMatch, value: string): boolean {
   if ("exact" in m) return m.ignoreCase ? value.toLowerCase() === m.exact.toLowerCase() : value === m.exact;
+  if ("prefix" in m && m.wholeSegments) return matchesPathPrefix(m.prefix, value);
   if ("prefix" in m) return m.ignoreCase ? value.toLowerCase().startsWith(m.prefix.toLowerCase()) : value.startsWith(m.prefix);
   let re = regexCache.get(m.regex);
   if (!re) {

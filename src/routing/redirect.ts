@@ -2,8 +2,12 @@
 // `scheme` keeps a non-default port (":80"/":443" are dropped); `port` replaces
 // the port; `uri` replaces the path, `prefixRewrite` the matched prefix of it (a
 // route without a uri match is Envoy's prefix "/" route); the query is kept.
+// Gateway API's RequestRedirect: `host` replaces the host only, keeping the
+// request's port; with `schemeDefaultPort` a scheme change without `port` goes to
+// the scheme's well-known port; `replacePrefixMatch` works element by element.
 import type { MatchBlock, Redirect } from "./table";
 import type { RequestFacts } from "./request-facts";
+import { replacePathPrefix } from "./path-prefix";
 
 export function redirectLocation(
   redirect: Redirect,
@@ -12,9 +16,9 @@ export function redirectLocation(
 ): string {
   const scheme = redirect.scheme ?? facts.scheme;
   const portMatch = /^(.*?)(?::(\d+))?$/.exec(redirect.authority ?? facts.authority)!;
-  const host = portMatch[1]!;
+  const host = redirect.host ?? portMatch[1]!;
   let port = redirect.port !== undefined ? String(redirect.port) : portMatch[2];
-  if (redirect.port === undefined && redirect.scheme !== undefined && (port === "80" || port === "443")) port = undefined;
+  if (redirect.port === undefined && redirect.scheme !== undefined && (redirect.schemeDefaultPort || port === "80" || port === "443")) port = undefined;
   const defaultPort = scheme === "https" ? "443" : "80";
   const authority = port === undefined || port === defaultPort ? host : `${host}:${port}`;
   let path = redirect.uri ?? facts.path;
@@ -23,6 +27,11 @@ export function redirectLocation(
     const uri = matched?.uri;
     const prefix = uri && "prefix" in uri ? uri.prefix : "/";
     path = redirect.prefixRewrite + facts.path.slice(prefix.length);
+  }
+  if (redirect.replacePrefixMatch !== undefined) {
+    // Gateway API: element by element; the compiler allows it only after whole-segment prefix matches.
+    const uri = matched?.uri;
+    path = replacePathPrefix(facts.path, uri && "prefix" in uri ? uri.prefix : "/", redirect.replacePrefixMatch);
   }
   return `${scheme}://${authority}${path}${facts.query ? `?${facts.query}` : ""}`;
 }

@@ -6,7 +6,8 @@
 /** Istio StringMatch, already validated. `regex` is an RE2-compatible source, matched in full. */
 export type StringMatch =
   | { exact: string; ignoreCase?: boolean }
-  | { prefix: string; ignoreCase?: boolean }
+  /** `wholeSegments`: Gateway API PathPrefix, element by element (`/v2` matches `/v2/x`, not `/v2x`; routing/path-prefix.ts) */
+  | { prefix: string; ignoreCase?: boolean; wholeSegments?: boolean }
   | { regex: string };
 
 /** A header / query parameter condition. `present` is Istio's `{}` value. */
@@ -79,6 +80,10 @@ export interface Rewrite {
   /** replaces the matched prefix (prefix match) or the whole path (other matches) */
   uri?: string;
   uriRegex?: { match: string; rewrite: string };
+  /** replaces the whole path, whatever matched (Gateway API ReplaceFullPath) */
+  replaceFullPath?: string;
+  /** replaces the matched path prefix element by element (Gateway API ReplacePrefixMatch; no uri match = prefix "/") */
+  replacePrefixMatch?: string;
   /** becomes the X-Forwarded-Host of the primary (a Worker cannot set Host) */
   authority?: string;
 }
@@ -111,10 +116,16 @@ export interface Redirect {
   uri?: string;
   /** replaces the matched uri prefix (Istio `prefixRewrite`, Envoy's prefix_rewrite) */
   prefixRewrite?: string;
+  /** replaces the matched path prefix element by element (Gateway API ReplacePrefixMatch; no uri match = prefix "/") */
+  replacePrefixMatch?: string;
   authority?: string;
+  /** replaces the host and keeps the request's port (Gateway API `hostname`); `authority` replaces both */
+  host?: string;
   scheme?: string;
   port?: number;
-  /** 301 by default (Istio) */
+  /** without `port`, a `scheme` change goes to that scheme's well-known port (Gateway API); else a non-default port is kept (Istio) */
+  schemeDefaultPort?: boolean;
+  /** 301 by default (Istio), 302 for Gateway API */
   status: number;
 }
 
@@ -197,9 +208,11 @@ export interface Route {
 }
 
 export interface VirtualHost {
-  /** VirtualService metadata.name */
+  /** VirtualService metadata.name, or the hostname HTTPRoutes share */
   name: string;
   routes: Route[];
+  /** the HTTPRoutes whose rules were merged here, for tools (explain); the worker does not read it */
+  httpRoutes?: string[];
 }
 
 /** Host lookup, compiled so the request path does one map lookup in the common case. */

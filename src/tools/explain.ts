@@ -6,7 +6,7 @@ import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
 import { requestFacts, type RequestFacts } from "../routing/request-facts";
 import { hashKeyValue } from "../routing/hash";
 import { pickOrigin } from "../routing/load-balance";
-import { hostOf, isShadowAuthority, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
+import { findVirtualHost, hostOf, isShadowAuthority, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
 import type { Cluster, HashKey, HeaderOps, MatchBlock, RetryPolicy, Route, RouteTable, StringMatch, ValueMatch } from "../routing/table";
 
 /** Bad input (not the routes file): the CLI reports it as a usage error. */
@@ -92,9 +92,13 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
     out.push(`→ 404 ${plan.message}; nothing is contacted, nothing is mirrored`);
     return out;
   }
-  const vhostName = plan.virtualService!;
-  out.push(`host ${show(facts.authority)} → VirtualService ${vhostName}`);
-  const vhost = table.virtualHosts.find((v) => v.name === vhostName)!;
+  // The plan's own lookup: a VirtualService and an HTTPRoute hostname may share a name.
+  const vhost = findVirtualHost(table, facts.authority)!;
+  out.push(
+    vhost.httpRoutes
+      ? `host ${show(facts.authority)} → hostname ${vhost.name} of HTTPRoute ${vhost.httpRoutes.join(", ")} (rules in Gateway API precedence order)`
+      : `host ${show(facts.authority)} → VirtualService ${vhost.name}`,
+  );
   const skipped = vhost.routes.slice(0, plan.action === "refuse" ? undefined : vhost.routes.indexOf(plan.route)).map((r) => r.name);
   if (skipped.length) out.push(`  not matched: ${skipped.join(", ")}`);
   if (plan.action === "refuse") {
@@ -165,13 +169,19 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
   }
 
   // The rewrite: the shadow is a copy of the rewritten request.
-  if (route.rewrite?.uri !== undefined || route.rewrite?.uriRegex) {
+  const rewrite = route.rewrite;
+  if (rewrite?.uri !== undefined || rewrite?.uriRegex || rewrite?.replaceFullPath !== undefined || rewrite?.replacePrefixMatch !== undefined) {
+    const matchedPrefix = block?.uri && "prefix" in block.uri ? block.uri.prefix : "/";
     const how =
-      route.rewrite.uri !== undefined
+      rewrite.uri !== undefined
         ? block?.uri && "prefix" in block.uri
-          ? `uri: the matched prefix ${show(block.uri.prefix)} becomes ${show(route.rewrite.uri)}`
-          : `uri: the whole path becomes ${show(route.rewrite.uri)}`
-        : `uriRegexRewrite: ${show(route.rewrite.uriRegex!.match)} → ${show(route.rewrite.uriRegex!.rewrite)}`;
+          ? `uri: the matched prefix ${show(block.uri.prefix)} becomes ${show(rewrite.uri)}`
+          : `uri: the whole path becomes ${show(rewrite.uri)}`
+        : rewrite.replaceFullPath !== undefined
+          ? `ReplaceFullPath: the whole path becomes ${show(rewrite.replaceFullPath)}`
+          : rewrite.replacePrefixMatch !== undefined
+            ? `ReplacePrefixMatch: the matched path prefix ${show(matchedPrefix)} becomes ${show(rewrite.replacePrefixMatch)}, element by element`
+            : `uriRegexRewrite: ${show(rewrite.uriRegex!.match)} → ${show(rewrite.uriRegex!.rewrite)}`;
     out.push(`path: ${facts.target} → ${plan.target} (rewrite ${how}; the shadow gets the rewritten path too)`);
   } else out.push(`path: ${facts.target} (no rewrite)`);
   if (route.rewrite?.authority !== undefined) out.push(`authority: ${show(facts.authority)} → ${show(route.rewrite.authority)} (rewrite.authority, sent as X-Forwarded-Host)`);
@@ -329,7 +339,7 @@ function describeValue(m: ValueMatch): string {
 function describeMatch(m: StringMatch): string {
   const ignoreCase = "ignoreCase" in m && m.ignoreCase ? " (ignoring case)" : "";
   if ("exact" in m) return `exact ${show(m.exact)}${ignoreCase}`;
-  if ("prefix" in m) return `prefix ${show(m.prefix)}${ignoreCase}`;
+  if ("prefix" in m) return `prefix ${show(m.prefix)}${ignoreCase}${m.wholeSegments ? " (whole path elements)" : ""}`;
   return `regex ${show(m.regex)}`;
 }
 

@@ -46,6 +46,22 @@ import {
 } from "../../src/config/route-policies";
 import { SERVICE_ENTRY, SERVICE_PORT, WORKLOAD_ENTRY } from "../../src/config/service-entry";
 import { HTTP_MIRROR_POLICY, HTTP_ROUTE, HTTP_ROUTE_DESTINATION, VIRTUAL_SERVICE } from "../../src/config/virtual-service";
+import * as gatewayApiBackendRefModule from "../../src/config/gateway-api/backend-ref";
+import * as gatewayApiCorsModule from "../../src/config/gateway-api/cors-filter";
+import * as gatewayApiFiltersModule from "../../src/config/gateway-api/filters";
+import * as gatewayApiGatewayModule from "../../src/config/gateway-api/gateway";
+import * as gatewayApiHeaderFilterModule from "../../src/config/gateway-api/header-filter";
+import * as gatewayApiHttpRouteModule from "../../src/config/gateway-api/http-route";
+import * as gatewayApiMatchesModule from "../../src/config/gateway-api/matches";
+import * as gatewayApiServiceModule from "../../src/config/gateway-api/service";
+import { BACKEND_OBJECT_REFERENCE, HTTP_BACKEND_REF, MAX_BACKEND_WEIGHT } from "../../src/config/gateway-api/backend-ref";
+import { HTTP_CORS_FILTER, MAX_CORS_MAX_AGE_SECONDS } from "../../src/config/gateway-api/cors-filter";
+import { FRACTION, HTTP_PATH_MODIFIER, HTTP_REQUEST_MIRROR, HTTP_REQUEST_REDIRECT, HTTP_ROUTE_FILTER, HTTP_URL_REWRITE } from "../../src/config/gateway-api/filters";
+import { ALLOWED_ROUTES, GATEWAY_API_GATEWAY, GATEWAY_API_LISTENER, ROUTE_GROUP_KIND, ROUTE_NAMESPACES } from "../../src/config/gateway-api/gateway";
+import { HTTP_HEADER, HTTP_HEADER_FILTER } from "../../src/config/gateway-api/header-filter";
+import { GATEWAY_API_HTTP_ROUTE, HTTP_ROUTE_RETRY, HTTP_ROUTE_RULE, HTTP_ROUTE_TIMEOUTS, PARENT_REFERENCE, RETRY_CODE_RANGE } from "../../src/config/gateway-api/http-route";
+import { HTTP_HEADER_MATCH, HTTP_PATH_MATCH, HTTP_QUERY_PARAM_MATCH, HTTP_ROUTE_MATCH } from "../../src/config/gateway-api/matches";
+import { KUBERNETES_SERVICE, KUBERNETES_SERVICE_PORT } from "../../src/config/gateway-api/service";
 
 /** The compiler modules that call checkMap (the last test finds any other). */
 const MODULES = {
@@ -62,6 +78,14 @@ const MODULES = {
   clientTlsModule,
   connectionPoliciesModule,
   gatewayModule,
+  gatewayApiBackendRefModule,
+  gatewayApiCorsModule,
+  gatewayApiFiltersModule,
+  gatewayApiGatewayModule,
+  gatewayApiHeaderFilterModule,
+  gatewayApiHttpRouteModule,
+  gatewayApiMatchesModule,
+  gatewayApiServiceModule,
 };
 
 type Schema = { [key: string]: unknown } | boolean;
@@ -137,6 +161,38 @@ const PAIRINGS: Record<string, Pairing> = {
   "MirrorPolicy sampleKey": { rules: SAMPLE_KEY, at: "#/definitions/MirrorPolicySpec/properties/sampleKey" },
   "MirrorPolicy compare": { rules: COMPARE, at: "#/definitions/MirrorPolicySpec/properties/compare" },
   "MirrorPolicy compare.gate": { rules: COMPARE_GATE, at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate" },
+
+  "HTTPRoute document": { rules: RESOURCE, at: "#/definitions/GatewayApiHTTPRoute" },
+  "HTTPRoute spec": { rules: GATEWAY_API_HTTP_ROUTE, at: "#/definitions/GatewayApiHTTPRouteSpec" },
+  "HTTPRoute parentRefs[]": { rules: PARENT_REFERENCE, at: "#/definitions/GatewayApiParentReference" },
+  "HTTPRoute rules[]": { rules: HTTP_ROUTE_RULE, at: "#/definitions/GatewayApiHTTPRouteRule" },
+  "HTTPRoute rules[].matches[]": { rules: HTTP_ROUTE_MATCH, at: "#/definitions/GatewayApiHTTPRouteMatch" },
+  "HTTPRoute matches[].path": { rules: HTTP_PATH_MATCH, at: "#/definitions/GatewayApiHTTPPathMatch" },
+  "HTTPRoute matches[].headers[]": { rules: HTTP_HEADER_MATCH, at: "#/definitions/GatewayApiHTTPHeaderMatch" },
+  "HTTPRoute matches[].queryParams[]": { rules: HTTP_QUERY_PARAM_MATCH, at: "#/definitions/GatewayApiHTTPQueryParamMatch" },
+  "HTTPRoute filters[]": { rules: HTTP_ROUTE_FILTER, at: "#/definitions/GatewayApiHTTPRouteFilter" },
+  "HTTPRoute header modifier": { rules: HTTP_HEADER_FILTER, at: "#/definitions/GatewayApiHTTPHeaderFilter" },
+  "HTTPRoute header modifier set[] / add[]": { rules: HTTP_HEADER, at: "#/definitions/GatewayApiHTTPHeader" },
+  "HTTPRoute requestMirror": { rules: HTTP_REQUEST_MIRROR, at: "#/definitions/GatewayApiHTTPRequestMirrorFilter" },
+  "HTTPRoute requestMirror.fraction": { rules: FRACTION, at: "#/definitions/GatewayApiFraction" },
+  "HTTPRoute requestMirror.backendRef": { rules: BACKEND_OBJECT_REFERENCE, at: "#/definitions/GatewayApiBackendObjectReference" },
+  "HTTPRoute requestRedirect": { rules: HTTP_REQUEST_REDIRECT, at: "#/definitions/GatewayApiHTTPRequestRedirectFilter" },
+  "HTTPRoute urlRewrite": { rules: HTTP_URL_REWRITE, at: "#/definitions/GatewayApiHTTPURLRewriteFilter" },
+  "HTTPRoute path modifier": { rules: HTTP_PATH_MODIFIER, at: "#/definitions/GatewayApiHTTPPathModifier" },
+  "HTTPRoute cors": { rules: HTTP_CORS_FILTER, at: "#/definitions/GatewayApiHTTPCORSFilter" },
+  "HTTPRoute backendRefs[]": { rules: HTTP_BACKEND_REF, at: "#/definitions/GatewayApiHTTPBackendRef" },
+  "HTTPRoute timeouts": { rules: HTTP_ROUTE_TIMEOUTS, at: "#/definitions/GatewayApiHTTPRouteTimeouts" },
+  "HTTPRoute retry": { rules: HTTP_ROUTE_RETRY, at: "#/definitions/GatewayApiHTTPRouteRetry" },
+  "Gateway API Gateway document": { rules: RESOURCE, at: "#/definitions/GatewayApiGateway" },
+  "Gateway API Gateway spec": { rules: GATEWAY_API_GATEWAY, at: "#/definitions/GatewayApiGatewaySpec" },
+  "Gateway API listeners[]": { rules: GATEWAY_API_LISTENER, at: "#/definitions/GatewayApiListener" },
+  "Gateway API listeners[].allowedRoutes": { rules: ALLOWED_ROUTES, at: "#/definitions/GatewayApiAllowedRoutes" },
+  "Gateway API allowedRoutes.namespaces": { rules: ROUTE_NAMESPACES, at: "#/definitions/GatewayApiRouteNamespaces" },
+  "Gateway API allowedRoutes.kinds[]": { rules: ROUTE_GROUP_KIND, at: "#/definitions/GatewayApiRouteGroupKind" },
+  "Service document": { rules: RESOURCE, at: "#/definitions/KubernetesService" },
+  "Service spec": { rules: KUBERNETES_SERVICE, at: "#/definitions/KubernetesServiceSpec" },
+  "Service ports[]": { rules: KUBERNETES_SERVICE_PORT, at: "#/definitions/KubernetesServicePort" },
+  "WorkloadEntry document": { rules: RESOURCE, at: "#/definitions/WorkloadEntryResource" },
 };
 
 function resolve(pointer: string): Schema {
@@ -197,7 +253,7 @@ describe("the pairing is complete", () => {
   it("every checkMap in the compiler reads an exported KeyRules that is paired above", () => {
     const exported = new Map<string, unknown>(Object.values(MODULES).flatMap((module) => Object.entries(module)));
     const paired = new Set<unknown>(Object.values(PAIRINGS).map((p) => p.rules));
-    const unpaired = readdirSync("src/config")
+    const unpaired = readdirSync("src/config", { recursive: true, encoding: "utf8" })
       .filter((file) => file.endsWith(".ts"))
       .flatMap((file) =>
         readFileSync(`src/config/${file}`, "utf8")
@@ -226,14 +282,6 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "wholeNumber(): route[].weight": { at: "#/definitions/HTTPRouteDestination/properties/weight", rule: WHOLE(INT32_MAX) },
   "wholeNumber(): retries.attempts": { at: "#/definitions/HTTPRetry/properties/attempts", rule: WHOLE(MAX_RETRY_ATTEMPTS) },
   "wholeNumber(): MirrorPolicy bodyCapBytes": { at: "#/definitions/MirrorPolicySpec/properties/bodyCapBytes", rule: WHOLE(MAX_BODY_CAP_BYTES) },
-  "percentage(): MirrorPolicy compare.percent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
-  "percentage(): MirrorPolicy compare.noisePercent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/noisePercent", rule: { type: "number", ...PERCENT_RANGE } },
-  "wholeNumber(): MirrorPolicy compare.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/maxBodyBytes", rule: WHOLE(MAX_COMPARE_BODY_BYTES) },
-  "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
-    at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
-    rule: { type: "number", ...PERCENT_RANGE },
-  },
-  "wholeNumber(): MirrorPolicy compare.gate.minCompared": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/minCompared", rule: WHOLE(INT32_MAX) },
   "port(): ServiceEntry ports[].targetPort": { at: "#/definitions/ServicePort/properties/targetPort", rule: { type: "integer", ...PORT_RANGE } },
   "port(): portLevelSettings[].port.number": { at: "#/definitions/TrafficPolicy/properties/portLevelSettings/items/properties/port/properties/number", rule: { type: "integer", ...PORT_RANGE } },
   "port(): Gateway servers[].port.number": { at: "#/definitions/GatewayPort/properties/number", rule: { type: "integer", ...PORT_RANGE } },
@@ -250,6 +298,28 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "wholeNumber(): outlierDetection.maxEjectionPercent": { at: "#/definitions/OutlierDetection/properties/maxEjectionPercent", rule: WHOLE(100) },
   "wholeNumber(): outlierDetection.minHealthPercent": { at: "#/definitions/OutlierDetection/properties/minHealthPercent", rule: WHOLE(100) },
   "httpStatus(): outlierDetection.outlierDetectionHttpErrorCodes[]": { at: "#/definitions/OutlierDetection/properties/outlierDetectionHttpErrorCodes/items", rule: { type: "integer", ...HTTP_STATUS_RANGE } },
+  "percentage(): MirrorPolicy compare.percent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
+  "percentage(): MirrorPolicy compare.noisePercent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/noisePercent", rule: { type: "number", ...PERCENT_RANGE } },
+  "wholeNumber(): MirrorPolicy compare.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/maxBodyBytes", rule: WHOLE(MAX_COMPARE_BODY_BYTES) },
+  "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
+    at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
+    rule: { type: "number", ...PERCENT_RANGE },
+  },
+  "wholeNumber(): MirrorPolicy compare.gate.minCompared": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/minCompared", rule: WHOLE(INT32_MAX) },
+  "port(): HTTPRoute parentRefs[].port": { at: "#/definitions/GatewayApiParentReference/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): HTTPRoute backendRefs[].port": { at: "#/definitions/GatewayApiHTTPBackendRef/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): HTTPRoute requestMirror.backendRef.port": { at: "#/definitions/GatewayApiBackendObjectReference/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): HTTPRoute requestRedirect.port": { at: "#/definitions/GatewayApiHTTPRequestRedirectFilter/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "redirectStatus(): HTTPRoute requestRedirect.statusCode": { at: "#/definitions/GatewayApiHTTPRequestRedirectFilter/properties/statusCode", rule: { type: "integer", enum: REDIRECT_STATUSES } },
+  "wholeNumber(): HTTPRoute backendRefs[].weight": { at: "#/definitions/GatewayApiHTTPBackendRef/properties/weight", rule: WHOLE(MAX_BACKEND_WEIGHT) },
+  "wholeNumber(): HTTPRoute requestMirror.percent": { at: "#/definitions/GatewayApiHTTPRequestMirrorFilter/properties/percent", rule: WHOLE(PERCENT_RANGE.maximum) },
+  "wholeNumber(): HTTPRoute requestMirror.fraction.numerator": { at: "#/definitions/GatewayApiFraction/properties/numerator", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): HTTPRoute requestMirror.fraction.denominator": { at: "#/definitions/GatewayApiFraction/properties/denominator", rule: WHOLE(INT32_MAX) },
+  "wholeNumber(): HTTPRoute cors.maxAge": { at: "#/definitions/GatewayApiHTTPCORSFilter/properties/maxAge", rule: WHOLE(MAX_CORS_MAX_AGE_SECONDS) },
+  "wholeNumber(): HTTPRoute retry.attempts": { at: "#/definitions/GatewayApiHTTPRouteRetry/properties/attempts", rule: WHOLE(MAX_RETRY_ATTEMPTS) },
+  "HTTPRoute retry.codes[] (RETRY_CODE_RANGE)": { at: "#/definitions/GatewayApiHTTPRouteRetry/properties/codes/items", rule: { type: "integer", ...RETRY_CODE_RANGE } },
+  "port(): Gateway API listeners[].port": { at: "#/definitions/GatewayApiListener/properties/port", rule: { type: "integer", ...PORT_RANGE } },
+  "port(): Service ports[].port": { at: "#/definitions/KubernetesServicePort/properties/port", rule: { type: "integer", ...PORT_RANGE } },
 };
 
 describe("each number field has the same bounds in the schema as in the compiler's value rule", () => {

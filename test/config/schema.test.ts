@@ -47,6 +47,9 @@ describe("every document of the project's routes files validates", () => {
     ["routes.yaml", readFileSync("routes.yaml", "utf8")],
     // A template: PORT_* are replaced by the origins' ports in global-setup.ts, as here.
     ["test/support/routes.integration.yaml", readFileSync("test/support/routes.integration.yaml", "utf8").replace(/PORT_[A-Z0-9]+/g, "9000")],
+    // The Gateway API versions: the walkthrough, and the conformance ports' routes.
+    ["routes.gateway-api.yaml", readFileSync("routes.gateway-api.yaml", "utf8")],
+    ["test/support/routes.gateway-api.yaml", readFileSync("test/support/routes.gateway-api.yaml", "utf8").replace(/PORT_[A-Z0-9-]+/g, "9000")],
   ])("%s", (_, text) => {
     const docs = documents(text);
     expect(docs.length).toBeGreaterThan(2);
@@ -209,5 +212,32 @@ spec:
     ["an unknown load balancer", `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d}\nspec:\n  host: h\n  trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}`],
   ])("%s", (_, yaml) => {
     expect(errorsOf(only(yaml))).not.toEqual([]);
+  });
+});
+
+describe("the Gateway API dialect", () => {
+  const route = (rule: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - ${rule}`;
+
+  it("refuses what the compiler refuses: a typo, an ExtensionRef, a weight out of range, an IP hostname", () => {
+    expect(errorsOf(only(route("{backendRef: [{name: v1, port: 80}]}")))).not.toEqual([]);
+    expect(errorsOf(only(route("{filters: [{type: ExtensionRef, extensionRef: {group: x, kind: y, name: z}}]}")))).not.toEqual([]);
+    expect(errorsOf(only(route("{backendRefs: [{name: v1, port: 80, weight: 1000001}]}")))).not.toEqual([]);
+    expect(errorsOf(only(route("{backendRefs: [{name: v1, port: 80}]}").replace("parentRefs:", "hostnames: [10.0.0.1]\n  parentRefs:")))).not.toEqual([]);
+  });
+
+  it("accepts a MirrorPolicy targeting an HTTPRoute rule, and refuses mixing the two targetRef forms", () => {
+    const policy = (targetRef: string) => `apiVersion: edge-mirror.dev/v1alpha1
+kind: MirrorPolicy
+metadata: {name: p}
+spec:
+  targetRef: ${targetRef}`;
+    expect(errorsOf(only(policy("{kind: HTTPRoute, name: shop, rule: checkout}")))).toEqual([]);
+    expect(errorsOf(only(policy("{kind: HTTPRoute, name: shop, virtualService: vs}")))).not.toEqual([]);
   });
 });

@@ -4,6 +4,8 @@
 //   phase 1  the seed's VirtualService without a mirror: v1 answers, v2 sees nothing
 //   phase 2  the same route with mirror v2 at 100 %: v1 answers, v2 gets the same
 //            request with X-Forwarded-Host: httpbin-shadow:8000 and the same request id
+//   phase 3, 4  the task's Gateway API version: the HTTPRoute without, then with, its
+//            RequestMirror filter (Services and HTTPRoute as written, plus WorkloadEntries)
 //
 // Each phase writes a temp routes file and starts wrangler dev with
 // EDGE_MIRROR_ROUTES pointing at it, so wrangler's own [build] compiles it (the
@@ -22,6 +24,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { killGroupNow, freePort } from "../support/loopback";
 import { startOrigin, type Origin } from "../support/origin";
 import { DESTINATION_RULE, VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../support/seed-routes";
+import { HTTP_ROUTE_BEFORE, HTTP_ROUTE_MIRROR, TASK_SERVICES, seedGatewayApiRoutes } from "../support/seed-gateway-api";
 import { ROOT, WRANGLER, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../support/wrangler-dev";
 
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -247,4 +250,66 @@ describe("the walkthrough through wrangler dev", () => {
     await sleep(QUIET_MS);
     assert.deepEqual([v1.records.length, v2.records.length], before, "an origin recorded the unknown host's request");
   });
+
+  // ---- the Gateway API version of the task: its Services and HTTPRoutes as written, plus WorkloadEntries
+  check("routes.gateway-api.yaml carries the task's Gateway API Services and HTTPRoute (with RequestMirror) unchanged", () => {
+    const text = readFileSync(join(ROOT, "routes.gateway-api.yaml"), "utf8");
+    assert.ok(text.includes(TASK_SERVICES), "routes.gateway-api.yaml's Services differ from the task's");
+    assert.ok(text.includes(HTTP_ROUTE_MIRROR), "routes.gateway-api.yaml's HTTPRoute differs from the task's mirroring step");
+  });
+  for (const [phase, httpRoute, mirrors] of [
+    ["phase 3 (Gateway API)", HTTP_ROUTE_BEFORE, 0],
+    ["phase 4 (Gateway API)", HTTP_ROUTE_MIRROR, 1],
+  ] as const) {
+    check(
+      `${phase}: wrangler dev restarts with the HTTPRoute and is ready`,
+      async () => {
+        await dev().stop();
+        v1.records.length = 0;
+        v2.records.length = 0;
+        writeFileSync(routes, seedGatewayApiRoutes(httpRoute, v1.port, v2.port));
+        port = await freePort();
+        console.log(`# ${phase}: wrangler dev on 127.0.0.1:${port}, HTTPRoute with ${mirrors} RequestMirror filter(s)`);
+        await waitReady(startWrangler(), READY_TIMEOUT_MS);
+      },
+      { fatal: true },
+    );
+    check(`${phase}: wrangler's [build] compiled the HTTPRoute (${mirrors} mirror(s))`, () => {
+      const built = dev().lines.find((l) => l.includes(`${basename(tempDir)}/routes.yaml →`));
+      assert.ok(built, "no `edge-mirror: <temp routes file> → generated/routes.json` line in wrangler's output");
+      assert.match(built, new RegExp(`0 VirtualService\\(s\\), 1 HTTPRoute hostname\\(s\\), 1 route\\(s\\), ${mirrors} mirror\\(s\\)`));
+    });
+    check(
+      `${phase}: GET httpbin:8000/headers is answered 200 by v1 (Service httpbin-v1)`,
+      async () => {
+        answer = await get(port, "httpbin:8000", "/headers");
+        assert.equal(answer.status, 200, `status ${answer.status}: ${answer.body.slice(0, 200)}`);
+        assert.equal(answer.headers["x-origin"], "v1");
+        assert.equal(JSON.parse(answer.body).headers["X-Forwarded-Host"], "httpbin:8000");
+        assert.equal(v1.records.length, 1, `v1 recorded ${v1.records.length} requests`);
+      },
+      { fatal: true },
+    );
+    if (mirrors === 0) {
+      check(`${phase}: v2 recorded nothing`, async () => {
+        await sleep(QUIET_MS);
+        assert.deepEqual(v2.records.map((r) => `${r.method} ${r.url}`), []);
+      });
+    } else {
+      check(`${phase}: v2 (Service httpbin-v2) recorded the same GET /headers with x-forwarded-host httpbin-shadow:8000 and v1's x-request-id`, async () => {
+        await waitFor("v2 to record the shadow", () => v2.records.length > 0, SHADOW_WAIT_MS);
+        const [r] = v2.records;
+        assert.equal(`${r!.method} ${r!.url}`, "GET /headers");
+        assert.equal(r!.headers["x-forwarded-host"], "httpbin-shadow:8000");
+        assert.equal(r!.headers["x-request-id"], v1.records[0]?.headers["x-request-id"]);
+      });
+      check(`${phase}: the worker logged the shadow to httpbin-v2 with status 200`, async () => {
+        const shadow = await waitFor('an "event":"shadow" line', () => workerEvents(dev()).find((e) => e.event === "shadow"), SHADOW_WAIT_MS);
+        assert.equal(shadow.status, 200, `shadow line: ${JSON.stringify(shadow)}`);
+        assert.equal(shadow.destination, "httpbin-v2");
+        const request = workerEvents(dev()).find((e) => e.event === "request");
+        assert.equal(request?.route, "httpbin/rules[0]");
+      });
+    }
+  }
 });

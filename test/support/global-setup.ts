@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { startOrigin } from "./origin";
 import { startFlakyOrigin } from "./flaky-origin";
 import { compileOrThrow } from "../../src/config/compile";
+import { conformanceTables } from "./gateway-api-cases";
 
 type Origin = Awaited<ReturnType<typeof startOrigin>>;
 
@@ -25,6 +26,10 @@ export default async function setup(project: TestProject) {
     startOrigin({ name: "v1b" }),
     // Fails the first try of each request on purpose, for the retry tests.
     startFlakyOrigin("flaky"),
+    // Gateway API conformance's backends, echoing as its echo-basic does (routes.gateway-api.yaml).
+    startOrigin({ name: "infra-backend-v1", behaviour: "echo" }),
+    startOrigin({ name: "infra-backend-v2", behaviour: "echo" }),
+    startOrigin({ name: "infra-backend-v3", behaviour: "echo" }),
   ]);
   // A port that was open a moment ago and is now closed: connections are refused.
   const refused = await startOrigin({ name: "refused" });
@@ -48,6 +53,7 @@ export default async function setup(project: TestProject) {
   const address = control.address();
   const controlUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   project.provide("table", JSON.stringify(table));
+  project.provide("gatewayApiTables", JSON.stringify(conformanceTables(ports)));
   project.provide("controlUrl", controlUrl);
   // Which recording origin listens on which port, so a test can tell where a planned origin URL points.
   project.provide("originNames", JSON.stringify(Object.fromEntries(origins.map((o) => [String(o.port), o.name]))));
@@ -83,5 +89,7 @@ declare module "vitest" {
     table: string;
     controlUrl: string;
     originNames: string;
+    /** conformance test ShortName → its route table (gateway-api-cases.ts) */
+    gatewayApiTables: string;
   }
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { echoDelayMs, echoResponseHeaders } from "./conformance-echo";
 import { compareAnswer } from "./compare-answers";
 
 /**
@@ -12,7 +13,8 @@ import { compareAnswer } from "./compare-answers";
  * connection on arrival), "hold" (answers when release() is called), "slow" (after
  * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
  * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200),
- * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length).
+ * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length),
+ * "echo" (ok, plus Gateway API conformance's echo backend: ?delay= and X-Echo-Set-Header; conformance-echo.ts).
  * Under "ok", paths under /compare/ answer as compare-answers.ts says (v1 and v2 differ there on purpose).
  */
 export type Behaviour =
@@ -27,7 +29,8 @@ export type Behaviour =
   | "slow-stream"
   | "early-hints"
   | "chunked"
-  | "huge-chunked";
+  | "huge-chunked"
+  | "echo";
 
 export interface OriginRecord {
   origin: string;
@@ -110,6 +113,7 @@ export async function startOrigin({
         answer();
       } else if (behaviour === "hold") held.add(answer);
       else if (behaviour === "slow") setTimeout(answer, delayMs);
+      else if (behaviour === "echo") setTimeout(answer, echoDelayMs(req.url));
       else answer();
     });
   });
@@ -282,6 +286,7 @@ function respond(
         2,
       ) + "\n";
   }
+  if (behaviour === "echo") Object.assign(headers, echoResponseHeaders(req));
   if (status === 204 || status === 304) body = "";
   headers["content-length"] = String(Buffer.byteLength(body));
   if (compared?.delayMs) {

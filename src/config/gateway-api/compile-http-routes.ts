@@ -1,0 +1,160 @@
+// The Gateway API step of the compiler: HTTPRoutes, with the Gateways, Services and
+// WorkloadEntries they refer to, → VirtualHosts of the same route table the
+// VirtualServices compile to, so the worker never needs to know which dialect a
+// route came from. A hostname may be routed by one dialect only. Services and
+// Gateways no HTTPRoute refers to are skipped with a warning, as other kinds are.
+import type { Resource } from "../documents";
+import type { DestinationSpec } from "../destination";
+import type { MirrorPolicySpec } from "../mirror-policy";
+import type { Cluster, RouteTable, VirtualHost } from "../../routing/table";
+import { BackendResolver } from "./backends";
+import { readGateway } from "./gateway";
+import { ANY_HOST, routeHosts, type Parents, type RouteHost } from "./hostnames";
+import { readHttpRoute, type HttpRouteSpec } from "./http-route";
+import { objectMeta } from "./metadata";
+import { httpRoutePolicies } from "./policies";
+import { ruleTemplate } from "./rule-route";
+import { readService } from "./service";
+import { buildVirtualHosts, type AttachedRoute, type HostedVirtualHost } from "./virtual-hosts";
+import { readWorkloadEntry } from "./workload-entry";
+
+export interface GatewayApiInputs {
+  /** the HTTPRoute, Gateway, Service and WorkloadEntry documents */
+  documents: Resource[];
+  /** MirrorPolicies; those targeting HTTPRoutes apply here */
+  policies: MirrorPolicySpec[];
+  /** hosts ServiceEntries register, for Istio's Hostname backendRefs */
+  serviceEntryHosts: ReadonlySet<string>;
+  /** a ServiceEntry host as a VirtualService destination resolves */
+  resolveHostname(destination: DestinationSpec): Cluster | undefined;
+}
+
+export function hasHttpRoutes(documents: Resource[]): boolean {
+  return documents.some((d) => d.kind === "HTTPRoute");
+}
+
+/**
+ * The HTTPRoutes' virtual hosts, every backend resolved (so before compile.ts warns
+ * about unused ServiceEntry ports); addHttpRouteHosts puts them in the table.
+ * Problems go to the documents' own Fields.
+ */
+export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[] {
+  const services = new Lazy(inputs.documents, "Service", "Service", readService);
+  const gateways = new Lazy(inputs.documents, "GatewayApiGateway", "Gateway", readGateway);
+  const workloadEntries = inputs.documents.flatMap((d) => {
+    const entry = d.kind === "WorkloadEntry" ? readWorkloadEntry(d) : undefined;
+    return entry ? [entry] : [];
+  });
+  const routes = unique(
+    inputs.documents.flatMap((d) => {
+      const route = d.kind === "HTTPRoute" ? readHttpRoute(d) : undefined;
+      return route ? [route] : [];
+    }),
+  );
+  const resolver = new BackendResolver({
+    service: (ns, name) => services.get(ns, name),
+    exists: (ns, name) => services.exists(ns, name),
+    serviceNames: (ns) => services.names(ns),
+    workloadEntries,
+    serviceEntryHosts: inputs.serviceEntryHosts,
+    resolveHostname: inputs.resolveHostname,
+  });
+  const parents: Parents = {
+    gateway: (ns, name) => gateways.get(ns, name),
+    service: (ns, name) => services.get(ns, name),
+    exists: (kind, ns, name) => (kind === "Gateway" ? gateways : services).exists(ns, name),
+  };
+  const settings = httpRoutePolicies(inputs.policies, routes);
+  const attached: AttachedRoute[] = routes.map((route) => ({
+    route,
+    hosts: routeHosts(route, parents),
+    templates: new Map(route.rules.map((rule) => [rule, ruleTemplate(route, rule, resolver, settings.get(rule))])),
+  }));
+  const hosted = buildVirtualHosts(attached);
+  services.warnUnused("no HTTPRoute backendRef or parentRef names it");
+  gateways.warnUnused("no HTTPRoute attaches to it");
+  for (const entry of workloadEntries) {
+    if (!resolver.usedEntries.has(entry)) entry.field.warn(`no Service an HTTPRoute uses selects WorkloadEntry ${entry.id}: it is not an origin of anything`);
+  }
+  return hosted;
+}
+
+/** Adds the virtual hosts to the table, after the VirtualServices' (a hostname has one dialect only). */
+export function addHttpRouteHosts(table: RouteTable, hosted: HostedVirtualHost[]): void {
+  for (const { vhost, host } of hosted) addVirtualHost(table, vhost, host);
+}
+
+/** One HTTPRoute per namespace and name, as the API server keeps them. */
+function unique(routes: HttpRouteSpec[]): HttpRouteSpec[] {
+  const byKey = new Map<string, HttpRouteSpec>();
+  for (const route of routes) {
+    const key = `${route.namespace}/${route.name}`;
+    if (byKey.has(key)) route.field.error(`HTTPRoute ${route.id} is defined twice`, "give each HTTPRoute its own name, or merge their rules");
+    else byKey.set(key, route);
+  }
+  return [...byKey.values()];
+}
+
+/** Adds one hostname's virtual host, unless a VirtualService (or another dialect's host) has it. */
+function addVirtualHost(table: RouteTable, vhost: VirtualHost, host: RouteHost): void {
+  const index = table.hosts;
+  const owner =
+    host.host === ANY_HOST
+      ? index.catchAll
+      : host.host.startsWith("*.")
+        ? index.wildcards.find((w) => w.suffix === host.host.slice(1))?.vhost
+        : index.exact[host.host];
+  if (owner !== undefined) {
+    host.field.error(`host "${host.host}" is already routed by VirtualService ${table.virtualHosts[owner]!.name}`, "route each hostname with one VirtualService or with HTTPRoutes, not both");
+    return;
+  }
+  const at = table.virtualHosts.push(vhost) - 1;
+  if (host.host === ANY_HOST) index.catchAll = at;
+  else if (host.host.startsWith("*.")) {
+    index.wildcards.push({ suffix: host.host.slice(1), vhost: at });
+    index.wildcards.sort((a, b) => b.suffix.length - a.suffix.length || a.suffix.localeCompare(b.suffix));
+  } else index.exact[host.host] = at;
+}
+
+/** Documents of one kind by namespace and name, read the first time an HTTPRoute refers to them. */
+class Lazy<T> {
+  private readonly docs = new Map<string, Resource>();
+  private readonly read = new Map<string, T | undefined>();
+
+  constructor(
+    documents: Resource[],
+    kind: Resource["kind"],
+    label: string,
+    private readonly reader: (doc: Resource) => T | undefined,
+  ) {
+    for (const doc of documents) {
+      if (doc.kind !== kind) continue;
+      const { namespace, name, id } = objectMeta(doc);
+      const key = `${namespace}/${name}`;
+      if (this.docs.has(key)) doc.root.get("metadata").get("name").error(`${label} ${id} is defined twice`, "keep one of them");
+      else this.docs.set(key, doc);
+    }
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    const key = `${namespace}/${name}`;
+    if (!this.read.has(key)) this.read.set(key, this.docs.has(key) ? this.reader(this.docs.get(key)!) : undefined);
+    return this.read.get(key);
+  }
+
+  exists(namespace: string, name: string): boolean {
+    return this.docs.has(`${namespace}/${name}`);
+  }
+
+  names(namespace: string): string[] {
+    return [...this.docs.keys()].filter((k) => k.startsWith(`${namespace}/`)).map((k) => k.slice(namespace.length + 1));
+  }
+
+  warnUnused(why: string): void {
+    for (const [key, doc] of this.docs) {
+      if (this.read.has(key)) continue;
+      const apiVersion = (doc.root.get("apiVersion").node as { value?: unknown } | undefined)?.value;
+      doc.root.ctx.problems.add("warning", doc.root.at, { message: `skipped ${doc.root.ctx.resource} (${String(apiVersion)}): ${why}` });
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// Which hosts an HTTPRoute serves (gateway-api HTTPRouteSpec.Hostnames, Listener
+// hostnames): through a Gateway, the route's hostnames intersected with each
+// listener's (a listener without hostname takes them all; a route without hostnames
+// takes the listener's; neither = every host, `*`); through Istio's mesh form, a
+// core Service parentRef, the Service's own name, matched as a VirtualService host.
+// `*.example.com` matches one or more labels before `.example.com`, never itself.
+import type { Field } from "../field";
+import type { GatewaySpec } from "./gateway";
+import type { HttpRouteSpec, ParentRefSpec } from "./http-route";
+import type { ServiceSpec } from "./service";
+
+/** Every host: a route and listener that both leave the hostname open. */
+export const ANY_HOST = "*";
+
+export interface RouteHost {
+  host: string;
+  /** where the host came from: a hostnames entry, or the parentRef */
+  field: Field;
+}
+
+export interface Parents {
+  gateway(namespace: string, name: string): GatewaySpec | undefined;
+  service(namespace: string, name: string): ServiceSpec | undefined;
+  /** whether a document of that kind and name exists (it may have failed to read) */
+  exists(kind: "Gateway" | "Service", namespace: string, name: string): boolean;
+}
+
+/** Whether every name `inner` matches is matched by `outer` too. */
+export function covers(outer: string, inner: string): boolean {
+  if (outer === ANY_HOST || outer === inner) return true;
+  if (!outer.startsWith("*.") || inner === ANY_HOST) return false;
+  const suffix = outer.slice(1);
+  const names = inner.startsWith("*.") ? inner.slice(1) : inner;
+  return names.length > suffix.length && names.endsWith(suffix);
+}
+
+/** The names both match, as one hostname, or undefined. */
+export function intersect(a: string, b: string): string | undefined {
+  if (covers(a, b)) return b;
+  if (covers(b, a)) return a;
+  return undefined;
+}
+
+/**
+ * Gateway API's order between routes of intersecting hostnames: the most characters
+ * of a non-wildcard hostname first, then the most characters ("*" last).
+ */
+export function hostSpecificity(host: string): [number, number] {
+  if (host === ANY_HOST) return [0, 0];
+  return [host.startsWith("*.") ? 0 : host.length, host.length];
+}
+
+export function routeHosts(route: HttpRouteSpec, parents: Parents): RouteHost[] {
+  const out = new Map<string, RouteHost>();
+  const add = (host: string, field: Field) => {
+    if (!out.has(host)) out.set(host, { host, field });
+  };
+  for (const parent of route.parentRefs) {
+    const namespace = parent.namespace ?? route.namespace;
+    if (parent.kind === "Service") serviceHost(route, parent, namespace, parents, add);
+    else gatewayHosts(route, parent, namespace, parents, add);
+  }
+  return [...out.values()];
+}
+
+function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: (host: string, field: Field) => void): void {
+  const service = parents.service(namespace, parent.name);
+  if (!service) {
+    if (!parents.exists("Service", namespace, parent.name))
+      parent.field.get("name").error(`no Service "${parent.name}" in namespace ${namespace}`, `add the Service (apiVersion: v1, kind: Service, metadata: {name: ${parent.name}}) the route stands in for`);
+    return;
+  }
+  if (parent.port !== undefined && !service.ports.some((p) => p.port === parent.port)) {
+    parent.field.get("port").error(
+      `Service ${service.id} has no port ${parent.port} (ports: ${service.ports.map((p) => p.port).join(", ") || "none"})`,
+      "use one of the Service's ports",
+    );
+    return;
+  }
+  if (route.hostnames.length)
+    route.hostnames[0]!.field.warn("are not used for a Service parentRef: Istio's mesh route serves the Service's own name", "remove hostnames, or attach the route to a Gateway");
+  add(service.name.toLowerCase(), parent.field);
+}
+
+function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: (host: string, field: Field) => void): void {
+  const gateway = parents.gateway(namespace, parent.name);
+  if (!gateway) {
+    if (!parents.exists("Gateway", namespace, parent.name))
+      parent.field.get("name").error(`no Gateway "${parent.name}" in namespace ${namespace}`, "add the Gateway (apiVersion: gateway.networking.k8s.io/v1, kind: Gateway) with its listeners");
+    return;
+  }
+  const selected = gateway.listeners.filter((l) => (parent.sectionName === undefined || l.name === parent.sectionName) && (parent.port === undefined || l.port === parent.port));
+  if (selected.length === 0) {
+    const which = [parent.sectionName !== undefined ? `named "${parent.sectionName}"` : "", parent.port !== undefined ? `on port ${parent.port}` : ""].filter(Boolean).join(" ");
+    parent.field.error(`Gateway ${gateway.id} has no listener ${which} (listeners: ${gateway.listeners.map((l) => l.name).join(", ") || "none"})`, "name one of its listeners in sectionName, or its port");
+    return;
+  }
+  const allowed = selected.filter((l) => l.httpRoutes && (l.from === "All" || gateway.namespace === route.namespace));
+  if (allowed.length === 0) {
+    parent.field.error(
+      `Gateway ${gateway.id}'s ${selected.length === 1 ? "listener does" : "listeners do"} not accept this HTTPRoute (an HTTP or HTTPS listener that allows HTTPRoutes${gateway.namespace === route.namespace ? "" : `, from namespace ${route.namespace}`})`,
+      "attach to an HTTP listener, or set its allowedRoutes.namespaces.from: All",
+    );
+    return;
+  }
+  const wanted = route.hostnames.length ? route.hostnames : [{ host: ANY_HOST, field: parent.field }];
+  let any = false;
+  const unmatched = new Set(route.hostnames.map((h) => h.host));
+  for (const listener of allowed) {
+    for (const { host, field } of wanted) {
+      const common = intersect(listener.hostname ?? ANY_HOST, host);
+      if (common === undefined) continue;
+      unmatched.delete(host);
+      add(common, field);
+      any = true;
+    }
+  }
+  if (!any) {
+    parent.field.error(
+      `no hostname of the route matches Gateway ${gateway.id}'s listeners (${allowed.map((l) => l.hostname ?? "any host").join(", ")})`,
+      "add a hostname the listener serves, or attach the route to another listener",
+    );
+    return;
+  }
+  for (const h of route.hostnames) {
+    if (unmatched.has(h.host)) h.field.warn(`matches no listener of Gateway ${gateway.id}: requests for it are not routed here (Gateway API ignores it)`);
+  }
+}

@@ -1,0 +1,38 @@
+// The documents of the Kubernetes Gateway API dialect routes.yaml reads besides
+// Istio's: HTTPRoute and Gateway (gateway.networking.k8s.io), the core v1 Service
+// they point at, and Istio's WorkloadEntry, which says where a Service's selected
+// workloads run (the one thing a cluster knows and the edge does not).
+//
+// A Gateway API Gateway and Istio's Gateway (networking.istio.io) share a kind
+// name, so the documents are told apart by group and carry their own internal kind.
+
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+export const GATEWAY_API_VERSIONS = ["v1", "v1beta1"] as const;
+const ISTIO_GROUP = "networking.istio.io";
+const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
+
+/** The kinds as compile.ts dispatches on them. */
+export const GATEWAY_API_KINDS = ["HTTPRoute", "GatewayApiGateway", "Service", "WorkloadEntry"] as const;
+export type GatewayApiKind = (typeof GATEWAY_API_KINDS)[number];
+
+/** For the "skipped" warning: what this dialect reads, in users' words. */
+export const GATEWAY_API_READS = `HTTPRoute and Gateway from ${GATEWAY_API_GROUP}, Service (v1), WorkloadEntry from ${ISTIO_GROUP}`;
+
+export interface GatewayApiDocument {
+  kind: GatewayApiKind;
+  versions: readonly string[];
+}
+
+/** The internal kind and accepted versions of a document of this dialect, or undefined. */
+export function gatewayApiDocument(group: string | undefined, kind: string | undefined): GatewayApiDocument | undefined {
+  if (group === GATEWAY_API_GROUP && kind === "HTTPRoute") return { kind: "HTTPRoute", versions: GATEWAY_API_VERSIONS };
+  if (group === GATEWAY_API_GROUP && kind === "Gateway") return { kind: "GatewayApiGateway", versions: GATEWAY_API_VERSIONS };
+  // The core group has no name: `apiVersion: v1`.
+  if (group === undefined && kind === "Service") return { kind: "Service", versions: ["v1"] };
+  if (group === ISTIO_GROUP && kind === "WorkloadEntry") return { kind: "WorkloadEntry", versions: ISTIO_VERSIONS };
+  return undefined;
+}
+
+export function isGatewayApiKind(kind: string): kind is GatewayApiKind {
+  return (GATEWAY_API_KINDS as readonly string[]).includes(kind);
+}
