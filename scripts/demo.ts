@@ -14,6 +14,9 @@ import { createServer } from "node:net";
 import { killGroupNow } from "../test/support/loopback";
 import { startOrigin, type Origin } from "../test/support/origin";
 import { WRANGLER, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { compareAct, servedRoutes, type ServedRoutes } from "./demo-compare";
 
 const GATEWAY_API = process.argv.includes("--gateway-api");
 /** The routes file served, and how it says where v1 and v2 run. */
@@ -25,6 +28,10 @@ const V1_PORT = 9081;
 const V2_PORT = 9082;
 const WORKER_PORT = Number(process.env.PORT || 8787);
 const EXIT_AFTER_REPLAY = process.env.DEMO_EXIT_AFTER_REPLAY === "1";
+/** The bearer token of /__edge-mirror/ for this run (EDGE_MIRROR_ADMIN_TOKEN), printed for curl and npm run gate. */
+const ADMIN_TOKEN = process.env.EDGE_MIRROR_ADMIN_TOKEN || `demo-${randomBytes(6).toString("hex")}`;
+/** routes.yaml + scripts/demo-compare.yaml (comparison on), kept in step with routes.yaml; the Gateway API variant serves its file as it is. */
+let served: ServedRoutes | undefined;
 const REQUESTS = 3;
 const HOST = "httpbin:8000";
 const READY_TIMEOUT_MS = 60_000;
@@ -98,7 +105,16 @@ function onWranglerLine(line: string): void {
 }
 
 function startWrangler(): WranglerDev {
-  const dev = startWranglerDev({ port: WORKER_PORT, routes: DIALECT.routes, onLine: onWranglerLine, keepLines: 200 });
+  if (!GATEWAY_API) served ??= servedRoutes(DIALECT.routes);
+  const dev = startWranglerDev({
+    port: WORKER_PORT,
+    routes: served?.file ?? DIALECT.routes,
+    onLine: onWranglerLine,
+    keepLines: 200,
+    vars: { EDGE_MIRROR_ADMIN_TOKEN: ADMIN_TOKEN },
+    // Each run's comparison counts (Durable Objects) start from nothing, beside the served routes.
+    ...(served ? { persistTo: join(dirname(served.file), "state") } : {}),
+  });
   dev.child.on("exit", (code) => {
     if (stopping) return;
     say(`\n${red("edge-mirror demo: wrangler dev stopped unexpectedly")} (exit code ${code}).`);
@@ -257,12 +273,25 @@ async function main(): Promise<void> {
   say(`  ${mark(sameIds === REQUESTS)} ${sameIds} of ${REQUESTS} shadows carry the same X-Request-Id as v1's request; v2's answers were discarded`);
   if (!ok) say(yellow("  Not what the walkthrough shows: see the [worker] lines above for errors."));
 
+  // The walkthrough continued: is v2 safe? (its own traffic's log lines are not shown)
+  let compared = true;
+  if (!GATEWAY_API) {
+    held = [];
+    compared = await compareAct({ port: WORKER_PORT, host: HOST, token: ADMIN_TOKEN, say, heading, styles: { bold, dim, green, red, magenta, yellow }, events: workerEvents });
+    held = null;
+    if (!compared) say(yellow("  Not what the comparison should show: see the lines above."));
+  }
+
   heading("Try it yourself");
   say(`  ${bold(CURL)}`);
+  if (!GATEWAY_API) {
+    say(`  ${bold(`curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' http://127.0.0.1:${WORKER_PORT}/__edge-mirror/api/report`)}`);
+    say(`  ${bold(`npm run gate -- --url http://127.0.0.1:${WORKER_PORT} --token ${ADMIN_TOKEN}`)}`);
+  }
   say(dim(`  Edit ${DIALECT.routes} (try ${GATEWAY_API ? "percent: 50 under requestMirror" : "mirrorPercentage: {value: 50.0}"}); wrangler dev rebuilds it on save.`));
   if (EXIT_AFTER_REPLAY) {
     say(dim("  (DEMO_EXIT_AFTER_REPLAY=1: stopping after the replay)"));
-    await shutdown(ok ? 0 : 1);
+    await shutdown(ok && compared ? 0 : 1);
     return;
   }
   say(dim(`  Serving on http://127.0.0.1:${WORKER_PORT}; logs follow below. Press Ctrl-C to stop.`));
@@ -275,6 +304,7 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await wrangler?.stop();
+  served?.stop();
   await Promise.all(origins.splice(0).map((o) => o.close().catch(() => {})));
   process.exit(code);
 }

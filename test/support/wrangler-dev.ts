@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   onLine?: (line: string) => void;
   /** keep only this many of the last lines (a long-running demo); all by default */
   keepLines?: number;
+  /** variables and secrets for the worker (`--var NAME:value`), e.g. EDGE_MIRROR_ADMIN_TOKEN */
+  vars?: Record<string, string>;
 }
 
 export interface WranglerDev {
@@ -37,9 +39,10 @@ export interface WranglerDev {
 /** A worker log line: `{"event":"request"|"shadow", ...}`. */
 export type WorkerEvent = { event: string } & Record<string, unknown>;
 
-export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity }: WranglerDevOptions): WranglerDev {
+export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity, vars = {} }: WranglerDevOptions): WranglerDev {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
   if (persistTo) args.push("--persist-to", persistTo);
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", EDGE_MIRROR_ROUTES: routes, NO_COLOR: "1", FORCE_COLOR: "0" },
