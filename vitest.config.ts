@@ -42,6 +42,16 @@ export default defineConfig({
       },
       {
         test: {
+          // The dashboard in headless Chromium (Debian's, via playwright-core) against the worker as deployed.
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",

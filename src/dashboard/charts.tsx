@@ -6,9 +6,10 @@ import type { LatencyBucket } from "../compare/latency-buckets";
 import type { TimelinePoint } from "../compare/timeline";
 import { ms, percent, utc } from "./format";
 
-const W = 600;
+// Narrow enough that the labels stay legible when a phone scales the chart down.
+const W = 480;
 const H = 220;
-const M = { left: 46, right: 14, top: 14, bottom: 34 };
+const M = { left: 42, right: 12, top: 14, bottom: 34 };
 const PLOT_W = W - M.left - M.right;
 const PLOT_H = H - M.top - M.bottom;
 
@@ -43,7 +44,8 @@ function YAxis({ max, unit }: { max: number; unit: string }) {
 export function DivergenceChart({ timeline, gatePercent }: { timeline: readonly TimelinePoint[]; gatePercent: number }) {
   const points = timeline.filter((p) => p.compared > 0).map((p) => ({ ...p, rate: (p.divergent / p.compared) * 100 }));
   if (points.length === 0) return <p class="muted">Nothing compared yet.</p>;
-  const max = niceMax(Math.max(gatePercent * 1.5, ...points.map((p) => p.rate)) * 1.05);
+  // A rate: never above 100 %, however the rounding goes.
+  const max = Math.min(100, niceMax(Math.max(gatePercent * 1.5, ...points.map((p) => p.rate)) * 1.05));
   const first = points[0]!.at;
   const span = points[points.length - 1]!.at - first;
   const x = (at: number) => round1(M.left + (span === 0 ? PLOT_W / 2 : ((at - first) / span) * PLOT_W));

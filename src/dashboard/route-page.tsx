@@ -117,7 +117,7 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
               {r.fields.map((f) => (
                 <tr>
                   <th scope="row">
-                    <code>{f.path}</code>
+                    <FieldPath path={f.path} />
                   </th>
                   <td>{f.kind}</td>
                   <td class="n">{count(f.divergent)}</td>
@@ -157,7 +157,7 @@ function ExamplePair({ example, status }: { example: ReportExample; status: Read
               {differences.map((d) => (
                 <>
                   <dt>
-                    <code>{d.path}</code> <small>{`${d.kind}, ${status.get(d.path) ?? "not counted"}`}</small>
+                    <FieldPath path={d.path} /> <small>{`${d.kind}, ${status.get(d.path) ?? "not counted"}`}</small>
                   </dt>
                   <dd>
                     <Value text={d[side]} highlight={status.get(d.path) === "divergent"} />
@@ -169,6 +169,22 @@ function ExamplePair({ example, status }: { example: ReportExample; status: Read
         ))}
       </div>
     </article>
+  );
+}
+
+/** A field path that may break after its slashes, and nowhere else, on a narrow screen. */
+function FieldPath({ path }: { path: string }) {
+  const parts = path.split("/");
+  return (
+    <code>
+      {parts.map((part, i) => (
+        <>
+          {i > 0 && "/"}
+          {part}
+          {i > 0 && i < parts.length - 1 && <wbr />}
+        </>
+      ))}
+    </code>
   );
 }
 

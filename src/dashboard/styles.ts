@@ -42,7 +42,7 @@ dl.figures div{border:1px solid var(--line);border-radius:6px;padding:.4em .6em}
 dt{color:var(--muted);font-size:.9em}dd{margin:0;font-weight:600}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20em,1fr));gap:1em}
 figure{margin:0}figcaption{color:var(--muted);font-size:.9em}
-svg{width:100%;height:auto;font:11px system-ui,sans-serif}
+svg{width:100%;height:auto;font:12px system-ui,sans-serif}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.5em;margin:.4em 0 1.2em}
 .pair section{border:1px solid var(--line);border-radius:6px;min-width:0}
 .pair h4{margin:0;padding:.3em .6em;background:var(--panel);border-bottom:1px solid var(--line)}
@@ -51,7 +51,7 @@ svg{width:100%;height:auto;font:11px system-ui,sans-serif}
 .pair dd{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;font-weight:400;overflow-wrap:anywhere;margin-bottom:.4em}
 mark{background:var(--mark);color:var(--ink);padding:0 .15em}
 .redacted{font-style:italic;color:var(--muted)}
-code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}
 .status-divergent{color:var(--fail);font-weight:600}
 @media (max-width:40em){main{padding:.75em}.pair{grid-template-columns:1fr}header{padding:.6em .75em}
 table.routes,table.routes tbody,table.routes tr,table.routes th,table.routes td{display:block;white-space:normal}

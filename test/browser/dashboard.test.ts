@@ -1,0 +1,243 @@
+// The dashboard as a person uses it, in headless Chromium: real traffic through the
+// worker as deployed (src/index.ts, its Durable Objects, workerd on a socket) to
+// recording origins whose v2 differs from v1 in one field and shares a noisy one;
+// then sign in, read the routes table's real figures, open the route, find the
+// divergent field marked and the example pair the right way round, pause the route
+// and watch the next requests reach v1 only, resume, and do the same with JavaScript
+// off. Every page is kept under test-artifacts/; docs/dashboard.png is refreshed when
+// the page changes.
+import { request as httpRequest } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { compileOrThrow } from "../../src/config/compile";
+import { startOrigin, type Origin } from "../support/origin";
+import { startWorker, type WorkerStack } from "../support/worker-stack";
+import { CHROMIUM_LAUNCH, hasChromium, MISSING_CHROMIUM } from "../support/chromium";
+import { keepScreenshot, refreshReadmeScreenshot } from "../support/screenshot";
+
+const TOKEN = "alice:browser-test-secret";
+const HOST = "api.test";
+const COMPARED_REQUESTS = 40;
+
+const routes = (v1: number, v2: number) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api}
+spec:
+  hosts: [${HOST}]
+  http:
+  - name: users
+    match: [{uri: {prefix: /compare/demo}}]
+    route: [{destination: {host: api-origin, subset: v1}}]
+    mirror: {host: api-origin, subset: v2}
+  - name: catalog
+    route: [{destination: {host: api-origin, subset: v1}}]
+    mirror: {host: api-origin, subset: v2}
+---
+apiVersion: edge-mirror.dev/v1alpha1
+kind: MirrorPolicy
+metadata: {name: users-compare}
+spec:
+  targetRef: {virtualService: api, route: users}
+  compare:
+    noisePercent: 100
+    gate: {maxDivergencePercent: 1, minCompared: 20}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-origin}
+spec:
+  host: api-origin
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api-origin}
+spec:
+  hosts: [api-origin]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints:
+  - {address: 127.0.0.1, ports: {http: ${v1}}, labels: {version: v1}}
+  - {address: 127.0.0.1, ports: {http: ${v2}}, labels: {version: v2}}
+`;
+
+let v1: Origin;
+let v2: Origin;
+let worker: WorkerStack;
+let browser: Browser;
+let counter = 0;
+
+beforeAll(async () => {
+  if (!hasChromium()) throw new Error(MISSING_CHROMIUM);
+  v1 = await startOrigin({ name: "v1" });
+  v2 = await startOrigin({ name: "v2" });
+  worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "dashboard.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: TOKEN });
+  browser = await chromium.launch(CHROMIUM_LAUNCH);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.close();
+  await Promise.all([v1?.close(), v2?.close()]);
+});
+
+/** A client's GET through the worker; resolves with the request id once the answer is read. */
+function get(path: string): Promise<{ id: string; status: number; origin: string | undefined }> {
+  const id = `browser-${++counter}`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port: worker.port, path, headers: { host: HOST, "x-request-id": id } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ id, status: res.statusCode ?? 0, origin: res.headers["x-origin"] as string | undefined }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const shadowsOf = (id: string) => v2.records.filter((r) => r.headers["x-request-id"] === id);
+const primariesOf = (id: string) => v1.records.filter((r) => r.headers["x-request-id"] === id && r.headers["x-edge-mirror-noise"] === undefined);
+
+async function eventually(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+  expect(check()).toBe(true);
+}
+
+async function signIn(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  const answer = await page.goto(`${worker.url}/__edge-mirror/`);
+  expect(answer?.status()).toBe(401);
+  await page.getByLabel("Admin token").fill(TOKEN);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect.poll(() => page.url()).toBe(`${worker.url}/__edge-mirror/`);
+  return page;
+}
+
+/** The routes table's row of a route, as the cells' texts by column header. */
+async function row(page: Page, route: string): Promise<Record<string, string>> {
+  const headers = await page.locator("table.routes thead th").allInnerTexts();
+  const cells = page.locator("table.routes tbody tr", { has: page.getByRole("link", { name: route, exact: true }) }).locator("th, td");
+  const texts = await cells.allInnerTexts();
+  return Object.fromEntries(headers.map((h, i) => [h.replace(/\s+/g, " ").trim(), (texts[i] ?? "").replace(/\s+/g, " ").trim()]));
+}
+
+describe("the dashboard in a browser", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  it("real traffic: every request answered by v1, every one mirrored to v2", async () => {
+    const sent: { id: string; status: number; origin: string | undefined }[] = [];
+    for (let i = 0; i < COMPARED_REQUESTS; i++) sent.push(await get("/compare/demo"));
+    for (let i = 0; i < 5; i++) sent.push(await get(`/catalog/${i}`));
+    expect(sent.every((s) => s.status === 200 && s.origin === "v1")).toBe(true);
+    await eventually(() => sent.every((s) => shadowsOf(s.id).length === 1));
+  });
+
+  it("signing in: the login form, then the routes table with the run's own figures", async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const login = await context.newPage();
+    await login.goto(`${worker.url}/__edge-mirror/`);
+    await expect.poll(() => login.getByRole("heading", { level: 1 }).innerText()).toBe("Sign in");
+    await keepScreenshot(login, "dashboard-login");
+    await login.close();
+
+    page = await signIn(context);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Mirroring");
+    const users = await row(page, "api/users");
+    expect(users["Mirrored / compared"]).toBe(`${COMPARED_REQUESTS} / ${COMPARED_REQUESTS}`);
+    expect(users["Divergence (95 %)"]).toMatch(/^100 % 9\d(\.\d+)? %–100 %$/);
+    expect(users["Verdict"]).toBe("fail");
+    expect(users["In force"]).toBe("100 %");
+    expect(users["p50 / p99"]).toMatch(/^v1 [\d.]+ ms \/ [\d.]+ ms v2 [\d.]+ ms \/ [\d.]+ ms$/);
+    expect(users["Status mix"]).toBe("v1 200 100 % v2 200 100 %");
+    const catalog = await row(page, "api/catalog");
+    expect(catalog["Verdict"]).toBe("not compared");
+    expect(await page.getByText("Mirroring network-wide: on").count()).toBe(1);
+    await keepScreenshot(page, "dashboard-routes");
+    await refreshReadmeScreenshot(page);
+  });
+
+  it("a route's page: the divergent field highlighted, noise told apart, v1 on the left and v2 on the right", async () => {
+    await page.getByRole("link", { name: "api/users", exact: true }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("api/users");
+    const field = (path: string) => page.locator("tr", { has: page.getByRole("rowheader", { name: path, exact: true }) }).locator("td").last().innerText();
+    expect(await field("/body/user/plan")).toBe("divergent");
+    expect(await field("/body/servedAt")).toBe("noise");
+    expect(await field("/body/nonce")).toBe("noise");
+
+    const example = page.getByRole("article").first();
+    const left = example.locator(".pair section.v1");
+    const right = example.locator(".pair section.v2");
+    expect(await left.getByRole("heading").innerText()).toBe("v1 (primary, answered the client)");
+    expect(await right.getByRole("heading").innerText()).toBe("v2 (mirror)");
+    const [l, r] = [await left.boundingBox(), await right.boundingBox()];
+    expect(l!.x + l!.width).toBeLessThanOrEqual(r!.x);
+    // v1's origin says "free", v2's "Free" (test/support/compare-answers.ts /compare/demo)
+    expect(await left.locator("mark").allInnerTexts()).toEqual(['"free"']);
+    expect(await right.locator("mark").allInnerTexts()).toEqual(['"Free"']);
+    const highlight = (await left.locator("mark").evaluate("(el) => getComputedStyle(el).backgroundColor")) as string;
+    expect(highlight).not.toBe("rgba(0, 0, 0, 0)");
+    expect(await page.locator('svg[role="img"]').count()).toBe(2);
+    await keepScreenshot(page, "dashboard-route");
+  });
+
+  it("pause: the next requests reach v1 only; the change is in the history with who made it; resume mirrors again", async () => {
+    await page.getByRole("link", { name: "All routes" }).click();
+    await page.getByRole("button", { name: "Pause mirroring of api/users" }).click();
+    await expect.poll(async () => (await row(page, "api/users"))["In force"]).toBe("0 % of 100 %");
+    expect((await row(page, "api/users"))["Switch"]).toBe("Resume paused");
+    expect(await page.locator("#history-heading + div tbody tr").first().innerText()).toMatch(/UTC\s+alice\s+api\/users\s+paused/);
+    await keepScreenshot(page, "dashboard-paused");
+
+    const paused: { id: string; origin: string | undefined }[] = [];
+    for (let i = 0; i < 10; i++) paused.push(await get("/compare/demo"));
+    const other = await get("/catalog/x");
+    await eventually(() => shadowsOf(other.id).length === 1);
+    // A shadow would have been sent right after its response; give stragglers time anyway.
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of paused) {
+      expect(p.origin).toBe("v1");
+      expect(primariesOf(p.id)).toHaveLength(1);
+      expect(shadowsOf(p.id)).toHaveLength(0);
+    }
+
+    await page.getByRole("button", { name: "Resume mirroring of api/users" }).click();
+    await expect.poll(async () => (await row(page, "api/users"))["In force"]).toBe("100 %");
+    const resumed: { id: string }[] = [];
+    for (let i = 0; i < 5; i++) resumed.push(await get("/compare/demo"));
+    await eventually(() => resumed.every((s) => shadowsOf(s.id).length === 1));
+  });
+
+  it("at a phone's width the page fits the screen, the table becoming one card per route", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
+    const small = await phone.newPage();
+    await small.goto(`${worker.url}/__edge-mirror/`);
+    expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    expect(await small.getByRole("button", { name: "Pause mirroring of api/users" }).isVisible()).toBe(true);
+    await keepScreenshot(small, "dashboard-routes-phone");
+    await small.goto(`${worker.url}/__edge-mirror/route?name=${encodeURIComponent("api/users")}`);
+    expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await keepScreenshot(small, "dashboard-route-phone");
+    await phone.close();
+  });
+
+  it("with JavaScript off: sign in, pause all mirroring, resume", async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const p = await signIn(noScript);
+    await p.getByRole("button", { name: "Pause all mirroring" }).click();
+    await expect.poll(() => p.getByText("Mirroring network-wide: paused").count()).toBe(1);
+    const sent = await get("/catalog/no-js");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(primariesOf(sent.id)).toHaveLength(1);
+    expect(shadowsOf(sent.id)).toHaveLength(0);
+    await p.getByRole("button", { name: "Resume all mirroring" }).click();
+    await expect.poll(() => p.getByText("Mirroring network-wide: on").count()).toBe(1);
+    const again = await get("/catalog/no-js-2");
+    await eventually(() => shadowsOf(again.id).length === 1);
+    await noScript.close();
+    await context.close();
+  });
+});
