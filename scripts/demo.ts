@@ -284,6 +284,9 @@ async function main(): Promise<void> {
 
   heading("Try it yourself");
   say(`  ${bold(CURL)}`);
+  // The dashboard (src/dashboard/): the routes, their comparison, and the pause switch.
+  say(`  ${bold(`http://127.0.0.1:${WORKER_PORT}/__edge-mirror/`)}  the dashboard in a browser; sign in with the admin token ${bold(ADMIN_TOKEN)}`);
+  say(`  ${bold(`curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' -d '{"percentCap": 0}' http://127.0.0.1:${WORKER_PORT}/__edge-mirror/api/mirroring`)}  pauses mirroring, no deploy ({"percentCap": null} resumes)`);
   if (!GATEWAY_API) {
     say(`  ${bold(`curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' http://127.0.0.1:${WORKER_PORT}/__edge-mirror/api/report`)}`);
     say(`  ${bold(`npm run gate -- --url http://127.0.0.1:${WORKER_PORT} --token ${ADMIN_TOKEN}`)}`);

@@ -4,7 +4,8 @@
 // `Authorization: Bearer <token>` (Hono's bearer-auth: compared in constant time;
 // 401 without it or with another token, 400 for a header that is not a bearer token,
 // as RFC 6750 says); without the secret they do not exist (404), so a worker nobody
-// configured shows nothing. The secret may hold several tokens, separated by commas.
+// configured shows nothing. The secret may hold several tokens, separated by commas,
+// each optionally named (`alice:<token>`).
 import type { Context } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
@@ -12,6 +13,7 @@ import type { RouteTable } from "../routing/table";
 import type { CompareRecorder, CompareStoreNamespace } from "../observe/compare-recorder";
 import { comparedRoutes, compareReport, resetRoutes } from "./compare-report";
 import { dashboard, type DashboardEnv } from "../dashboard/dashboard";
+import { adminTokens } from "../dashboard/admin-tokens";
 import type { SwitchCache } from "../switch/switch-cache";
 
 export const ADMIN_PREFIX = "/__edge-mirror/";
@@ -42,7 +44,8 @@ export async function handleAdmin(c: Context, admin: AdminContext): Promise<Resp
     report: async () => (env.COMPARE_STORE ? compareReport(comparedRoutes(admin.table), env.COMPARE_STORE, admin.recorder) : { generatedAt: new Date().toISOString(), routes: [] }),
   });
   if (page) return page;
-  const tokens = (env.EDGE_MIRROR_ADMIN_TOKEN ?? "").split(/[\s,]+/).filter(Boolean);
+  // `name:token` entries are named tokens (src/dashboard/admin-tokens.ts): the bearer is the part after the colon.
+  const tokens = adminTokens(env.EDGE_MIRROR_ADMIN_TOKEN).map((t) => t.token);
   if (tokens.length === 0) return text(404, "not found");
   try {
     let allowed = false;

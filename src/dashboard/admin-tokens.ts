@@ -1,12 +1,14 @@
 // Who may use /__edge-mirror/: the secret EDGE_MIRROR_ADMIN_TOKEN (`wrangler secret
 // put`, `.dev.vars` locally) holds one token or several, separated by commas or
-// whitespace. A token may carry its holder's name before a colon, `alice:3f9c…`, and
-// that name is what the pause switch's history records; a token without one is
-// "admin". The whole `name:secret` text is what a client presents as its bearer token.
+// whitespace. Each may carry its holder's name before a colon, `alice:3f9c…`: the
+// name is what the pause switch's history records (a token without one is "admin"),
+// and only the part after the colon is the token a client presents
+// (`Authorization: Bearer 3f9c…`, or the login form), so the bearer stays an RFC 6750
+// token68 and the name never travels.
 
 export interface AdminToken {
   name: string;
-  /** the whole text, as presented in `Authorization: Bearer …` */
+  /** what a client presents */
   token: string;
 }
 
@@ -17,12 +19,13 @@ export function adminTokens(raw: string | undefined): AdminToken[] {
   if (!raw) return [];
   return raw
     .split(/[\s,]+/)
-    .filter((token) => token !== "")
-    .map((token) => {
-      const colon = token.indexOf(":");
-      const name = colon > 0 ? token.slice(0, colon) : "";
-      return { name: NAME.test(name) ? name : "admin", token };
-    });
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      const colon = entry.indexOf(":");
+      const name = entry.slice(0, Math.max(colon, 0));
+      return colon > 0 && NAME.test(name) ? { name, token: entry.slice(colon + 1) } : { name: "admin", token: entry };
+    })
+    .filter((t) => t.token !== "");
 }
 
 const encoder = new TextEncoder();

@@ -15,7 +15,7 @@ import { startWorker, type WorkerStack } from "../support/worker-stack";
 import { CHROMIUM_LAUNCH, hasChromium, MISSING_CHROMIUM } from "../support/chromium";
 import { keepScreenshot, refreshReadmeScreenshot } from "../support/screenshot";
 
-const TOKEN = "alice:browser-test-secret";
+const TOKEN = "browser-test-secret";
 const HOST = "api.test";
 const COMPARED_REQUESTS = 40;
 
@@ -74,7 +74,7 @@ beforeAll(async () => {
   if (!hasChromium()) throw new Error(MISSING_CHROMIUM);
   v1 = await startOrigin({ name: "v1" });
   v2 = await startOrigin({ name: "v2" });
-  worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "dashboard.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: TOKEN });
+  worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "dashboard.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}` });
   browser = await chromium.launch(CHROMIUM_LAUNCH);
 }, 60_000);
 

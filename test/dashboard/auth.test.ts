@@ -37,7 +37,7 @@ describe("signing in", () => {
   });
 
   it("a wrong token is refused with the form again", async () => {
-    const answer = await world().fetch(`${BASE}login`, { method: "POST", headers: { ...FORM, ...SAME_ORIGIN }, body: form({ token: "alice:wrong" }) });
+    const answer = await world().fetch(`${BASE}login`, { method: "POST", headers: { ...FORM, ...SAME_ORIGIN }, body: form({ token: "wrong" }) });
     expect(answer.status).toBe(401);
     expect(answer.text).toContain("That token is not valid.");
     expect(answer.headers.get("set-cookie")).toBeNull();
@@ -50,7 +50,7 @@ describe("signing in", () => {
     expect(answer.headers.get("location")).toBe("/__edge-mirror/route?name=x");
     const cookie = answer.headers.get("set-cookie")!;
     for (const attribute of ["HttpOnly", "Secure", "SameSite=Strict", "Path=/__edge-mirror/"]) expect(cookie).toContain(attribute);
-    expect(cookie).not.toContain(TOKEN.split(":")[1]);
+    expect(cookie).not.toContain(TOKEN);
     expect(cookie).toMatch(/^edge_mirror_session=alice\.\d+\.[A-Za-z0-9_-]+;/);
     const page = await w.fetch(BASE, { headers: { cookie: cookie.split(";")[0]! } });
     expect(page.status).toBe(200);

@@ -8,8 +8,9 @@ import type { RequestLog, ShadowLog } from "../../src/observe/log";
 import type { MirrorSwitch } from "../../src/switch/mirror-switch";
 import { table } from "./harness";
 
-export const TOKEN = "alice:3f9c0d1e-secret";
-export const OTHER_TOKEN = "bob:b0b-secret";
+/** alice's token (the secret holds `alice:<it>`) and bob's */
+export const TOKEN = "3f9c0d1e-secret";
+export const OTHER_TOKEN = "b0b-secret";
 
 /** The switch's namespace with every object name scoped to `scope`. */
 export function scopedSwitch(scope: string): DurableObjectNamespace<MirrorSwitch> {
@@ -42,7 +43,7 @@ export interface World {
 let counter = 0;
 
 export function world({ random = 0, vars = {}, scope = crypto.randomUUID() }: { random?: number; vars?: Record<string, string>; scope?: string } = {}): World {
-  const env: Record<string, unknown> = { MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `${TOKEN},${OTHER_TOKEN}`, ...vars };
+  const env: Record<string, unknown> = { COMPARE_STORE: bindings.COMPARE_STORE, MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}, bob:${OTHER_TOKEN}`, ...vars };
   const logs: (RequestLog | ShadowLog)[] = [];
   const app = createApp(table, { random: () => random, logger: (line) => logs.push(line) });
   return {
