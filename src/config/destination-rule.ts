@@ -7,6 +7,7 @@ import type { Field, KeyRules } from "./field";
 import { readClientTls, type OriginTls } from "./client-tls";
 import { warnConnectionPool, warnOutlierDetection } from "./connection-policies";
 import { PORT_SELECTOR } from "./destination";
+import { headerName } from "./header-names";
 import { readLabels } from "./labels";
 import { EXPORT_TO, NOT_YET } from "./reasons";
 import type { LoadBalancer } from "../routing/table";
@@ -155,7 +156,11 @@ function readLoadBalancer(lb: Field): LoadBalancer | undefined {
     return undefined;
   }
   const header = hash.get("httpHeaderName").string();
-  if (header !== undefined) return { hash: { header: header.toLowerCase() } };
+  // A token, or the worker's Headers.get would throw on every request (header-names.ts).
+  if (header !== undefined) {
+    const name = headerName(hash.get("httpHeaderName"), header);
+    return name === undefined ? undefined : { hash: { header: name } };
+  }
   const query = hash.get("httpQueryParameterName").string();
   if (query !== undefined) return { hash: { query } };
   if (hash.get("useSourceIp").boolean()) return { hash: { header: "cf-connecting-ip" } };

@@ -16,6 +16,8 @@
 import type { Field, KeyRules } from "./field";
 import type { HashKey, ShadowSettings } from "../routing/table";
 import { defaultShadowSettings } from "./defaults";
+import { headerName, headerNames } from "./header-names";
+import { readHeaderValues } from "./header-values";
 import { readCompare } from "./compare-policy";
 import { readHttpRouteTarget, type HttpRouteTarget } from "./gateway-api/policy-target";
 
@@ -61,11 +63,11 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   if (cap !== undefined) settings.bodyCapBytes = cap;
   const headers = spec.get("shadowHeaders");
   if (headers.checkMap(SHADOW_HEADERS)) {
-    settings.removeHeaders = headers.get("remove").strings().map((h) => h.toLowerCase());
-    for (const [header, value] of headers.get("set").entries()) {
-      const v = value.string();
-      if (v !== undefined) settings.setHeaders[header.toLowerCase()] = v;
-    }
+    // Names the runtime's Headers accepts, values fetch() can send, Envoy %VARIABLE%s compiled.
+    settings.removeHeaders = headerNames(headers.get("remove"));
+    const { values, formats } = readHeaderValues(headers.get("set"));
+    settings.setHeaders = values;
+    if (Object.keys(formats).length) settings.setFormats = formats;
   }
   if (spec.get("methods").present) {
     const methods = spec.get("methods").items().flatMap((m) => {
@@ -83,7 +85,7 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
     const kinds = SAMPLE_KEY.known.filter((k) => key.get(k).present);
     if (kinds.length !== 1) key.error(`needs exactly one of ${SAMPLE_KEY.known.join(", ")}`);
     else {
-      const value = key.get(kinds[0]!).string();
+      const value = kinds[0] === "header" ? stringHeaderName(key.get("header")) : key.get(kinds[0]!).string();
       if (value !== undefined) {
         const sampleKey: HashKey = kinds[0] === "header" ? { header: value.toLowerCase() } : kinds[0] === "cookie" ? { cookie: value } : { query: value };
         settings.sampleKey = sampleKey;
@@ -94,4 +96,10 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   if (compare) settings.compare = compare;
   if (httpRoute) return { name, httpRoute, settings, field: spec };
   return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
+}
+
+/** A header name field: a token (the runtime reads it with Headers.get), lowercased. */
+function stringHeaderName(f: Field): string | undefined {
+  const name = f.string();
+  return name === undefined ? undefined : headerName(f, name);
 }

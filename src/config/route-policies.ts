@@ -4,7 +4,10 @@
 // route table's shape; anything a Worker cannot honour is refused with the reason.
 import type { Field, KeyRules } from "./field";
 import { parseDuration } from "./duration";
-import { checkRegex, readStringMatch } from "./match-spec";
+import { readStringMatch } from "./match-spec";
+import { headerNames } from "./header-names";
+import { readHeaderValues } from "./header-values";
+import { readRegexRewrite } from "./regex-rewrite";
 import { perMillion, PERCENT_STEP, warnFinerThanStep } from "./per-million";
 import type { CorsPolicy, DirectResponse, FaultPolicy, HeaderOps, HeadersPolicy, Redirect, RetryPolicy, Rewrite, StringMatch } from "../routing/table";
 
@@ -45,24 +48,16 @@ export function readPerMillion(f: Field, absent: number, { fault = false } = {})
   return perMillion(percent);
 }
 
-function readStringMap(f: Field): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of f.entries()) {
-    const v = value.string();
-    if (v !== undefined) out[name.toLowerCase()] = v;
-  }
-  return out;
-}
-
 export const HEADER_OPERATIONS: KeyRules = { known: ["set", "add", "remove"] };
 export const HEADERS: KeyRules = { known: ["request", "response"] };
 
+/** Names are tokens the runtime accepts, values ones fetch() can send; Envoy %VARIABLE%s are compiled (header-values.ts). */
 function readHeaderOps(f: Field): HeaderOps | undefined {
   if (!f.checkMap(HEADER_OPERATIONS)) return undefined;
   const ops: HeaderOps = {};
-  const set = readStringMap(f.get("set"));
-  const add = readStringMap(f.get("add"));
-  const remove = f.get("remove").strings().map((h) => h.toLowerCase());
+  const { values: set, formats: setFormats } = readHeaderValues(f.get("set"));
+  const { values: add, formats: addFormats } = readHeaderValues(f.get("add"));
+  const remove = headerNames(f.get("remove"));
   for (const [field, names] of [["set", Object.keys(set)], ["add", Object.keys(add)], ["remove", remove]] as const) {
     if (names.some((n) => n === "host" || n === ":authority"))
       f.get(field).error("a Worker cannot set Host on a request to its origin", "use rewrite.authority, which edge-mirror sends as X-Forwarded-Host");
@@ -70,6 +65,11 @@ function readHeaderOps(f: Field): HeaderOps | undefined {
   if (Object.keys(set).length) ops.set = set;
   if (Object.keys(add).length) ops.add = add;
   if (remove.length) ops.remove = remove;
+  if (Object.keys(setFormats).length || Object.keys(addFormats).length) {
+    ops.formats = {};
+    if (Object.keys(setFormats).length) ops.formats.set = setFormats;
+    if (Object.keys(addFormats).length) ops.formats.add = addFormats;
+  }
   return ops;
 }
 
@@ -99,7 +99,10 @@ export function readRewrite(f: Field): Rewrite | undefined {
     const replacement = nonEmpty(regex.get("rewrite").string());
     if (match === undefined) regex.get("match").error("is required and must not be empty (Istio)", "the RE2 pattern to replace, e.g. match: ^/v1/(.*)");
     if (replacement === undefined) regex.get("rewrite").error("is required and must not be empty (Istio)", "the replacement, e.g. rewrite: /v2/\\1");
-    if (match !== undefined && replacement !== undefined && checkRegex(regex.get("match"), match)) rewrite.uriRegex = { match, rewrite: replacement };
+    if (match !== undefined && replacement !== undefined) {
+      const uriRegex = readRegexRewrite(regex, match, replacement);
+      if (uriRegex) rewrite.uriRegex = uriRegex;
+    }
   }
   if (uri !== undefined && regex.present) f.error("may contain uri or uriRegexRewrite, not both (Istio)", "keep one of them");
   const authority = nonEmpty(f.get("authority").string());

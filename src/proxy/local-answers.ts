@@ -5,9 +5,9 @@ import type { EdgeAnswer } from "../routing/plan";
 import type { Route } from "../routing/table";
 import { preflightResponse } from "./cors";
 import { shortAnswer } from "./forward";
-import { withResponseOps } from "./header-ops";
+import { withResponseOps, type FormatContext } from "./header-ops";
 
-export function edgeResponse(answer: EdgeAnswer, route: Route, corsOrigin: string | undefined): Response {
+export function edgeResponse(answer: EdgeAnswer, route: Route, corsOrigin: string | undefined, format: FormatContext): Response {
   switch (answer.kind) {
     case "preflight":
       return preflightResponse(route.cors!, corsOrigin!);
@@ -17,10 +17,10 @@ export function edgeResponse(answer: EdgeAnswer, route: Route, corsOrigin: strin
       return shortAnswer(503, "no healthy upstream");
     // Envoy applies the route's response headers to its redirects and direct responses too.
     case "redirect":
-      return withResponseOps(new Response(null, { status: answer.status, headers: { location: answer.location } }), route.headers?.response);
+      return withResponseOps(new Response(null, { status: answer.status, headers: { location: answer.location } }), format, route.headers?.response);
     case "direct_response": {
       const headers: Record<string, string> = answer.body !== undefined ? { "content-type": "text/plain; charset=utf-8" } : {};
-      return withResponseOps(new Response(answer.body ?? null, { status: answer.status, headers }), route.headers?.response);
+      return withResponseOps(new Response(answer.body ?? null, { status: answer.status, headers }), format, route.headers?.response);
     }
   }
 }

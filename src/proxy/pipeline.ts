@@ -10,7 +10,7 @@ import { mirrorCap } from "../routing/kill-switch";
 import { SHADOW_MARKER } from "../routing/host";
 import type { Random } from "../routing/sample";
 import { forwardHeaders, hasHopByHop, stripHopByHop } from "./headers";
-import { applyHeaderOps, withResponseOps } from "./header-ops";
+import { applyHeaderOps, applyShadowHeaders, withResponseOps, type FormatContext } from "./header-ops";
 import { shortAnswer } from "./forward";
 import { forwardWithRetries } from "./retry";
 import { tapBody, type BodyCopy } from "./body-tap";
@@ -45,6 +45,8 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
   const facts = requestFacts(request.method, request.url, incoming, request.body !== null);
   const requestId = trustedRequestId(incoming.get("x-request-id")) ?? crypto.randomUUID();
   const line: RequestLog = { event: "request", requestId, method: facts.method, host: facts.authority, path: facts.path, status: 0, durationMs: 0, mirrors: 0 };
+  // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.
+  const format: FormatContext = { facts, startedMs: started, protocol: () => request.cf?.httpProtocol as string | undefined, request: incoming };
   const finish = (response: Response, error?: RequestError) => {
     line.status = response.status;
     line.durationMs = Date.now() - started;
@@ -72,10 +74,10 @@ export async function handleRequest(request: Request, ctx: PipelineContext): Pro
     if (plan.action === "answer") {
       const { kind } = plan.answer;
       const error = kind === "fault_abort" || kind === "no_destination" ? kind : undefined;
-      const response = edgeResponse(plan.answer, plan.route, plan.corsOrigin);
+      const response = edgeResponse(plan.answer, plan.route, plan.corsOrigin, format);
       return finish(kind === "preflight" || kind === "no_destination" ? response : withCors(plan, response), error);
     }
-    return forwardPlanned(request, facts, plan, requestId, line, ctx, finish);
+    return forwardPlanned(request, facts, plan, requestId, line, ctx, finish, format);
   } catch (e) {
     // A bug in edge-mirror: the client gets a short 500 and the log says which request.
     line.detail = (e as Error)?.message ?? String(e);
@@ -91,6 +93,7 @@ async function forwardPlanned(
   line: RequestLog,
   ctx: PipelineContext,
   finish: (response: Response, error?: RequestError) => Response,
+  format: FormatContext,
 ): Promise<Response> {
   const { route, destination, shadow } = plan;
   line.destination = destination.cluster.name;
@@ -105,10 +108,10 @@ async function forwardPlanned(
     upgrade: plan.upgrade,
   });
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
-  applyHeaderOps(headers, route.headers?.request);
+  applyHeaderOps(headers, route.headers?.request, format);
   // A copy: fetch() may read the headers it is given after it returns.
-  const shadowHeaders = plan.mirrored > 0 ? shadowHeadersFrom(new Headers(headers), plan) : undefined;
-  applyHeaderOps(headers, destination.headers?.request);
+  const shadowHeaders = plan.mirrored > 0 ? shadowHeadersFrom(new Headers(headers), plan, format) : undefined;
+  applyHeaderOps(headers, destination.headers?.request, format);
 
   let body: ReadableStream | Uint8Array | null = plan.body === "none" ? null : request.body;
   let copy: Promise<BodyCopy> | undefined;
@@ -169,7 +172,8 @@ async function forwardPlanned(
   if (plan.upgrade) return finish(result.response);
   // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
   const upstream = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
-  const response = withResponseOps(passThrough(upstream), route.headers?.response, destination.headers?.response);
+  // %REQ(…)% in response operations reads the request as it was sent upstream.
+  const response = withResponseOps(passThrough(upstream), { ...format, request: headers }, route.headers?.response, destination.headers?.response);
   return finish(withCors(plan, response));
 }
 
@@ -198,12 +202,11 @@ function withCors(plan: { route: Route; corsOrigin?: string }, response: Respons
 }
 
 /** Turns a copy of the primary's headers into the shadow's (in place). */
-function shadowHeadersFrom(out: Headers, plan: ForwardedPlan): Headers {
+function shadowHeadersFrom(out: Headers, plan: ForwardedPlan, format: FormatContext): Headers {
   const { forwardedHost, marker, settings } = plan.shadow;
   out.set("x-forwarded-host", forwardedHost);
   if (marker) out.set(SHADOW_MARKER, "1");
-  for (const name of settings.removeHeaders) out.delete(name);
-  for (const name in settings.setHeaders) out.set(name, settings.setHeaders[name]!);
+  applyShadowHeaders(out, settings, format);
   return out;
 }
 

@@ -8,12 +8,31 @@ export type StringMatch =
   | { exact: string; ignoreCase?: boolean }
   /** `wholeSegments`: Gateway API PathPrefix, element by element (`/v2` matches `/v2/x`, not `/v2x`; routing/path-prefix.ts) */
   | { prefix: string; ignoreCase?: boolean; wholeSegments?: boolean }
-  | { regex: string };
+  | RegexMatch;
+
+/**
+ * An RE2 `regex` as written, and what the worker runs: `js`, its JavaScript equivalent
+ * (src/config/re2.ts), when that is not `regex` itself; always with the `u` flag, plus
+ * `i` when `ignoreCase` ((?i) over the whole pattern).
+ */
+export interface RegexMatch {
+  regex: string;
+  js?: string;
+  ignoreCase?: boolean;
+}
+
+/**
+ * Envoy's pseudo-headers, which an Istio header match may name: read from the request
+ * facts, never from Headers (`:path` is the path with its query, `:authority` the Host
+ * header; a request has no `:status`).
+ */
+export type PseudoHeader = ":path" | ":method" | ":authority" | ":scheme" | ":status";
 
 /** A header / query parameter condition. `present` is Istio's `{}` value. */
 export type ValueMatch = StringMatch | { present: true };
 
 export interface NamedMatch {
+  /** a lowercase header name (or query parameter), or a PseudoHeader */
   name: string;
   match: ValueMatch;
 }
@@ -54,7 +73,29 @@ export interface HeaderOps {
   set?: Record<string, string>;
   add?: Record<string, string>;
   remove?: string[];
+  /**
+   * The values of set / add that hold Envoy `%VARIABLE%`s, split at build time
+   * (src/config/header-format.ts); `set` / `add` keep their text for tools.
+   */
+  formats?: { set?: Record<string, HeaderFormat>; add?: Record<string, HeaderFormat> };
 }
+
+/** A header value as literal text and the variables the worker fills in per request. */
+export type HeaderFormat = (string | HeaderVariable)[];
+
+/** The Envoy header variables with a meaning at the edge (src/proxy/header-format.ts). */
+export type HeaderVariable =
+  /** %DOWNSTREAM_REMOTE_ADDRESS[_WITHOUT_PORT]%: the client IP (CF-Connecting-IP) */
+  | { v: "client_ip" }
+  /** %PROTOCOL%: HTTP/1.1, HTTP/2 or HTTP/3 as the client spoke it */
+  | { v: "protocol" }
+  /** %REQ(a?b):max%: the first of these request headers present (pseudo-headers from the request) */
+  | { v: "req"; names: string[]; withoutQuery?: boolean; max?: number }
+  /** %START_TIME%: Envoy's default format (ISO 8601, UTC, milliseconds), or these fields */
+  | { v: "start_time"; format?: TimeField[] };
+
+/** A START_TIME format: literal text, or a strftime field (`f`: fraction of a second with `digits` digits). */
+export type TimeField = string | { t: "Y" | "y" | "m" | "d" | "H" | "M" | "S" | "s" | "j" | "z" | "Z" } | { t: "f"; digits: number };
 
 export interface HeadersPolicy {
   request?: HeaderOps;
@@ -79,7 +120,8 @@ export interface MirrorTarget {
 export interface Rewrite {
   /** replaces the matched prefix (prefix match) or the whole path (other matches) */
   uri?: string;
-  uriRegex?: { match: string; rewrite: string };
+  /** RE2 `match` and `rewrite` as written; `js` / `ignoreCase` as in RegexMatch */
+  uriRegex?: { match: string; rewrite: string; js?: string; ignoreCase?: boolean };
   /** replaces the whole path, whatever matched (Gateway API ReplaceFullPath) */
   replaceFullPath?: string;
   /** replaces the matched path prefix element by element (Gateway API ReplacePrefixMatch; no uri match = prefix "/") */
@@ -155,6 +197,8 @@ export interface ShadowSettings {
   /** headers removed from / set on the shadow only */
   removeHeaders: string[];
   setHeaders: Record<string, string>;
+  /** the setHeaders values with Envoy `%VARIABLE%`s, as HeaderOps.formats */
+  setFormats?: Record<string, HeaderFormat>;
   /** methods that are mirrored (default: all) */
   methods?: string[];
   /** sample by a hash of this key instead of at random, so the same user is consistently in or out */
