@@ -51,5 +51,5 @@ export function readCorsFilter(f: Field): CorsPolicy | undefined {
 function originMatch(origin: string): StringMatch {
   if (origin === "*") return { regex: ".*" };
   if (!origin.includes("*")) return { exact: origin };
-  return { regex: origin.replace(/[.+?^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*") };
+  return { regex: origin.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") };
 }
