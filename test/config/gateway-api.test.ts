@@ -335,6 +335,10 @@ describe("matches, filters, timeouts and retry", () => {
       queryParams: [{ name: "Animal", match: { regex: "w.*" } }],
     });
     expect(messages(`${GATEWAY}${route("r", "  rules: [{matches: [{path: {type: RegularExpression, value: '(?<=a)b'}}]}]")}`).join("\n")).toContain("spec.rules[0].matches[0].path.value: regex");
+    // RE2 syntax JavaScript reads differently is translated, as for VirtualService regexes.
+    const re2 = one("{matches: [{headers: [{name: x-id, type: RegularExpression, value: '[[:digit:]]+'}]}], backendRefs: [{name: v1, port: 8080}]}").match[0]!.headers[0]!.match;
+    expect(re2).toMatchObject({ regex: "[[:digit:]]+" });
+    expect(re2).toHaveProperty("js");
     expect(messages(`${GATEWAY}${route("r", "  rules: [{matches: [{path: {type: Exact, value: a/b}}]}]")}`).join("\n")).toContain('spec.rules[0].matches[0].path.value: "a/b" must be an absolute path');
   });
 

@@ -3,7 +3,7 @@
 // matches whole path elements; header names are case-insensitive, query parameter
 // names are not; RegularExpression values must read the same in RE2 and JavaScript.
 import type { Field, KeyRules } from "../field";
-import { checkRegex } from "../match-spec";
+import { readRegex } from "../match-spec";
 import type { MatchBlock, NamedMatch, StringMatch } from "../../routing/table";
 import type { Precedence } from "./precedence";
 
@@ -70,7 +70,9 @@ function readPath(f: Field): { type: (typeof PATH_MATCH_TYPES)[number]; value: s
   const value = valueField.string() ?? (valueField.present ? undefined : "/");
   if (value === undefined) return undefined;
   if (type === "RegularExpression") {
-    return checkRegex(valueField, value) ? { type, value, match: { regex: value } } : undefined;
+    // RE2, as the worker will run it (re2.ts): translated to JavaScript, or refused with the reason.
+    const regex = readRegex(valueField, value);
+    return regex ? { type, value, match: regex } : undefined;
   }
   const problem = pathProblem(value);
   if (problem) {
@@ -118,6 +120,7 @@ function readValueMatches(f: Field, kind: "header" | "query"): NamedMatch[] {
       return [];
     }
     if (type === "Exact") return [{ name, match: { exact: value } }];
-    return checkRegex(item.get("value"), value) ? [{ name, match: { regex: value } }] : [];
+    const regex = readRegex(item.get("value"), value);
+    return regex ? [{ name, match: regex }] : [];
   });
 }
