@@ -78,7 +78,7 @@ function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: str
     return;
   }
   if (route.hostnames.length)
-    route.hostnames[0]!.field.warn("are not used for a Service parentRef: Istio's mesh route serves the Service's own name", "remove hostnames, or attach the route to a Gateway");
+    route.hostnames[0]!.field.warn("is not used: a route attached to a Service serves the Service's own name (Istio's mesh routes)", "remove hostnames, or attach the route to a Gateway");
   add(service.name.toLowerCase(), parent.field);
 }
 
