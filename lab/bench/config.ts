@@ -1,7 +1,8 @@
 // The bench's knobs (environment), scenarios and systems:
 //   BENCH_DURATION (s per run, 5), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32),
 //   BENCH_ROUNDS (GET runs per system, 5), BENCH_SYSTEMS (comma list, default all),
-//   BENCH_SCENARIOS (comma list of get-fast,get-slow,post-1k,post-512k),
+//   BENCH_SCENARIOS (comma list of get-fast,get-slow,post-1k,post-512k,json-1k,json-1k-compared,
+//   json-256k,json-256k-compared),
 //   BENCH_PIN=0 (no taskset), BENCH_KEEP=1 (keep the temp dir), BENCH_OUT
 //   (directory for the reports, default lab/bench), BENCH_RETRIES (how many runs
 //   disturbed by other processes may be repeated, 8).
@@ -18,7 +19,7 @@ export const SUT_CPU = "0";
 export const LOAD_CPU = "1";
 
 export type SystemName = "project" | "floor" | "floor-headers" | "floor-cancel" | "nginx";
-export type ScenarioKey = "get-fast" | "get-slow" | "post-1k" | "post-512k";
+export type ScenarioKey = "get-fast" | "get-slow" | "post-1k" | "post-512k" | "json-1k" | "json-1k-compared" | "json-256k" | "json-256k-compared";
 export type V2Mode = "fast" | "slow";
 
 const env = process.env;
@@ -36,7 +37,7 @@ export const CONFIG = {
   pin: env.BENCH_PIN !== "0" && CPUS >= 2,
   keep: env.BENCH_KEEP === "1",
   systems: list<SystemName>("BENCH_SYSTEMS", ["project", "floor", "floor-headers", "floor-cancel", "nginx"]),
-  scenarios: list<ScenarioKey>("BENCH_SCENARIOS", ["get-fast", "get-slow", "post-1k", "post-512k"]),
+  scenarios: list<ScenarioKey>("BENCH_SCENARIOS", ["get-fast", "get-slow", "post-1k", "post-512k", "json-1k", "json-1k-compared", "json-256k", "json-256k-compared"]),
   out: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : BENCH_DIR,
   /** how many runs disturbed by other processes may be repeated, in all */
   retries: num("BENCH_RETRIES", 8),
@@ -49,7 +50,19 @@ export interface Scenario {
   body: number;
   v2: V2Mode;
   rounds: number;
+  /** the Host wrk sends and the path it asks for (default HOST_HEADER and PATH) */
+  host?: string;
+  path?: string;
+  /** wrk's connections (default CONFIG.connections) */
+  connections?: number;
+  /** the systems measured (default: every one ONLY_IN allows) */
+  systems?: SystemName[];
 }
+
+/** The bench routes' compared VirtualService (routes.template.yaml): MirrorPolicy compare with its defaults. */
+export const COMPARE_HOST = "compare:8000";
+/** The JSON answers both origins serve (identical: a healthy v2), sizes in bytes. */
+export const JSON_ANSWERS = { "/json-1k": 1024, "/json-256k": 250 * 1024 } as const;
 
 // GET scenarios run in rounds (fast then slow, v2 reloaded in between, every system
 // in each), so drift on a shared machine hits both sides of every ratio alike.
@@ -58,6 +71,22 @@ export const SCENARIOS: Record<ScenarioKey, Scenario> = {
   "get-slow": { label: `GET, v2 answers after ${CONFIG.slowMs} ms`, method: "GET", body: 0, v2: "slow", rounds: CONFIG.rounds },
   "post-1k": { label: "POST 1 KiB, fast v2", method: "POST", body: 1024, v2: "fast", rounds: 1 },
   "post-512k": { label: "POST 512 KiB, fast v2", method: "POST", body: 512 * 1024, v2: "fast", rounds: 1 },
+  // Issue 11: the same 1 KiB JSON route mirrored, then also compared (every request, Diffy's 10 % noise calls),
+  // in rounds so drift hits both alike; then 64 connections at once on 250 KiB answers, for memory.
+  "json-1k": { label: "GET 1 KiB JSON, mirrored", method: "GET", body: 0, v2: "fast", rounds: CONFIG.rounds, path: "/json-1k", systems: ["project"] },
+  "json-1k-compared": { label: "GET 1 KiB JSON, mirrored and compared", method: "GET", body: 0, v2: "fast", rounds: CONFIG.rounds, host: COMPARE_HOST, path: "/json-1k", systems: ["project"] },
+  "json-256k": { label: "GET 250 KiB JSON, mirrored, 64 connections", method: "GET", body: 0, v2: "fast", rounds: 1, path: "/json-256k", connections: 64, systems: ["project"] },
+  "json-256k-compared": {
+    label: "GET 250 KiB JSON, mirrored and compared, 64 connections",
+    method: "GET",
+    body: 0,
+    v2: "fast",
+    rounds: 1,
+    host: COMPARE_HOST,
+    path: "/json-256k",
+    connections: 64,
+    systems: ["project"],
+  },
 };
 
 export const SYSTEM_LABELS: Record<SystemName, string> = {

@@ -69,7 +69,7 @@ export async function measure(system: System, scenario: Scenario & { key: Scenar
 async function measureOnce(system: System, scenario: Scenario & { key: ScenarioKey }, origins: Origins, round: number, attempt: number): Promise<Run> {
   const { port, proc } = system;
   const script = scenario.body ? wrkScript(scenario.body) : undefined;
-  if (CONFIG.warmup > 0) await runWrk(port, CONFIG.warmup, script);
+  if (CONFIG.warmup > 0) await runWrk(port, CONFIG.warmup, script, undefined, scenario);
   await settle(scenario);
   if (!alive(proc)) throw new Error(`${system.name} died during the warm-up:\n${tail(proc.errPath)}`);
 
@@ -90,7 +90,7 @@ async function measureOnce(system: System, scenario: Scenario & { key: ScenarioK
   const t0 = performance.now();
   let result: WrkResult;
   try {
-    result = await runWrk(port, CONFIG.duration, script, (pid) => (wrkPid = pid));
+    result = await runWrk(port, CONFIG.duration, script, (pid) => (wrkPid = pid), scenario);
   } finally {
     clearInterval(sampler);
   }

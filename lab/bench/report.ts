@@ -25,7 +25,7 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
 }
 
 type Point = [ScenarioKey, SystemName];
-type RatioField = "rps" | "p99" | "sutCpuUsPerRequest";
+type RatioField = "rps" | "p50" | "p99" | "sutCpuUsPerRequest";
 
 /** The ratio a/b for each round where both were measured (the runs of a round are minutes apart at most). */
 function perRound(runs: Run[], a: Point, b: Point, field: RatioField): number[] {
@@ -83,6 +83,15 @@ export function goals(summary: Summaries, bundle: ProjectBundle, runs: Run[]): G
     add("project / (floor + Istio's header work) throughput (GET, fast v2)", ratio(pf?.rps, hf.rps), "", any, 2, rounds(pp("project"), pp("floor-headers"), "rps"));
   }
   if (cf) add("floor with cancel() / floor throughput (GET, fast v2)", ratio(cf.rps, ff?.rps), "", any, 2, rounds(pp("floor-cancel"), pp("floor"), "rps"));
+  // Issue 11: comparing answers, against the same route mirrored without comparison (the project both times).
+  const jm = s("json-1k", "project");
+  const jc = s("json-1k-compared", "project");
+  const jp = (key: ScenarioKey): Point => [key, "project"];
+  add("compared / mirrored throughput (1 KiB JSON)", ratio(jc?.rps, jm?.rps), "≥ 0.75", (v) => v >= 0.75, 2, rounds(jp("json-1k-compared"), jp("json-1k"), "rps"));
+  add("compared / mirrored p50 (1 KiB JSON)", ratio(jc?.p50, jm?.p50), "≤ 1.10", (v) => v <= 1.1, 2, rounds(jp("json-1k-compared"), jp("json-1k"), "p50"));
+  const bm = s("json-256k", "project");
+  const bc = s("json-256k-compared", "project");
+  add("workerd peak RSS, 64 × 250 KiB answers compared (MiB)", bc?.rssPeakMiB ?? null, "reported", any, 0, bm ? `mirrored only: ${fmt(bm.rssPeakMiB, 0)} MiB; idle ${fmt(bc?.rssBaseMiB, 0)} MiB` : "");
   const limitKiB = BUNDLE_LIMIT_BYTES / 1024;
   add("bundle, gzipped (KiB)", bundle.gzipBytes / 1024, `≤ ${limitKiB}`, (v) => v <= limitKiB, 1);
   const yaml = [...bundle.yamlMarkers, ...bundle.yamlSources];
@@ -108,6 +117,7 @@ export function notes({ compatibilityDate, totalSeconds }: { compatibilityDate: 
     "nginx mirror: upstream keepalive (64) to both origins, request bodies buffered in memory up to 1 MiB; nginx waits for the mirror subrequest before reading the next request on a connection, which is why a slow v2 caps it at about connections ÷ 200 ms.",
     "At a fixed concurrency p50 is about connections ÷ throughput; p99 adds pauses (garbage collection, scheduling on a shared machine) and varies more from run to run than throughput does.",
     "The floor fires a bodiless copy (method and path only), so for POST it does less than a body mirror; the POST rows are for throughput and memory, not a goal.",
+    "Comparing answers (issue 11): `GET /json-1k` (1 KiB of JSON, the same on v1 and v2) on the seed's route, mirrored, and on a second host whose MirrorPolicy has `compare: {}` (every mirrored request compared; 10 % of them also sent to v1 a second time for noise, so v2 / v1 requests shows about 91 %), in interleaved rounds; then 64 connections on a 250 KiB JSON answer (under the 256 KiB cap, so both answers are parsed and compared field by field) for workerd's memory. The counts go to the route's Durable Object, in memory in this workerd.",
     `RSS: the system's resident memory sampled every 50 ms during the run (workerd: the process; nginx: its worker), idle value before the run → peak.`,
     `Total bench time ${Math.round(totalSeconds)} s.`,
   ];
@@ -169,6 +179,22 @@ export function markdown({ info, bundle, summary, goalRows, notes }: { info: Mac
     }
   }
   L.push("");
+  const compareKeys = (["json-1k", "json-1k-compared", "json-256k", "json-256k-compared"] as const).filter((k) => summary[k]?.project);
+  if (compareKeys.length) {
+    L.push("## Comparing answers (MirrorPolicy compare), the project alone");
+    L.push("");
+    L.push("| scenario | connections | req/s (min–max) | p50 | p99 | v2 / v1 requests | CPU µs / req | RSS idle → peak | errors |");
+    L.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const key of compareKeys) {
+      const r = summary[key]!.project!;
+      const spread = r.runs > 1 ? ` (${fmtRps(r.rpsMin)}–${fmtRps(r.rpsMax)})` : "";
+      L.push(
+        `| ${SCENARIOS[key].label} | ${SCENARIOS[key].connections ?? CONFIG.connections} | ${fmtRps(r.rps)}${spread} | ${fmtMs(r.p50)} | ${fmtMs(r.p99)} | ` +
+          `${fmt(r.mirroredPercent, 1)} % | ${fmt(r.sutCpuUsPerRequest, 0)} | ${fmt(r.rssBaseMiB, 0)} → ${fmt(r.rssPeakMiB, 0)} MiB | ${r.errors}${r.noisyRuns ? " (noisy)" : ""} |`,
+      );
+    }
+    L.push("");
+  }
   L.push("## Bundle");
   L.push("");
   L.push("| bundle | raw | gzipped | YAML parser | compiler (src/config) |");

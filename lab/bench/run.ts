@@ -82,7 +82,9 @@ async function main(): Promise<void> {
   const systems: Partial<Record<SystemName, System>> = {};
   const origin = (p: number) => `http://127.0.0.1:${p}`;
   if (CONFIG.systems.includes("project")) {
-    systems.project = { name: "project", port: port("project"), proc: startSystemWorkerd("project", workerd, bundle.path, port("project"), {}) };
+    // The compared routes' counts go to their Durable Object (MirrorPolicy compare), in memory here.
+    const durableObjects = [{ binding: "COMPARE_STORE", className: "CompareStore" }];
+    systems.project = { name: "project", port: port("project"), proc: startSystemWorkerd("project", workerd, bundle.path, port("project"), {}, durableObjects) };
   }
   for (const [name, module, extra] of REFERENCE_WORKERS) {
     if (!CONFIG.systems.includes(name)) continue;
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
       await origins.v2.switchTo(scenario.v2);
     }
     console.error(`bench: ${scenario.label}${scenario.rounds > 1 ? `, round ${round}/${scenario.rounds}` : ""}`);
-    const here = names.filter((n) => !ONLY_IN[n] || ONLY_IN[n].includes(key));
+    const here = names.filter((n) => (!ONLY_IN[n] || ONLY_IN[n].includes(key)) && (!scenario.systems || scenario.systems.includes(n)));
     // Rotate the order each round, so drift on a shared machine hits every system alike.
     const rotated = here.map((_, i) => here[(i + round - 1) % here.length]!);
     for (const name of rotated) allRuns.push(await measure(systems[name]!, scenario, origins, round));

@@ -8,8 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { buildDeployBundle } from "../shared/bundle";
 import { checkBundle, type BundleCheck } from "../shared/bundle-check";
 import { renderTemplate } from "../shared/template";
-import { startWorkerd, type WorkerdInfo } from "../shared/workerd";
-import { BENCH_DIR, CONFIG, ECHO_MODULE, PATH, SUT_CPU, LOAD_CPU, type V2Mode } from "./config";
+import { startWorkerd, type DurableObjectBinding, type WorkerdInfo } from "../shared/workerd";
+import { BENCH_DIR, CONFIG, ECHO_MODULE, JSON_ANSWERS, PATH, SUT_CPU, LOAD_CPU, type V2Mode } from "./config";
 import { alive, pinned, start, stderrFile, tail, track, work, type Proc } from "./processes";
 
 export interface Answer {
@@ -103,6 +103,9 @@ export function nginxOrigin(name: string, port: number, statusPort: number, v2Mo
       }),
     );
   write(v2Mode);
+  // The JSON answers (lab/bench/config.ts JSON_ANSWERS), the same on both origins: a healthy v2.
+  mkdirSync(path.join(dir, "static"), { recursive: true });
+  for (const [file, bytes] of Object.entries(JSON_ANSWERS)) writeFileSync(path.join(dir, "static", file), jsonOfSize(bytes));
   const proc = start(name, "nginx", ["nginx", "-p", dir, "-c", conf, "-e", path.join(dir, "error.log")], LOAD_CPU);
   return {
     proc,
@@ -133,6 +136,22 @@ export function nginxOrigin(name: string, port: number, statusPort: number, v2Mo
   };
 }
 
+/** A JSON document of exactly `bytes` bytes: an object of records, like an API's list answer. */
+export function jsonOfSize(bytes: number): string {
+  const items: string[] = [];
+  let size = '{"items":[]}'.length;
+  for (let i = 0; ; i++) {
+    const item = JSON.stringify({ id: i, sku: `sku-${String(i).padStart(8, "0")}`, price: (i % 997) / 10, tags: ["a", "b"] });
+    if (size + item.length + (i > 0 ? 1 : 0) > bytes - 12) break;
+    size += item.length + (i > 0 ? 1 : 0);
+    items.push(item);
+  }
+  const doc = `{"items":[${items.join(",")}]`;
+  // Pad to the exact size with a string field.
+  const pad = bytes - doc.length - '"pad":""}'.length - 1;
+  return `${doc},"pad":"${"x".repeat(Math.max(0, pad))}"}`;
+}
+
 export function startNginxMirror(port: number, v1Port: number, v2Port: number): Proc {
   const dir = path.join(work.tmp, "nginx-mirror");
   mkdirSync(dir, { recursive: true });
@@ -142,7 +161,14 @@ export function startNginxMirror(port: number, v1Port: number, v2Port: number): 
 }
 
 /** A worker on its own `workerd serve`, pinned to the system-under-test CPU; its log lines go to /dev/null. */
-export function startSystemWorkerd(name: string, workerd: WorkerdInfo, module: string, port: number, bindings: Record<string, string>): Proc {
+export function startSystemWorkerd(
+  name: string,
+  workerd: WorkerdInfo,
+  module: string,
+  port: number,
+  bindings: Record<string, string>,
+  durableObjects: DurableObjectBinding[] = [],
+): Proc {
   const { errPath, fd } = stderrFile(name);
   const child = startWorkerd({
     workerd,
@@ -150,6 +176,7 @@ export function startSystemWorkerd(name: string, workerd: WorkerdInfo, module: s
     module,
     port,
     bindings,
+    durableObjects,
     stdout: "ignore",
     stderr: fd,
     prefix: pinned(SUT_CPU, []),

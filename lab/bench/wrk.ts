@@ -34,9 +34,16 @@ export function wrkScript(bytes: number): string {
   return file;
 }
 
-function wrkArgs(duration: number, script: string | undefined): string[] {
-  const args = ["-t", String(CONFIG.threads), "-c", String(CONFIG.connections), "-d", `${duration}s`];
-  args.push("--latency", "--timeout", "5s", "-H", `Host: ${HOST_HEADER}`);
+/** What a scenario asks for other than the defaults (lab/bench/config.ts Scenario). */
+export interface WrkTarget {
+  host?: string;
+  path?: string;
+  connections?: number;
+}
+
+function wrkArgs(duration: number, script: string | undefined, { host = HOST_HEADER, connections = CONFIG.connections }: WrkTarget): string[] {
+  const args = ["-t", String(CONFIG.threads), "-c", String(connections), "-d", `${duration}s`];
+  args.push("--latency", "--timeout", "5s", "-H", `Host: ${host}`);
   if (script) args.push("-s", script);
   return args;
 }
@@ -48,8 +55,14 @@ export function wrkCommandLine(script: boolean): string {
   return `${prefix}wrk -t${CONFIG.threads} -c${CONFIG.connections} -d${CONFIG.duration}s --latency --timeout 5s -H 'Host: ${HOST_HEADER}'${s} http://127.0.0.1:<port>${PATH}`;
 }
 
-export function runWrk(port: number, duration: number, script: string | undefined, onSpawn: (pid: number) => void = () => {}): Promise<WrkResult> {
-  const cmd = pinned(LOAD_CPU, ["wrk", ...wrkArgs(duration, script), `http://127.0.0.1:${port}${PATH}`]);
+export function runWrk(
+  port: number,
+  duration: number,
+  script: string | undefined,
+  onSpawn: (pid: number) => void = () => {},
+  target: WrkTarget = {},
+): Promise<WrkResult> {
+  const cmd = pinned(LOAD_CPU, ["wrk", ...wrkArgs(duration, script, target), `http://127.0.0.1:${port}${target.path ?? PATH}`]);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid) onSpawn(child.pid);

@@ -20,5 +20,6 @@ const worker :Workerd.Worker = (
   ],
   compatibilityDate = "{{COMPAT_DATE}}",
   bindings = [{{BINDINGS}}],
+  {{DURABLE_OBJECTS}}
   globalOutbound = "internet",
 );

@@ -39,9 +39,16 @@ export interface WorkerdOptions {
   stderr?: "pipe" | number;
   /** a command the process is started under, e.g. ["taskset", "-c", "0"] */
   prefix?: string[];
+  /** SQLite-backed Durable Object classes the module exports, each bound as env.<binding>; kept in memory */
+  durableObjects?: DurableObjectBinding[];
 }
 
-export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [] }: WorkerdOptions): ChildProcess {
+export interface DurableObjectBinding {
+  binding: string;
+  className: string;
+}
+
+export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [] }: WorkerdOptions): ChildProcess {
   mkdirSync(dir, { recursive: true });
   const moduleName = basename(module);
   // capnp's `embed` reads the module next to the config.
@@ -53,9 +60,13 @@ export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout
       PORT: port,
       MODULE: moduleName,
       COMPAT_DATE: compatibilityDate(),
-      BINDINGS: Object.entries(bindings)
-        .map(([k, v]) => `(name = "${k}", text = "${v}")`)
-        .join(", "),
+      BINDINGS: [
+        ...Object.entries(bindings).map(([k, v]) => `(name = "${k}", text = "${v}")`),
+        ...durableObjects.map((d) => `(name = "${d.binding}", durableObjectNamespace = "${d.className}")`),
+      ].join(", "),
+      DURABLE_OBJECTS: durableObjects.length
+        ? `durableObjectNamespaces = [${durableObjects.map((d) => `(className = "${d.className}", uniqueKey = "edge-mirror-${d.className}", enableSql = true)`).join(", ")}],\n  durableObjectStorage = (inMemory = void),`
+        : "",
     }),
   );
   const argv = [...prefix, workerd.bin, "serve", capnp];

@@ -41,8 +41,11 @@ export interface ComparisonOptions {
 export interface Comparison {
   /** the shadows' logger: logs each line, then counts it for the route */
   log: Logger;
-  /** reads a shadow's answer and compares it with v1's; resolves with the log line's extra fields; never rejects */
-  compareShadow?: (destination: string, response: Response, durationMs: number) => Promise<Partial<ShadowLog>>;
+  /**
+   * Reads a shadow's answer and compares it with v1's; resolves with the log line's
+   * extra fields; never rejects. Gives up on v1 at the shadow's deadline.
+   */
+  compareShadow?: (destination: string, response: Response, durationMs: number, deadline: AbortSignal) => Promise<Partial<ShadowLog>>;
   /** v1 answered: returns the response for the client (its body teed when compared) */
   v1(response: Response, durationMs: number): Response;
   /** v1 did not answer (503, 504, …): nothing to compare */
@@ -56,7 +59,7 @@ const LOGGED_PATHS = 5;
 
 export function startComparison(o: ComparisonOptions): Comparison {
   const { settings, plan } = o;
-  const names = [...new Set([...settings.headers, "content-type"])];
+  const names = headerNames(settings);
   const cap = settings.maxBodyBytes;
   const routeName = plan.route.name.slice(plan.virtualService.length + 1);
   const routes = new Map<string, CompareRoute>();
@@ -88,21 +91,19 @@ export function startComparison(o: ComparisonOptions): Comparison {
 
   let settleV1!: (v1: V1) => void;
   const v1 = new Promise<V1>((resolve) => (settleV1 = resolve));
-  const deadline = AbortSignal.timeout(o.timeoutMs);
-  // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
-  deadline.addEventListener("abort", () => settleV1({ skip: "v1_failed" }), { once: true });
-  const noise = o.noise ? callNoise(o.noise, o.method, names, cap, deadline) : undefined;
+  const noise = o.noise ? callNoise(o.noise, o.method, names, cap, o.timeoutMs) : undefined;
 
   return {
     log,
-    async compareShadow(destination, response, v2Ms) {
+    async compareShadow(destination, response, v2Ms, deadline) {
       let v2: Answer;
       try {
         v2 = await readAnswer(response.status, response.headers, response.body, names, cap);
       } catch {
         return { compareSkipped: "v2_unread" };
       }
-      const first = await v1;
+      // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
+      const first = await Promise.race([v1, gaveUp(deadline)]);
       if ("skip" in first) return { compareSkipped: first.skip };
       try {
         const outcome = compareAnswers(first.answer, v2, await noise, settings);
@@ -137,11 +138,26 @@ export function startComparison(o: ComparisonOptions): Comparison {
   };
 }
 
+/** Resolves when the shadow's deadline passes (one listener on its signal: no timer of its own). */
+function gaveUp(deadline: AbortSignal): Promise<V1> {
+  if (deadline.aborted) return Promise.resolve({ skip: "v1_failed" });
+  return new Promise((resolve) => deadline.addEventListener("abort", () => resolve({ skip: "v1_failed" }), { once: true }));
+}
+
+const namesBySettings = new WeakMap<CompareSettings, string[]>();
+
+/** The response headers read for comparison: the configured ones and content-type (which decides how a body is lifted). */
+function headerNames(settings: CompareSettings): string[] {
+  let names = namesBySettings.get(settings);
+  if (!names) namesBySettings.set(settings, (names = [...new Set([...settings.headers, "content-type"])]));
+  return names;
+}
+
 /** The same request to v1 again, marked, read like the others; undefined when it fails (no noise sample then). */
-function callNoise({ url, headers }: { url: string; headers: Headers }, method: string, names: string[], cap: number, signal: AbortSignal): Promise<Answer | undefined> {
+function callNoise({ url, headers }: { url: string; headers: Headers }, method: string, names: string[], cap: number, timeoutMs: number): Promise<Answer | undefined> {
   const marked = new Headers(headers);
   marked.set(NOISE_MARKER, "1");
-  return fetch(url, { method, headers: marked, redirect: "manual", signal })
+  return fetch(url, { method, headers: marked, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) })
     .then((r) => readAnswer(r.status, r.headers, r.body, names, cap))
     .catch(() => undefined);
 }

@@ -22,7 +22,7 @@ export interface ShadowRequest {
    * Set when the answers are compared (proxy/comparison.ts): reads the shadow's answer
    * instead of discarding it; resolves with what its log line gains; never rejects.
    */
-  compare?: (destination: string, response: Response, durationMs: number) => Promise<Partial<ShadowLog>>;
+  compare?: (destination: string, response: Response, durationMs: number, deadline: AbortSignal) => Promise<Partial<ShadowLog>>;
 }
 
 /**
@@ -88,7 +88,7 @@ function sendOne(
       const status = response.status;
       if (request.compare) {
         return request
-          .compare(target.destination, response, Date.now() - started)
+          .compare(target.destination, response, Date.now() - started, signal)
           .catch((e: unknown): Partial<ShadowLog> => ({ compareSkipped: "compare_failed", compareDetail: (e as Error)?.message }))
           .then((compared) => log(shadowLine(request, target, started, { status, ...compared })));
       }

@@ -68,3 +68,40 @@ describe("compareAnswers: one request", () => {
     expect(out.example).toHaveLength(8);
   });
 });
+
+describe("compareAnswers: bodies with the same bytes are not parsed", () => {
+  it("equal bytes: no body difference, headers and status still compared", () => {
+    const v1 = json({ a: 1 }, 200, { "content-type": "application/json" });
+    const v2 = { ...json({ a: 1 }, 201), headers: { "content-type": "application/json; charset=utf-8" } };
+    expect(compareAnswers(v1, v2, undefined, settings).differences.map((d) => d.path)).toEqual(["/status", "/headers/content-type"]);
+  });
+
+  it("a body that is not even JSON compares equal when the bytes are (nothing to parse)", () => {
+    const bytes = new TextEncoder().encode("{not json");
+    const a: Answer = { status: 200, headers: { "content-type": "application/json" }, body: bytes };
+    const b: Answer = { status: 200, headers: { "content-type": "application/json" }, body: new Uint8Array(bytes) };
+    expect(compareAnswers(a, b, undefined, settings).differences).toEqual([]);
+  });
+
+  it("v1 equal to v2 but not to its second answer: the noise diff still walks the bodies", () => {
+    const out = compareAnswers(json({ at: 1, a: 1 }), json({ at: 1, a: 1 }), json({ at: 2, a: 1 }), settings);
+    expect(out.differences).toEqual([]);
+    expect(out.noise).toEqual([{ path: "/body/at", kind: "value" }]);
+  });
+
+  it("sameBytes: every length and alignment", async () => {
+    const { sameBytes } = await import("../../src/compare/compare-answers");
+    for (const n of [0, 1, 3, 4, 5, 8, 1023, 1024]) {
+      const buf = new Uint8Array(n + 3).map((_, i) => i % 251);
+      for (const offset of [0, 1, 2, 3]) {
+        const a = buf.subarray(offset, offset + Math.min(n, buf.length - offset));
+        const b = new Uint8Array(a);
+        expect(sameBytes(a, b)).toBe(true);
+        if (a.length > 0) {
+          b[a.length - 1]! ^= 1;
+          expect(sameBytes(a, b)).toBe(false);
+        }
+      }
+    }
+  });
+});
