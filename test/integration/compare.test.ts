@@ -16,7 +16,11 @@ const v1Url = `http://127.0.0.1:${Object.entries(JSON.parse(inject("originNames"
 afterAll(release);
 
 /** Sends `n` requests through the worker and waits for their shadows and counts. */
-async function run(path: string, n: number, init: { method?: string; body?: string; headers?: Record<string, string>; random?: number } = {}): Promise<(Sent & { bytes: Uint8Array })[]> {
+async function run(
+  path: string,
+  n: number,
+  init: { method?: string; body?: string; headers?: Record<string, string>; random?: number; env?: Record<string, unknown> } = {},
+): Promise<(Sent & { bytes: Uint8Array })[]> {
   const out: (Sent & { bytes: Uint8Array })[] = [];
   for (let i = 0; i < n; i++) {
     const sent = await send(`http://cmp.test${path}`, init);
@@ -220,6 +224,22 @@ describe("comparing v1's and v2's answers", () => {
     const compared = table.virtualHosts.flatMap((v) => v.routes).filter((r) => r.shadow.compare && r.mirrors.length > 0);
     expect(body.routes).toHaveLength(compared.length);
     expect(body.verdict).toBe("fail");
+  });
+
+  it("Analytics Engine (a fake binding: it is a no-op locally): one point per compared request, the route as index", async () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const env = { COMPARE_ANALYTICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => points.push(p) } };
+    const [compared] = await run("/compare/changed", 1, { env });
+    expect(points).toEqual([
+      {
+        indexes: ["cmp/changed -> httpbin/v2"],
+        blobs: ["cmp", "changed", "httpbin/v2", "/body/user/plan", compared!.requestId],
+        doubles: [200, 200, expect.any(Number), expect.any(Number), 1],
+      },
+    ]);
+    // Not compared (a shadow that failed): no point.
+    await run("/v2-refused", 1, { env });
+    expect(points).toHaveLength(1);
   });
 
   it("DELETE forgets a route's counts (a new v2 was deployed)", async () => {
