@@ -6,7 +6,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
+/** The proxy's budget: the worker without its dashboard (scripts/check-bundle.ts builds that too). */
 export const BUNDLE_LIMIT_BYTES = 25 * 1024;
+/**
+ * The dashboard (src/dashboard/, issue 12) is served by the worker itself: hono/jsx,
+ * two pages, their styles and charts add ~14 KiB gzipped to the upload and nothing to
+ * a proxied request (lab/bench/DASHBOARD.md). README "The dashboard" says why it is
+ * worth it. The whole bundle may be this much larger than the proxy's budget.
+ */
+export const DASHBOARD_BYTES = 15 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 
@@ -26,7 +34,8 @@ export interface BundleCheck {
   problems: string[];
 }
 
-export function checkBundle(file: string): BundleCheck {
+/** `limitBytes`: the whole deploy bundle's limit by default (the proxy's budget plus the dashboard's). */
+export function checkBundle(file: string, limitBytes = BUNDLE_LIMIT_BYTES + DASHBOARD_BYTES): BundleCheck {
   const code = readFileSync(file);
   const text = code.toString("utf8");
   const gzipBytes = gzipSync(code, { level: 9 }).length;
@@ -44,7 +53,7 @@ export function checkBundle(file: string): BundleCheck {
     const found = [...yamlMarkers, ...yamlSources].join(", ");
     problems.push(`the YAML parser is in the bundle (found ${found}): src/index.ts must import only generated/routes.json`);
   }
-  if (gzipBytes > BUNDLE_LIMIT_BYTES) problems.push(`the bundle is over ${BUNDLE_LIMIT_BYTES / 1024} KiB gzipped`);
+  if (gzipBytes > limitBytes) problems.push(`the bundle is over ${limitBytes / 1024} KiB gzipped`);
   return {
     file,
     rawBytes: code.length,

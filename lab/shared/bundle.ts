@@ -1,6 +1,9 @@
-// The two ways the lab (and the edge tests) build the worker:
+// The ways the lab (and the tests) build the worker:
 //   bundleApp           src/app.ts with a compiled route table inlined, bundled by
 //                       esbuild as wrangler does (one ES module for workerd), in memory;
+//   bundleWorker        src/index.ts itself (its Durable Object classes too), the table
+//                       in place of generated/routes.json, optionally minified and with
+//                       modules swapped out (WITHOUT_DASHBOARD), in memory;
 //   buildDeployBundle   exactly `npm run bundle` (`wrangler deploy --dry-run`, whose
 //                       [build] compiles the routes file), from a copy of the project
 //                       in a temp dir, so the shared generated/routes.json is never
@@ -68,3 +71,44 @@ export function buildDeployBundle({ tmp, routesFile }: { tmp: string; routesFile
   if (js.length !== 1 || !js[0]) throw new Error(`expected one .js in the bundle, found: ${js.join(", ") || "none"}`);
   return { path: join(outdir, js[0]), file: js[0], wranglerSummary: /Total Upload: ([^\n]+)/.exec(output)?.[1]?.trim() };
 }
+
+export interface BundleOptions {
+  /** as wrangler.toml's minify = true (the lab measures the deployed shape) */
+  minify?: boolean;
+  /** modules replaced by source text, by a path pattern: the lab's "without this" builds */
+  replace?: { filter: RegExp; contents: string }[];
+}
+
+/** src/index.ts as one ES module, with `table` where the build's generated/routes.json would be. */
+export async function bundleWorker(table: RouteTable, { minify = false, replace = [] }: BundleOptions = {}): Promise<string> {
+  const result = await build({
+    entryPoints: [join(ROOT, "src", "index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    target: "es2022",
+    minify,
+    external: ["cloudflare:*"],
+    write: false,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "route-table",
+        setup(b) {
+          b.onResolve({ filter: /generated\/routes\.json$/ }, () => ({ path: "routes.json", namespace: "route-table" }));
+          b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "json" }));
+          replace.forEach(({ filter }, i) => b.onResolve({ filter }, () => ({ path: String(i), namespace: "replaced" })));
+          b.onLoad({ filter: /.*/, namespace: "replaced" }, (a) => ({ contents: replace[Number(a.path)]!.contents, loader: "ts" }));
+        },
+      },
+    ],
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error("esbuild wrote no bundle");
+  return out.text;
+}
+
+/** The worker without its dashboard (src/dashboard/, issue 12): what the proxy alone costs (scripts/check-bundle.ts, lab/bench/dashboard-ab.ts). */
+export const WITHOUT_DASHBOARD = { filter: /dashboard\/dashboard$/, contents: "export async function dashboard(): Promise<undefined> { return undefined; }" };

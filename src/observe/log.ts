@@ -86,7 +86,19 @@ export interface CompareLog {
   detail: string;
 }
 
+/**
+ * The pause switch's Durable Object could not be read (src/switch/switch-cache.ts):
+ * the isolate keeps the caps it knew, or stops mirroring if it knew none, and tries
+ * again within a second.
+ */
+export interface SwitchLog {
+  event: "switch";
+  error: "read_failed";
+  detail: string;
+}
+
 export type Logger = (line: RequestLog | ShadowLog) => void;
 
 export const jsonLogger: Logger = (line) => console.log(JSON.stringify(line));
 export const jsonCompareLogger = (line: CompareLog): void => console.log(JSON.stringify(line));
+export const jsonSwitchLogger = (line: SwitchLog): void => console.log(JSON.stringify(line));

@@ -7,6 +7,7 @@
 // is never delayed, and a paused route is not mirrored even by a fresh isolate.
 import { switchCaps, type SwitchCaps, type SwitchState } from "./switch-state";
 import { SWITCH_OBJECT, type MirrorSwitch } from "./mirror-switch";
+import { jsonSwitchLogger, type SwitchLog } from "../observe/log";
 
 /** How old the caps an isolate plans with may be. Also in the README ("The pause switch"). */
 export const SWITCH_REFRESH_MS = 5_000;
@@ -27,9 +28,11 @@ export class SwitchCache {
   #freshUntil = 0;
   #reading: Promise<SwitchCaps> | undefined;
   readonly #now: () => number;
+  readonly #log: (line: SwitchLog) => void;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, log: (line: SwitchLog) => void = jsonSwitchLogger) {
     this.#now = now;
+    this.#log = log;
   }
 
   /** The caps to plan with; starts a read (handed to `waitUntil`) when they are stale. */
@@ -53,7 +56,8 @@ export class SwitchCache {
     try {
       this.#caps = switchCaps(await read());
       this.#freshUntil = this.#now() + SWITCH_REFRESH_MS;
-    } catch {
+    } catch (e) {
+      this.#log({ event: "switch", error: "read_failed", detail: (e as Error)?.message ?? String(e) });
       // Keep what was known; if nothing was, stop mirroring until a read succeeds.
       this.#freshUntil = this.#now() + RETRY_MS;
       this.#caps ??= UNREADABLE;

@@ -1,43 +1,15 @@
 // The worker as deployed — src/index.ts, its Durable Object classes and the bindings
-// wrangler.toml declares — bundled by esbuild with a test's route table in place of
-// generated/routes.json, and served by workerd (Miniflare's Node API) on a real
-// socket, in front of recording origins. For the dashboard's browser tests: the
+// wrangler.toml declares — bundled with a test's route table in place of
+// generated/routes.json (lab/shared/bundle.ts bundleWorker), and served by workerd
+// (Miniflare's Node API) on a real socket, in front of recording origins. For the dashboard's browser tests: the
 // pages, the pause switch and the comparison counts all run for real.
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import type { RouteTable } from "../../src/routing/table";
+import { bundleWorker } from "../../lab/shared/bundle";
 import { compatibilityDate } from "./compatibility-date";
 import { freePort } from "./loopback";
 import { ROOT } from "./wrangler-dev";
-
-/** src/index.ts as one ES module, with `table` where the build's generated/routes.json would be. */
-export async function bundleWorker(table: RouteTable): Promise<string> {
-  const result = await build({
-    entryPoints: [`${ROOT}src/index.ts`],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    target: "es2022",
-    external: ["cloudflare:*"],
-    write: false,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "route-table",
-        setup(b) {
-          b.onResolve({ filter: /generated\/routes\.json$/ }, () => ({ path: "routes.json", namespace: "route-table" }));
-          b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "json" }));
-        },
-      },
-    ],
-  });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error("esbuild wrote no bundle");
-  return out.text;
-}
 
 /** wrangler.toml's Durable Object bindings, SQLite-backed where its migrations say so. */
 function durableObjects(): Record<string, { className: string; useSQLite: boolean }> {

@@ -4,12 +4,14 @@
 import { describe, expect, it } from "vitest";
 import { SWITCH_REFRESH_MS, SwitchCache } from "../../src/switch/switch-cache";
 import type { SwitchState } from "../../src/switch/switch-state";
+import type { SwitchLog } from "../../src/observe/log";
 
 function harness(states: (SwitchState | Error)[]) {
   let now = 1_000_000;
   let reads = 0;
   const waited: Promise<unknown>[] = [];
-  const cache = new SwitchCache(() => now);
+  const logged: SwitchLog[] = [];
+  const cache = new SwitchCache(() => now, (line) => logged.push(line));
   const read = async () => {
     const next = states[Math.min(reads++, states.length - 1)]!;
     if (next instanceof Error) throw next;
@@ -19,6 +21,7 @@ function harness(states: (SwitchState | Error)[]) {
     lookup: () => cache.lookup(read, (p) => waited.push(p)),
     advance: (ms: number) => (now += ms),
     reads: () => reads,
+    logged,
     settle: () => Promise.all(waited),
   };
 }
@@ -67,6 +70,7 @@ describe("SwitchCache", () => {
     await h.settle();
     expect(h.lookup().caps?.perMillion).toBe(0);
     expect(h.reads()).toBe(2);
+    expect(h.logged).toEqual([{ event: "switch", error: "read_failed", detail: "overloaded" }]);
     h.advance(1_000);
     h.lookup();
     await h.settle();
