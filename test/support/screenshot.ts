@@ -1,9 +1,9 @@
 // Screenshots the browser tests keep: every page under test-artifacts/ (gitignored),
-// and the README's docs/dashboard.png, rewritten only when the page itself changed —
-// its markup and styles with the figures taken out (docs/dashboard.fingerprint) — so a
-// test run does not touch a committed file just because the numbers moved.
+// and the README's docs/dashboard.png, rewritten only when the page's code changed —
+// the sources under src/dashboard/, whose digest is docs/dashboard.fingerprint — so a
+// test run does not touch a committed file because the figures or the timings moved.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ROOT } from "./wrangler-dev";
@@ -11,6 +11,7 @@ import { ROOT } from "./wrangler-dev";
 export const ARTIFACTS = join(ROOT, "test-artifacts");
 const README_SHOT = join(ROOT, "docs", "dashboard.png");
 const FINGERPRINT = join(ROOT, "docs", "dashboard.fingerprint");
+const PAGE_SOURCES = join(ROOT, "src", "dashboard");
 
 export async function keepScreenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -19,18 +20,16 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   return path;
 }
 
-/** What the page is, not what it says today: digits, nonces and request ids removed. */
-export function pageFingerprint(html: string): string {
-  const shape = html
-    .replace(/nonce="[^"]*"/g, 'nonce=""')
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>")
-    .replace(/[0-9]+/g, "0");
-  return createHash("sha256").update(shape).digest("hex");
+/** The digest of the page's sources: every file under src/dashboard/, by name and content. */
+export function pageFingerprint(): string {
+  const hash = createHash("sha256");
+  for (const file of readdirSync(PAGE_SOURCES).sort()) hash.update(`${file}\0`).update(readFileSync(join(PAGE_SOURCES, file))).update("\0");
+  return hash.digest("hex");
 }
 
-/** Refreshes docs/dashboard.png from `page` when the page's fingerprint changed; says whether it did. */
+/** Refreshes docs/dashboard.png from `page` when the page's sources changed; says whether it did. */
 export async function refreshReadmeScreenshot(page: Page): Promise<boolean> {
-  const fingerprint = pageFingerprint(await page.content());
+  const fingerprint = pageFingerprint();
   const known = existsSync(FINGERPRINT) ? readFileSync(FINGERPRINT, "utf8").trim() : "";
   if (known === fingerprint && existsSync(README_SHOT)) return false;
   mkdirSync(join(ROOT, "docs"), { recursive: true });
