@@ -1,6 +1,6 @@
 // The bench's report (lab/bench/RESULTS.md, included by the README): the ratios the
 // goals are about, per round as well as medians, then the tables and the method.
-import { BUNDLE_LIMIT_BYTES } from "../shared/bundle-check";
+import { BUNDLE_LIMIT_BYTES, DASHBOARD_BYTES } from "../shared/bundle-check";
 import { CONFIG, SCENARIOS, SUT_CPU, SYSTEM_LABELS, type ScenarioKey, type SystemName } from "./config";
 import { fmt, fmtMs, fmtRps } from "./format";
 import type { MachineInfo } from "./machine";
@@ -92,8 +92,9 @@ export function goals(summary: Summaries, bundle: ProjectBundle, runs: Run[]): G
   const bm = s("json-256k", "project");
   const bc = s("json-256k-compared", "project");
   add("workerd peak RSS, 64 × 250 KiB answers compared (MiB)", bc?.rssPeakMiB ?? null, "reported", any, 0, bm ? `mirrored only: ${fmt(bm.rssPeakMiB, 0)} MiB; idle ${fmt(bc?.rssBaseMiB, 0)} MiB` : "");
-  const limitKiB = BUNDLE_LIMIT_BYTES / 1024;
-  add("bundle, gzipped (KiB)", bundle.gzipBytes / 1024, `≤ ${limitKiB}`, (v) => v <= limitKiB, 1);
+  // The budget: the proxy's 25 KiB plus the dashboard's 15 (scripts/check-bundle.ts checks the proxy alone too).
+  const limitKiB = (BUNDLE_LIMIT_BYTES + DASHBOARD_BYTES) / 1024;
+  add("bundle with the dashboard, gzipped (KiB)", bundle.gzipBytes / 1024, `≤ ${limitKiB}`, (v) => v <= limitKiB, 1);
   const yaml = [...bundle.yamlMarkers, ...bundle.yamlSources];
   add("YAML parser in the bundle", yaml.length ? `yes (${yaml.join(", ")})` : "no", "no", (v) => v === "no");
   return out;
@@ -117,7 +118,7 @@ export function notes({ compatibilityDate, totalSeconds }: { compatibilityDate: 
     "nginx mirror: upstream keepalive (64) to both origins, request bodies buffered in memory up to 1 MiB; nginx waits for the mirror subrequest before reading the next request on a connection, which is why a slow v2 caps it at about connections ÷ 200 ms.",
     "At a fixed concurrency p50 is about connections ÷ throughput; p99 adds pauses (garbage collection, scheduling on a shared machine) and varies more from run to run than throughput does.",
     "The floor fires a bodiless copy (method and path only), so for POST it does less than a body mirror; the POST rows are for throughput and memory, not a goal.",
-    "Comparing answers (issue 11): `GET /json-1k` (1 KiB of JSON, the same on v1 and v2) on the seed's route, mirrored, and on a second host whose MirrorPolicy has `compare: {}` (every mirrored request compared; 10 % of them also sent to v1 a second time for noise, so v2 / v1 requests shows about 91 %), in interleaved rounds; then 64 connections on a 250 KiB JSON answer (under the 256 KiB cap, so both answers are parsed and compared field by field) for workerd's memory. The counts go to the route's Durable Object, in memory in this workerd.",
+    "Comparing answers (issue 11): `GET /json-1k` (1 KiB of JSON, the same on v1 and v2) on the seed's route, mirrored, and on a second host whose MirrorPolicy has `compare: {}` (every mirrored request compared; 10 % of them also sent to v1 a second time for noise, so v2 / v1 requests shows about 91 %), in interleaved rounds; then 64 connections on a 250 KiB JSON answer (under the 256 KiB cap, so both answers are parsed and compared field by field) for workerd's memory. The counts go to the route's Durable Object, kept on disk by this workerd (its in-memory storage has no SQLite).",
     `RSS: the system's resident memory sampled every 50 ms during the run (workerd: the process; nginx: its worker), idle value before the run → peak.`,
     `Total bench time ${Math.round(totalSeconds)} s.`,
   ];

@@ -8,6 +8,7 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "internet", network = (allow = ["public", "private", "local"])),
+    {{EXTRA_SERVICES}}
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:{{PORT}}", http = (), service = "main"),

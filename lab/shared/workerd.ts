@@ -39,7 +39,7 @@ export interface WorkerdOptions {
   stderr?: "pipe" | number;
   /** a command the process is started under, e.g. ["taskset", "-c", "0"] */
   prefix?: string[];
-  /** SQLite-backed Durable Object classes the module exports, each bound as env.<binding>; kept in memory */
+  /** SQLite-backed Durable Object classes the module exports, each bound as env.<binding>; stored on disk under `dir` */
   durableObjects?: DurableObjectBinding[];
 }
 
@@ -50,6 +50,7 @@ export interface DurableObjectBinding {
 
 export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [] }: WorkerdOptions): ChildProcess {
   mkdirSync(dir, { recursive: true });
+  if (durableObjects.length) mkdirSync(join(dir, "do"), { recursive: true });
   const moduleName = basename(module);
   // capnp's `embed` reads the module next to the config.
   if (resolve(module) !== resolve(dir, moduleName)) copyFileSync(module, join(dir, moduleName));
@@ -64,9 +65,11 @@ export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout
         ...Object.entries(bindings).map(([k, v]) => `(name = "${k}", text = "${v}")`),
         ...durableObjects.map((d) => `(name = "${d.binding}", durableObjectNamespace = "${d.className}")`),
       ].join(", "),
+      // On disk: workerd's in-memory Durable Object storage has no SQLite, so the classes' SQL would fail.
       DURABLE_OBJECTS: durableObjects.length
-        ? `durableObjectNamespaces = [${durableObjects.map((d) => `(className = "${d.className}", uniqueKey = "edge-mirror-${d.className}", enableSql = true)`).join(", ")}],\n  durableObjectStorage = (inMemory = void),`
+        ? `durableObjectNamespaces = [${durableObjects.map((d) => `(className = "${d.className}", uniqueKey = "edge-mirror-${d.className}", enableSql = true)`).join(", ")}],\n  durableObjectStorage = (localDisk = "do-disk"),`
         : "",
+      EXTRA_SERVICES: durableObjects.length ? `(name = "do-disk", disk = (path = "${join(dir, "do")}", writable = true)),` : "",
     }),
   );
   const argv = [...prefix, workerd.bin, "serve", capnp];
