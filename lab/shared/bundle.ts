@@ -4,6 +4,9 @@
 //   bundleWorker        src/index.ts itself (its Durable Object classes too), the table
 //                       in place of generated/routes.json, optionally minified and with
 //                       modules swapped out (WITHOUT_DASHBOARD), in memory;
+//   bundleEntry         another tree's entry (an older commit's src/index.ts, its own
+//                       generated/routes.json beside it) bundled exactly as
+//                       bundleWorker bundles ours, for before/after comparisons;
 //   buildDeployBundle   exactly `npm run bundle` (`wrangler deploy --dry-run`, whose
 //                       [build] compiles the routes file), from a copy of the project
 //                       in a temp dir, so the shared generated/routes.json is never
@@ -11,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import type { RouteTable } from "../../src/routing/table";
 import { ROOT } from "./root";
 
@@ -79,20 +82,23 @@ export interface BundleOptions {
   replace?: { filter: RegExp; contents: string }[];
 }
 
+/** The esbuild settings every worker bundle here shares (wrangler's, for workerd). */
+const WORKER_BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  target: "es2022",
+  external: ["cloudflare:*"],
+  write: false,
+  logLevel: "silent",
+} satisfies BuildOptions;
+
 /** src/index.ts as one ES module, with `table` where the build's generated/routes.json would be. */
 export async function bundleWorker(table: RouteTable, { minify = false, replace = [] }: BundleOptions = {}): Promise<string> {
-  const result = await build({
-    entryPoints: [join(ROOT, "src", "index.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    target: "es2022",
+  return bundleEntry(join(ROOT, "src", "index.ts"), {
     minify,
-    external: ["cloudflare:*"],
-    write: false,
-    logLevel: "silent",
     plugins: [
       {
         name: "route-table",
@@ -105,6 +111,11 @@ export async function bundleWorker(table: RouteTable, { minify = false, replace 
       },
     ],
   });
+}
+
+/** Any worker entry as one ES module, with the settings bundleWorker uses; its imports resolve from where it is. */
+export async function bundleEntry(entry: string, { minify = false, plugins = [] }: { minify?: boolean; plugins?: BuildOptions["plugins"] } = {}): Promise<string> {
+  const result = await build({ ...WORKER_BUILD, entryPoints: [entry], minify, plugins });
   const out = result.outputFiles[0];
   if (!out) throw new Error("esbuild wrote no bundle");
   return out.text;

@@ -1,0 +1,266 @@
+// Same-run A/B benchmarks of two builds of the worker (lab/bench/dashboard-ab.ts,
+// lab/bench/before-after.ts): two loopback origins (a few lines of node:http), a
+// routes file that sends GET to v1 and mirrors 100 % of it to v2, both builds served
+// by `workerd serve` on CPU 0 at once, then wrk (on CPU 1, with the origins) against
+// each in turn, the order alternating round by round so drift on a shared machine
+// falls on both. Every round checks each request was mirrored. Reports medians and
+// A / B ratios per round, as Markdown. Knobs: BENCH_ROUNDS (5), BENCH_DURATION (s, 5),
+// BENCH_CONNECTIONS (32).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { compatibilityDate } from "../../test/support/compatibility-date";
+import { freePort } from "../../test/support/loopback";
+import { cpuSeconds } from "../shared/procfs";
+import { workerdInfo } from "../shared/workerd";
+
+const HOST = "bench:8000";
+
+/** One build under test. */
+export interface AbBuild {
+  /** short name, for the log lines */
+  name: string;
+  /** the table row */
+  label: string;
+  /** one ES module */
+  module: string;
+  /** [binding, class] pairs: Durable Object classes the module exports, bound as env.<binding> */
+  durableObjects: [string, string][];
+}
+
+export interface AbOptions {
+  /** makes [A, B] from the routes file pointing at this run's origins; ratios are A / B */
+  builds(routesYaml: string): Promise<[AbBuild, AbBuild]>;
+  /** temp directory prefix */
+  name: string;
+}
+
+export interface AbRound {
+  build: string;
+  round: number;
+  /** requests v2 received per request measured: 1 when every request was mirrored */
+  shadowsPerRequest: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUsPerRequest: number;
+}
+
+export type AbMetric = "rps" | "p50" | "p99" | "cpuUsPerRequest";
+
+export interface AbResult {
+  builds: [AbBuild, AbBuild];
+  /** gzipped size of each build, KiB */
+  gzipKiB: [number, number];
+  rounds: AbRound[];
+  settings: { rounds: number; duration: number; connections: number };
+}
+
+/** The routes every A/B run serves: host `bench`, GET to v1, 100 % mirrored to v2 (the seed's route). */
+export function mirroredRoutes(v1: number, v2: number): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bench}
+spec:
+  hosts: [bench]
+  http:
+  - route: [{destination: {host: origin, subset: v1}}]
+    mirror: {host: origin, subset: v2}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: origin}
+spec:
+  host: origin
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: origin}
+spec:
+  hosts: [origin]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints:
+  - {address: 127.0.0.1, ports: {http: ${v1}}, labels: {version: v1}}
+  - {address: 127.0.0.1, ports: {http: ${v2}}, labels: {version: v2}}
+`;
+}
+
+const pin = (cpu: string, argv: string[]) => (spawnSync("taskset", ["-c", cpu, "true"]).status === 0 ? ["taskset", "-c", cpu, ...argv] : argv);
+
+/** A loopback origin that answers every request with a small 200, keep-alive as production origins. */
+async function origin(): Promise<{ port: number; requests: () => number; close(): void }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "text/plain", "content-length": "3" }).end("ok\n"));
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { port, requests: () => requests, close: () => server.close() };
+}
+
+/** workerd's config; Durable Objects on disk in `dir` (in-memory storage has no SQLite: the classes' SQL would fail). */
+function capnp(build: AbBuild, port: number, dir: string): string {
+  const bindings = build.durableObjects.map(([binding, cls]) => `(name = "${binding}", durableObjectNamespace = "${cls}")`).join(", ");
+  const namespaces = build.durableObjects.map(([, cls]) => `(className = "${cls}", uniqueKey = "ab-${cls}", enableSql = true)`).join(", ");
+  const storage = build.durableObjects.length ? `\n  durableObjectNamespaces = [${namespaces}],\n  durableObjectStorage = (localDisk = "do-disk"),` : "";
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker), (name = "internet", network = (allow = ["public", "private", "local"])), (name = "do-disk", disk = (path = "${dir}/do", writable = true))],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js")],
+  compatibilityDate = "${compatibilityDate()}",
+  bindings = [${bindings}],${storage}
+  globalOutbound = "internet",
+);`;
+}
+
+async function serving(port: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    // node:http, not fetch(): fetch() does not let a caller set Host.
+    const ok = await new Promise<boolean>((resolve) =>
+      request({ host: "127.0.0.1", port, path: "/get", headers: { host: HOST } }, (res) => (res.resume(), resolve(res.statusCode === 200)))
+        .on("error", () => resolve(false))
+        .end(),
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`workerd on ${port} is not answering`);
+}
+
+/** wrk, spawned (not spawnSync: the origins answer from this process's event loop). */
+function wrk(port: number, seconds: number, connections: number): Promise<{ rps: number; requests: number; p50: number; p99: number }> {
+  const argv = pin("1", ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", `Host: ${HOST}`, `http://127.0.0.1:${port}/get`]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c));
+    child.stderr.on("data", (c: Buffer) => (out += c));
+    child.once("exit", () => {
+      const ms = (p: number) => {
+        const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+        return m ? Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1) : NaN;
+      };
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      if (!rps) reject(new Error(`wrk: ${out}`));
+      else resolve({ rps, requests: Number(/(\d+) requests in/.exec(out)?.[1]), p50: ms(50), p99: ms(99) });
+    });
+  });
+}
+
+/** Serves both builds and measures them in interleaved rounds; throws unless every request was mirrored. */
+export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<AbResult> {
+  const settings = { rounds: Number(process.env.BENCH_ROUNDS ?? 5), duration: Number(process.env.BENCH_DURATION ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 32) };
+  if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install wrk");
+  spawnSync("taskset", ["-p", "-c", "1", String(process.pid)]);
+  const tmp = mkdtempSync(join(tmpdir(), `edge-mirror-${name}-`));
+  const [v1, v2] = [await origin(), await origin()];
+  const procs: ChildProcess[] = [];
+  const rounds: AbRound[] = [];
+  try {
+    const builds = await makeBuilds(mirroredRoutes(v1.port, v2.port));
+    const served: { build: AbBuild; proc: ChildProcess; port: number }[] = [];
+    const { bin } = workerdInfo();
+    for (const [i, build] of builds.entries()) {
+      const dir = join(tmp, String(i));
+      mkdirSync(join(dir, "do"), { recursive: true });
+      writeFileSync(join(dir, "worker.js"), build.module);
+      const port = await freePort();
+      writeFileSync(join(dir, "config.capnp"), capnp(build, port, dir));
+      const argv = pin("0", [bin, "serve", join(dir, "config.capnp")]);
+      const proc = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+      procs.push(proc);
+      await serving(port);
+      await wrk(port, 2, settings.connections); // warm-up
+      served.push({ build, proc, port });
+    }
+    for (let round = 1; round <= settings.rounds; round++) {
+      const order = round % 2 ? served : [...served].reverse();
+      for (const { build, proc, port } of order) {
+        const before = cpuSeconds([proc.pid!]);
+        const shadowsBefore = v2.requests();
+        const r = await wrk(port, settings.duration, settings.connections);
+        const cpu = cpuSeconds([proc.pid!]) - before;
+        await new Promise((done) => setTimeout(done, 300));
+        const shadowsPerRequest = (v2.requests() - shadowsBefore) / r.requests;
+        rounds.push({ build: build.name, round, shadowsPerRequest, rps: r.rps, p50: r.p50, p99: r.p99, cpuUsPerRequest: (cpu / r.requests) * 1e6 });
+        console.error(`round ${round} ${build.name.padEnd(7)} ${shadowsPerRequest.toFixed(2)} shadows/req, ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${((cpu / r.requests) * 1e6).toFixed(0)} µs CPU/req`);
+      }
+    }
+    const unmirrored = rounds.filter((r) => r.shadowsPerRequest < 0.99);
+    if (unmirrored.length > 0) throw new Error(`not every request was mirrored: ${unmirrored.map((r) => `${r.build} round ${r.round}: ${r.shadowsPerRequest.toFixed(2)}`).join(", ")}`);
+    const gzipKiB = builds.map((b) => gzipSync(b.module, { level: 9 }).length / 1024) as [number, number];
+    return { builds, gzipKiB, rounds, settings };
+  } finally {
+    for (const p of procs) p.kill("SIGKILL");
+    v1.close();
+    v2.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The median of one metric over one build's rounds. */
+export function medianOf(result: AbResult, build: AbBuild, key: AbMetric): number {
+  return median(result.rounds.filter((r) => r.build === build.name).map((r) => r[key]));
+}
+
+/** A / B of the medians. */
+export function ratio(result: AbResult, key: AbMetric): number {
+  return medianOf(result, result.builds[0], key) / medianOf(result, result.builds[1], key);
+}
+
+/** A / B round by round, two decimals. */
+export function perRound(result: AbResult, key: AbMetric): string[] {
+  const at = (build: AbBuild, round: number) => result.rounds.find((r) => r.build === build.name && r.round === round)![key];
+  return Array.from({ length: result.settings.rounds }, (_, i) => (at(result.builds[0], i + 1) / at(result.builds[1], i + 1)).toFixed(2));
+}
+
+export interface AbMarkdownOptions {
+  title: string;
+  /** how the ratio line names A / B, e.g. "with / without" */
+  ratioLabel: string;
+  /** every metric's ratio per round, not only throughput's and CPU's */
+  allPerRound?: boolean;
+  /** paragraphs after the ratios */
+  notes?: string[];
+}
+
+/** The report: settings, one row of medians per build, the ratios. */
+export function abMarkdown(result: AbResult, { title, ratioLabel, allPerRound = false, notes = [] }: AbMarkdownOptions): string {
+  const { rounds, duration, connections } = result.settings;
+  const row = (i: 0 | 1) => {
+    const b = result.builds[i];
+    const m = (key: AbMetric) => medianOf(result, b, key);
+    return `| ${b.label} | ${result.gzipKiB[i].toFixed(1)} | ${m("rps").toFixed(0)} | ${m("p50").toFixed(2)} ms | ${m("p99").toFixed(2)} ms | ${m("cpuUsPerRequest").toFixed(0)} |`;
+  };
+  const r = (key: AbMetric, withRounds: boolean) => `${ratio(result, key).toFixed(2)}${withRounds ? ` (per round ${perRound(result, key).join(", ")})` : ""}`;
+  const ratios = `throughput ${r("rps", true)}, p50 ${r("p50", allPerRound)}, ${allPerRound ? `p99 ${r("p99", true)}, ` : ""}CPU per request ${r("cpuUsPerRequest", true)}`;
+  return [
+    `# ${title}`,
+    "",
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${rounds} interleaved rounds of ${duration} s, wrk -t1 -c${connections}, GET 100 % mirrored, workerd on CPU 0, wrk and origins on CPU 1. Medians.`,
+    "",
+    "| build | bundle KiB gzipped | req/s | p50 | p99 | workerd CPU µs / req |",
+    "|---|---:|---:|---:|---:|---:|",
+    row(0),
+    row(1),
+    "",
+    `Ratios ${ratioLabel}: ${ratios}.`,
+    "",
+    ...notes.flatMap((n) => [n, ""]),
+  ].join("\n");
+}
