@@ -7,15 +7,14 @@
 // A / B ratios per round, as Markdown. Knobs: BENCH_ROUNDS (5), BENCH_DURATION (s, 5),
 // BENCH_CONNECTIONS (32).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { compatibilityDate } from "../../test/support/compatibility-date";
 import { freePort } from "../../test/support/loopback";
 import { cpuSeconds } from "../shared/procfs";
-import { workerdInfo } from "../shared/workerd";
+import { startWorkerd, workerdInfo } from "../shared/workerd";
 
 const HOST = "bench:8000";
 
@@ -107,24 +106,6 @@ async function origin(): Promise<{ port: number; requests: () => number; close()
   return { port, requests: () => requests, close: () => server.close() };
 }
 
-/** workerd's config; Durable Objects on disk in `dir` (in-memory storage has no SQLite: the classes' SQL would fail). */
-function capnp(build: AbBuild, port: number, dir: string): string {
-  const bindings = build.durableObjects.map(([binding, cls]) => `(name = "${binding}", durableObjectNamespace = "${cls}")`).join(", ");
-  const namespaces = build.durableObjects.map(([, cls]) => `(className = "${cls}", uniqueKey = "ab-${cls}", enableSql = true)`).join(", ");
-  const storage = build.durableObjects.length ? `\n  durableObjectNamespaces = [${namespaces}],\n  durableObjectStorage = (localDisk = "do-disk"),` : "";
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker), (name = "internet", network = (allow = ["public", "private", "local"])), (name = "do-disk", disk = (path = "${dir}/do", writable = true))],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js")],
-  compatibilityDate = "${compatibilityDate()}",
-  bindings = [${bindings}],${storage}
-  globalOutbound = "internet",
-);`;
-}
-
 async function serving(port: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -172,15 +153,14 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
   try {
     const builds = await makeBuilds(mirroredRoutes(v1.port, v2.port));
     const served: { build: AbBuild; proc: ChildProcess; port: number }[] = [];
-    const { bin } = workerdInfo();
+    const workerd = workerdInfo();
     for (const [i, build] of builds.entries()) {
-      const dir = join(tmp, String(i));
-      mkdirSync(join(dir, "do"), { recursive: true });
-      writeFileSync(join(dir, "worker.js"), build.module);
+      const module = join(tmp, `worker-${i}.js`);
+      writeFileSync(module, build.module);
       const port = await freePort();
-      writeFileSync(join(dir, "config.capnp"), capnp(build, port, dir));
-      const argv = pin("0", [bin, "serve", join(dir, "config.capnp")]);
-      const proc = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+      const durableObjects = build.durableObjects.map(([binding, className]) => ({ binding, className }));
+      // Durable Objects on disk (lab/shared/workerd.ts): workerd's in-memory storage has no SQLite.
+      const proc = startWorkerd({ workerd, dir: join(tmp, String(i)), module, port, durableObjects, stderr: 2, prefix: pin("0", []) });
       procs.push(proc);
       await serving(port);
       await wrk(port, 2, settings.connections); // warm-up
