@@ -48,7 +48,8 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
   app.all("*", function mirror(c) {
     const request = c.req.raw;
     // The worker's own paths come first, and cost proxied traffic one string search.
-    if (isAdminPath(request.url)) return handleAdmin(c, { table, recorder, switches });
+    const url = request.url;
+    if (isAdminPath(url)) return handleAdmin(c, { table, recorder, switches });
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     return handleRequest(request, {
       table,
@@ -59,7 +60,7 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
       waitUntil,
       recorder,
       bindings: c.env,
-    });
+    }, url);
   });
   // The pipeline logs its own failures with the request's id; this catches anything before it.
   app.onError(function internalError(err, c) {

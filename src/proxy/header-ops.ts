@@ -34,7 +34,14 @@ function rendered(values: Record<string, string> | undefined, formats: Record<st
 
 /** MirrorPolicy shadowHeaders on the shadow's copy: remove, then set. */
 export function applyShadowHeaders(headers: Headers, settings: ShadowSettings, ctx: FormatContext): void {
-  applyHeaderOps(headers, { remove: settings.removeHeaders, set: settings.setHeaders, ...(settings.setFormats ? { formats: { set: settings.setFormats } } : {}) }, ctx);
+  const { removeHeaders, setHeaders, setFormats } = settings;
+  if (setFormats !== undefined) {
+    applyHeaderOps(headers, { remove: removeHeaders, set: setHeaders, formats: { set: setFormats } }, ctx);
+    return;
+  }
+  // Every mirrored request comes here, most with nothing to do: no operations object, no entries arrays.
+  for (const name of removeHeaders) headers.delete(name);
+  for (const name in setHeaders) headers.set(name, setHeaders[name]!);
 }
 
 /** Applies response operations, copying the headers only when there is something to do. */

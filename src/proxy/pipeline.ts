@@ -14,7 +14,7 @@ import { applyHeaderOps, applyShadowHeaders, withResponseOps, type FormatContext
 import { shortAnswer } from "./forward";
 import { forwardWithRetries } from "./retry";
 import { tapBody, type BodyCopy } from "./body-tap";
-import { sendShadows } from "./shadow";
+import { sendShadows, type ShadowTarget } from "./shadow";
 import { withCorsHeaders } from "./cors";
 import { edgeResponse } from "./local-answers";
 import { startComparison, type CompareBindings, type Comparison } from "./comparison";
@@ -38,11 +38,14 @@ export interface PipelineContext {
   bindings?: CompareBindings;
 }
 
-export async function handleRequest(request: Request, ctx: PipelineContext): Promise<Response> {
+/** `url`: request.url, when the caller has read it already. */
+export async function handleRequest(request: Request, ctx: PipelineContext, url = request.url): Promise<Response> {
   const started = Date.now();
   // Every getter and Headers call crosses into the runtime: read each once.
   const incoming = request.headers;
-  const facts = requestFacts(request.method, request.url, incoming, request.body !== null);
+  const method = request.method;
+  // GET and HEAD never carry a body here (requestFacts): their body getter is not called.
+  const facts = requestFacts(method, url, incoming, method !== "GET" && method !== "HEAD" && request.body !== null);
   const requestId = trustedRequestId(incoming.get("x-request-id")) ?? crypto.randomUUID();
   const line: RequestLog = { event: "request", requestId, method: facts.method, host: facts.authority, path: facts.path, status: 0, durationMs: 0, mirrors: 0 };
   // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.
@@ -140,7 +143,8 @@ async function forwardPlanned(
 
   let comparison: Comparison | undefined;
   if (shadowHeaders) {
-    const targets = plan.mirrors.flatMap((m) => (m.origin ? [{ url: m.origin + plan.target, destination: m.target.cluster.name }] : []));
+    const targets: ShadowTarget[] = [];
+    for (const m of plan.mirrors) if (m.origin) targets.push({ url: m.origin + plan.target, destination: m.target.cluster.name });
     // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
     if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx);
     const log = comparison?.log ?? ctx.log;
@@ -172,9 +176,13 @@ async function forwardPlanned(
   if (plan.upgrade) return finish(result.response);
   // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
   const upstream = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
+  const passed = passThrough(upstream);
+  const routeOps = route.headers?.response;
+  const destinationOps = destination.headers?.response;
+  // Most routes have no response operations: then no context is built for them, per request.
+  if (routeOps === undefined && destinationOps === undefined) return finish(withCors(plan, passed));
   // %REQ(…)% in response operations reads the request as it was sent upstream.
-  const response = withResponseOps(passThrough(upstream), { ...format, request: headers }, route.headers?.response, destination.headers?.response);
-  return finish(withCors(plan, response));
+  return finish(withCors(plan, withResponseOps(passed, { ...format, request: headers }, routeOps, destinationOps)));
 }
 
 function compareRequest(plan: ForwardedPlan, settings: CompareSettings, facts: RequestFacts, requestId: string, headers: Headers, ctx: PipelineContext): Comparison {

@@ -56,8 +56,9 @@ export function isShadowAuthority(authority: string | null): boolean {
 /** How a request shows it is a shadow coming back through the worker, if it is one. */
 export type ReturningShadowSign = "x-forwarded-host" | "host" | "marker";
 
-export function returningShadowSign(headers: Headers, authority: string): ReturningShadowSign | undefined {
-  if (isShadowAuthority(headers.get("x-forwarded-host"))) return "x-forwarded-host";
+/** `forwardedHost`: the request's X-Forwarded-Host, when the caller has read it already. */
+export function returningShadowSign(headers: Headers, authority: string, forwardedHost = headers.get("x-forwarded-host")): ReturningShadowSign | undefined {
+  if (isShadowAuthority(forwardedHost)) return "x-forwarded-host";
   if (isShadowAuthority(authority)) return "host";
   return headers.has(SHADOW_MARKER) ? "marker" : undefined;
 }

@@ -187,8 +187,8 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
   const authority = route.rewrite?.authority ?? facts.authority;
   // A request already marked as a shadow is one coming back through the worker:
   // forward it (keeping that authority) but never mirror it again.
-  const returningShadow = returningShadowSign(facts.headers, facts.authority);
   const incomingForwardedHost = facts.headers.get("x-forwarded-host");
+  const returningShadow = returningShadowSign(facts.headers, facts.authority, incomingForwardedHost);
   const upgradeHeader = facts.headers.get("upgrade");
   const settings = route.shadow;
 

@@ -27,6 +27,8 @@ export class SwitchCache {
   #caps: SwitchCaps | undefined;
   #freshUntil = 0;
   #reading: Promise<SwitchCaps> | undefined;
+  /** `{ caps }` for the caps known now: the same object for every request until they change */
+  #known: SwitchLookup | undefined;
   readonly #now: () => number;
   readonly #log: (line: SwitchLog) => void;
 
@@ -38,29 +40,32 @@ export class SwitchCache {
   /** The caps to plan with; starts a read (handed to `waitUntil`) when they are stale. */
   lookup(read: () => Promise<SwitchState>, waitUntil: (promise: Promise<unknown>) => void): SwitchLookup {
     const caps = this.#caps;
-    if (caps !== undefined && this.#now() < this.#freshUntil) return { caps };
+    if (caps !== undefined && this.#now() < this.#freshUntil) return (this.#known ??= { caps });
     if (this.#reading === undefined) {
       this.#reading = this.#read(read);
       waitUntil(this.#reading);
     }
-    return caps !== undefined ? { caps } : { pending: this.#reading };
+    return caps !== undefined ? (this.#known ??= { caps }) : { pending: this.#reading };
   }
 
   /** A change made through this isolate applies here at once; other isolates see it within SWITCH_REFRESH_MS. */
   prime(state: SwitchState): void {
     this.#caps = switchCaps(state);
+    this.#known = undefined;
     this.#freshUntil = this.#now() + SWITCH_REFRESH_MS;
   }
 
   async #read(read: () => Promise<SwitchState>): Promise<SwitchCaps> {
     try {
       this.#caps = switchCaps(await read());
+      this.#known = undefined;
       this.#freshUntil = this.#now() + SWITCH_REFRESH_MS;
     } catch (e) {
       this.#log({ event: "switch", error: "read_failed", detail: (e as Error)?.message ?? String(e) });
       // Keep what was known; if nothing was, stop mirroring until a read succeeds.
       this.#freshUntil = this.#now() + RETRY_MS;
       this.#caps ??= UNREADABLE;
+      this.#known = undefined;
     } finally {
       this.#reading = undefined;
     }
