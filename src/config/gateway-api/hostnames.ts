@@ -5,6 +5,8 @@
 // core Service parentRef, the Service's own name, matched as a VirtualService host.
 // `*.example.com` matches one or more labels before `.example.com`, never itself.
 import type { Field } from "../field";
+// Gateway API's hostname wildcards cover and intersect as Istio's host patterns do.
+import { intersect } from "../host-pattern";
 import type { GatewaySpec } from "./gateway";
 import type { HttpRouteSpec, ParentRefSpec } from "./http-route";
 import type { ServiceSpec } from "./service";
@@ -23,22 +25,6 @@ export interface Parents {
   service(namespace: string, name: string): ServiceSpec | undefined;
   /** whether a document of that kind and name exists (it may have failed to read) */
   exists(kind: "Gateway" | "Service", namespace: string, name: string): boolean;
-}
-
-/** Whether every name `inner` matches is matched by `outer` too. */
-export function covers(outer: string, inner: string): boolean {
-  if (outer === ANY_HOST || outer === inner) return true;
-  if (!outer.startsWith("*.") || inner === ANY_HOST) return false;
-  const suffix = outer.slice(1);
-  const names = inner.startsWith("*.") ? inner.slice(1) : inner;
-  return names.length > suffix.length && names.endsWith(suffix);
-}
-
-/** The names both match, as one hostname, or undefined. */
-export function intersect(a: string, b: string): string | undefined {
-  if (covers(a, b)) return b;
-  if (covers(b, a)) return a;
-  return undefined;
 }
 
 /**

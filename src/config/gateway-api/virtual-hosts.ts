@@ -5,7 +5,8 @@
 // within those, the matches of all routes are merged by precedence (precedence.ts).
 // Consecutive matches of one rule share one table route.
 import type { MatchBlock, Route, VirtualHost } from "../../routing/table";
-import { covers, hostSpecificity, type RouteHost } from "./hostnames";
+import { covers } from "../host-pattern";
+import { hostSpecificity, type RouteHost } from "./hostnames";
 import type { HttpRouteSpec, RuleSpec } from "./http-route";
 import { byPrecedence, type Ranked } from "./precedence";
 import type { RouteTemplate } from "./rule-route";
