@@ -137,7 +137,11 @@ function readPort(p: Field): PortSpec | undefined {
   return port;
 }
 
-function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | undefined {
+/**
+ * Istio's WorkloadEntry message: a ServiceEntry endpoint, or (resolution undefined)
+ * a WorkloadEntry resource of its own (gateway-api/workload-entry.ts).
+ */
+export function readEndpoint(e: Field, resolution: string | undefined): EndpointSpec | undefined {
   if (!e.checkMap(WORKLOAD_ENTRY)) return undefined;
   const addressField = e.get("address");
   addressField.require("add address: <host name or IP of the origin>");
