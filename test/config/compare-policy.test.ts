@@ -4,26 +4,8 @@ import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import { defaultCompareSettings } from "../../src/config/defaults";
+import { HTTPBIN_BACKENDS } from "../support/httpbin-backends";
 
-const BACKENDS = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin}
-spec:
-  host: httpbin
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin}
-spec:
-  hosts: [httpbin]
-  resolution: STATIC
-  ports: [{number: 8000, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: 9081}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: 9082}, labels: {version: v2}}`;
 
 const MIRRORED = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -37,7 +19,7 @@ spec:
   - name: plain
     route: [{destination: {host: httpbin, subset: v1}}]
 ---
-${BACKENDS}`;
+${HTTPBIN_BACKENDS}`;
 
 /** routes.yaml with a MirrorPolicy whose spec has `compare` as written (indented under spec). */
 function withCompare(compare: string, targetRef = "{virtualService: api, route: users}"): string {

@@ -8,26 +8,8 @@ import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import type { Route } from "../../src/routing/table";
+import { HTTPBIN_BACKENDS } from "../support/httpbin-backends";
 
-const BACKENDS = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin}
-spec:
-  host: httpbin
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin}
-spec:
-  hosts: [httpbin]
-  resolution: STATIC
-  ports: [{number: 8000, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: 9081}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: 9082}, labels: {version: v2}}`;
 
 function vs(http: string, extra = ""): string {
   return `apiVersion: networking.istio.io/v1
@@ -38,7 +20,7 @@ spec:
   http:
 ${http}
 ---
-${BACKENDS}${extra}`;
+${HTTPBIN_BACKENDS}${extra}`;
 }
 
 const ROUTE_V1 = `    route:

@@ -6,6 +6,7 @@ import { formatProblem } from "../../src/config/errors";
 import { explainRequest } from "../../src/tools/explain";
 import { explainJson } from "../../src/tools/explain-json";
 import type { RouteTable } from "../../src/routing/table";
+import { HTTPBIN_BACKENDS } from "../support/httpbin-backends";
 
 const YAML = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -18,25 +19,7 @@ spec:
     mirror: {host: httpbin, subset: v2}
     mirrorPercentage: {value: 50}
 ---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin}
-spec:
-  host: httpbin
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin}
-spec:
-  hosts: [httpbin]
-  resolution: STATIC
-  ports: [{number: 8000, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: 9081}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: 9082}, labels: {version: v2}}
+${HTTPBIN_BACKENDS}
 ---
 apiVersion: edge-mirror.dev/v1alpha1
 kind: MirrorPolicy
