@@ -18,6 +18,20 @@ import { build, type BuildOptions } from "esbuild";
 import type { RouteTable } from "../../src/routing/table";
 import { ROOT } from "./root";
 
+/** The esbuild settings every worker bundle here shares (wrangler's, for workerd). */
+const WORKER_BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  target: "es2022",
+  // The runtime's own modules (Durable Object base classes) are provided by workerd.
+  external: ["cloudflare:*"],
+  write: false,
+  logLevel: "silent",
+} satisfies BuildOptions;
+
 /**
  * One ES module serving createApp(table), exporting the Durable Object classes
  * wrangler.toml binds (as src/index.ts does), for runtimes that bind them.
@@ -27,17 +41,8 @@ export async function bundleApp(table: RouteTable): Promise<string> {
     `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n` +
     `export { CompareStore } from "./src/observe/compare-store.ts";\n`;
   const result = await build({
+    ...WORKER_BUILD,
     stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "lab-entry.ts" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    target: "es2022",
-    // The runtime's own modules (Durable Object base classes) are provided by workerd.
-    external: ["cloudflare:*"],
-    write: false,
-    logLevel: "silent",
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error("esbuild wrote no bundle");
@@ -82,18 +87,6 @@ export interface BundleOptions {
   replace?: { filter: RegExp; contents: string }[];
 }
 
-/** The esbuild settings every worker bundle here shares (wrangler's, for workerd). */
-const WORKER_BUILD = {
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  target: "es2022",
-  external: ["cloudflare:*"],
-  write: false,
-  logLevel: "silent",
-} satisfies BuildOptions;
 
 /** src/index.ts as one ES module, with `table` where the build's generated/routes.json would be. */
 export async function bundleWorker(table: RouteTable, { minify = false, replace = [] }: BundleOptions = {}): Promise<string> {
