@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import type { RouteTable } from "../../src/routing/table";
+import { HTTP_ROUTE_MIRROR, seedGatewayApiRoutes, TASK_SERVICES } from "../support/seed-gateway-api";
 
 function table(yaml: string): RouteTable {
   const result = compileRoutes(yaml);
@@ -16,77 +17,8 @@ function messages(yaml: string, severity: "error" | "warning" = "error"): string
   return compileRoutes(yaml).problems.filter((p) => p.severity === severity).map(formatProblem);
 }
 
-/** Istio's Gateway API mirroring task (istio.io content/en/docs/tasks/traffic-management/mirroring), as written there. */
-const TASK_SERVICES = `apiVersion: v1
-kind: Service
-metadata:
-  name: httpbin-v1
-spec:
-  ports:
-  - port: 80
-    name: http
-  selector:
-    app: httpbin
-    version: v1
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: httpbin-v2
-spec:
-  ports:
-  - port: 80
-    name: http
-  selector:
-    app: httpbin
-    version: v2
-`;
-const TASK_ROUTE = `apiVersion: gateway.networking.k8s.io/v1beta1
-kind: HTTPRoute
-metadata:
-  name: httpbin
-spec:
-  parentRefs:
-  - kind: Service
-    name: httpbin
-    port: 8000
-  rules:
-  - filters:
-    - type: RequestMirror
-      requestMirror:
-        backendRef:
-          name: httpbin-v2
-          port: 80
-    backendRefs:
-    - name: httpbin-v1
-      port: 80
-`;
-/** The task's "before you begin" Service, and where each version runs at the edge. */
-const TASK_PARENT_AND_WORKLOADS = `apiVersion: v1
-kind: Service
-metadata:
-  name: httpbin
-  labels:
-    app: httpbin
-spec:
-  ports:
-  - name: http
-    port: 8000
-    targetPort: 80
-  selector:
-    app: httpbin
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: httpbin-v1}
-spec: {address: 127.0.0.1, labels: {app: httpbin, version: v1}, ports: {http: 9081}}
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: httpbin-v2}
-spec: {address: 127.0.0.1, labels: {app: httpbin, version: v2}, ports: {http: 9082}}
-`;
-const TASK = [TASK_SERVICES, TASK_ROUTE, TASK_PARENT_AND_WORKLOADS].join("---\n");
+/** Istio's Gateway API mirroring task (istio.io content/en/docs/tasks/traffic-management/mirroring), as written there, with v1 and v2 on 9081 and 9082. */
+const TASK = seedGatewayApiRoutes(HTTP_ROUTE_MIRROR, 9081, 9082);
 
 /** A Gateway whose one listener serves every host, and an echo backend v1..v3. */
 const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
@@ -148,7 +80,7 @@ describe("Istio's Gateway API mirroring task", () => {
   });
 
   it("needs the parent Service, and its port", () => {
-    expect(messages([TASK_SERVICES, TASK_ROUTE].join("---\n")).join("\n")).toContain('spec.parentRefs[0].name: no Service "httpbin" in namespace default');
+    expect(messages([TASK_SERVICES, HTTP_ROUTE_MIRROR].join("---\n")).join("\n")).toContain('spec.parentRefs[0].name: no Service "httpbin" in namespace default');
     expect(messages(TASK.replace("port: 8000\n  rules", "port: 9000\n  rules")).join("\n")).toContain("spec.parentRefs[0].port: Service httpbin has no port 9000 (ports: 8000)");
   });
 
