@@ -54,6 +54,7 @@ mark{background:var(--mark);color:var(--ink);padding:0 .15em}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}
 .status-divergent{color:var(--fail);font-weight:600}
 @media (max-width:40em){main{padding:.75em}.pair{grid-template-columns:1fr}header{padding:.6em .75em}
+.scroll table{font-size:.85em}.scroll th,.scroll td{padding:.3em .35em}
 table.routes,table.routes tbody,table.routes tr,table.routes th,table.routes td{display:block;white-space:normal}
 table.routes thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 table.routes tr{border-bottom:2px solid var(--line);padding:.3em 0}
