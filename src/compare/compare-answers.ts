@@ -6,7 +6,7 @@ import { diffAnswers } from "./diff";
 import { lift } from "./lift";
 import { pathMatches } from "./path";
 import { redactDifference } from "./redact";
-import type { Answer, DiffKind, Lifted, RedactedDifference } from "./types";
+import type { Answer, Difference, DiffKind, Lifted, RedactedDifference } from "./types";
 import type { CompareSettings } from "../routing/table";
 
 export interface PathKind {
@@ -38,11 +38,16 @@ export function compareAnswers(
 ): CompareOutcome {
   // A healthy v2 mostly answers the same bytes: then the bodies are equal and are
   // neither parsed nor walked (the bench: 250 KiB answers cost a JSON parse each).
+  // And mostly the same status and headers too: then nothing is lifted at all.
   let lifted: Lifted | undefined;
   const full = () => (lifted ??= lift(v1, settings.headers));
-  const against = (other: Answer) =>
-    sameBody(v1, other) ? diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)) : diffAnswers(full(), lift(other, settings.headers));
-  const found = against(v2).differences;
+  const against = (other: Answer): Difference[] =>
+    identical(v1, other)
+      ? []
+      : sameBody(v1, other)
+        ? diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences
+        : diffAnswers(full(), lift(other, settings.headers)).differences;
+  const found = against(v2);
   const ignored = (path: string) => settings.ignore.some((pattern) => pathMatches(pattern, path));
   const reported = found.filter((d) => !ignored(d.path));
   const outcome: CompareOutcome = {
@@ -53,7 +58,7 @@ export function compareAnswers(
     // Redacted before it leaves this function: the example is the only place values go.
     example: reported.slice(0, EXAMPLE_DIFFERENCES).map((d) => redactDifference(d, settings.redact)),
   };
-  if (noise) outcome.noise = against(noise).differences.map(pathKind);
+  if (noise) outcome.noise = against(noise).map(pathKind);
   return outcome;
 }
 
@@ -61,6 +66,19 @@ export function compareAnswers(
 export function sameBody(a: Answer, b: Answer): boolean {
   if (a.overCap || b.overCap || !a.body || !b.body) return false;
   return sameBytes(a.body, b.body);
+}
+
+/** The same status, the same headers read, and the same body (or none on both): nothing can differ. */
+function identical(a: Answer, b: Answer): boolean {
+  if (a.status !== b.status || !sameRecord(a.headers, b.headers)) return false;
+  if (a.body === undefined && b.body === undefined) return !a.overCap && !b.overCap;
+  return sameBody(a, b);
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  for (const key in b) if (!(key in a)) return false;
+  return true;
 }
 
 function withoutBody({ status, headers }: Answer): Answer {

@@ -24,9 +24,15 @@ export function minuteOf(at: number): string {
 /** Adds `n` at `key` (COMPARED or a signature) of the minute; a signature past the minute's limit goes to MINUTE_OVERFLOW. */
 export function addToTimeline(timeline: Timeline, minute: string, key: string, n = 1): void {
   const counts = (timeline[minute] ??= {});
-  const signatures = Object.keys(counts).filter((k) => k !== COMPARED && k !== MINUTE_OVERFLOW).length;
-  const kept = key === COMPARED || key === MINUTE_OVERFLOW || counts[key] !== undefined || signatures < MAX_MINUTE_SIGNATURES ? key : MINUTE_OVERFLOW;
+  // Only a new signature needs the minute's signatures counted (every compared request adds COMPARED).
+  const kept = key === COMPARED || key === MINUTE_OVERFLOW || counts[key] !== undefined || signaturesIn(counts) < MAX_MINUTE_SIGNATURES ? key : MINUTE_OVERFLOW;
   counts[kept] = (counts[kept] ?? 0) + n;
+}
+
+function signaturesIn(counts: Record<string, number>): number {
+  let n = 0;
+  for (const k in counts) if (k !== COMPARED && k !== MINUTE_OVERFLOW) n++;
+  return n;
 }
 
 export function mergeTimeline(into: Timeline, from: Timeline): void {

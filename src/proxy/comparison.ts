@@ -8,11 +8,12 @@ import { compareAnswers, type CompareOutcome } from "../compare/compare-answers"
 import { addCompared, addShadow } from "../compare/tally";
 import { NOISE_MARKER } from "../routing/host";
 import type { ForwardedPlan } from "../routing/plan";
-import type { CompareSettings } from "../routing/table";
+import type { CompareSettings, Route } from "../routing/table";
 import type { Answer } from "../compare/types";
 import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreNamespace } from "../observe/compare-recorder";
 import type { CompareSkip, Logger, ShadowLog } from "../observe/log";
 import { readAnswer } from "./read-answer";
+import { beforeDeadline } from "./deadline";
 
 /** What the worker's environment offers for comparing (wrangler.toml bindings; either may be absent). */
 export interface CompareBindings {
@@ -59,14 +60,8 @@ const LOGGED_PATHS = 5;
 
 export function startComparison(o: ComparisonOptions): Comparison {
   const { settings, plan } = o;
-  const names = headerNames(settings);
+  const { names, routes } = routeFacts(plan, settings);
   const cap = settings.maxBodyBytes;
-  const routeName = plan.route.name.slice(plan.virtualService.length + 1);
-  const routes = new Map<string, CompareRoute>();
-  for (const m of plan.mirrors) {
-    const mirror = m.target.cluster.name;
-    if (m.mirrored) routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService: plan.virtualService, route: routeName, mirror });
-  }
   const outcomes = new Map<string, { outcome: CompareOutcome; v1Ms: number; v2Ms: number }>();
 
   const log: Logger = (line) => {
@@ -79,7 +74,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
       const at = Date.now();
       const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
         addShadow(t, { error: line.error, skipped: line.skipped ?? line.compareSkipped });
-        if (done) addCompared(t, { ...done, example: { requestId: o.requestId, method: o.method, path: o.path, at } });
+        if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: { requestId: o.requestId, method: o.method, path: o.path, at } });
       });
       if (flush) o.waitUntil(flush);
       if (done) o.bindings?.COMPARE_ANALYTICS?.writeDataPoint(dataPoint(route, done.outcome, done.v1Ms, done.v2Ms, o.requestId));
@@ -89,8 +84,10 @@ export function startComparison(o: ComparisonOptions): Comparison {
   };
   if (!o.compared) return { log, v1: (response) => response, v1Failed() {} };
 
+  // v1's answer once known; `settled` lets a shadow that answers after it skip the wait.
+  let settled: V1 | undefined;
   let settleV1!: (v1: V1) => void;
-  const v1 = new Promise<V1>((resolve) => (settleV1 = resolve));
+  const v1 = new Promise<V1>((resolve) => (settleV1 = (value) => resolve((settled ??= value))));
   const noise = o.noise ? callNoise(o.noise, o.method, names, cap, o.timeoutMs) : undefined;
 
   return {
@@ -98,15 +95,15 @@ export function startComparison(o: ComparisonOptions): Comparison {
     async compareShadow(destination, response, v2Ms, deadline) {
       let v2: Answer;
       try {
-        v2 = await readAnswer(response.status, response.headers, response.body, names, cap);
+        v2 = await readAnswer(response, names, cap);
       } catch {
         return { compareSkipped: "v2_unread" };
       }
       // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
-      const first = await Promise.race([v1, gaveUp(deadline)]);
+      const first = settled ?? (await beforeDeadline(v1, deadline, (): V1 => ({ skip: "v1_failed" })));
       if ("skip" in first) return { compareSkipped: first.skip };
       try {
-        const outcome = compareAnswers(first.answer, v2, await noise, settings);
+        const outcome = compareAnswers(first.answer, v2, noise && (await noise), settings);
         outcomes.set(destination, { outcome, v1Ms: first.ms, v2Ms });
         const fields: Partial<ShadowLog> = { compared: true };
         if (outcome.reported.length > 0) fields.divergent = outcome.reported.slice(0, LOGGED_PATHS);
@@ -118,19 +115,15 @@ export function startComparison(o: ComparisonOptions): Comparison {
       }
     },
     v1(response, ms) {
-      const body = response.body;
-      if (!body) {
-        readAnswer(response.status, response.headers, null, names, cap).then((answer) => settleV1({ answer, ms }));
-        return response;
-      }
-      // The worker's branch is read at once, up to the cap, then cancelled: the runtime
+      // The worker reads a clone (the runtime tees the body: the client's branch streams
+      // untouched, byte for byte), at once, up to the cap, then cancels it: the runtime
       // buffers for the slower branch, so a branch left unread would hold the answer.
-      const [client, mine] = body.tee();
-      readAnswer(response.status, response.headers, mine, names, cap).then(
+      const mine = response.body ? response.clone() : response;
+      readAnswer(mine, names, cap).then(
         (answer) => settleV1({ answer, ms }),
         () => settleV1({ skip: "v1_unread" }),
       );
-      return new Response(client, { status: response.status, statusText: response.statusText, headers: response.headers });
+      return response;
     },
     v1Failed() {
       settleV1({ skip: "v1_failed" });
@@ -138,19 +131,33 @@ export function startComparison(o: ComparisonOptions): Comparison {
   };
 }
 
-/** Resolves when the shadow's deadline passes (one listener on its signal: no timer of its own). */
-function gaveUp(deadline: AbortSignal): Promise<V1> {
-  if (deadline.aborted) return Promise.resolve({ skip: "v1_failed" });
-  return new Promise((resolve) => deadline.addEventListener("abort", () => resolve({ skip: "v1_failed" }), { once: true }));
+interface RouteFacts {
+  /** the response headers read for comparison */
+  names: string[];
+  /** the route's counts, one per mirror, by the mirror's cluster name */
+  routes: Map<string, CompareRoute>;
 }
 
-const namesBySettings = new WeakMap<CompareSettings, string[]>();
+const factsByRoute = new WeakMap<Route, RouteFacts>();
+
+/** What every compared request of a route shares, worked out once per route and isolate (the table never changes). */
+function routeFacts(plan: ForwardedPlan, settings: CompareSettings): RouteFacts {
+  let facts = factsByRoute.get(plan.route);
+  if (facts) return facts;
+  const routeName = plan.route.name.slice(plan.virtualService.length + 1);
+  const routes = new Map<string, CompareRoute>();
+  // Every mirror of the route: a shadow line only ever comes for one that was mirrored.
+  for (const m of plan.mirrors) {
+    const mirror = m.target.cluster.name;
+    routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService: plan.virtualService, route: routeName, mirror });
+  }
+  factsByRoute.set(plan.route, (facts = { names: headerNames(settings), routes }));
+  return facts;
+}
 
 /** The response headers read for comparison: the configured ones and content-type (which decides how a body is lifted). */
 function headerNames(settings: CompareSettings): string[] {
-  let names = namesBySettings.get(settings);
-  if (!names) namesBySettings.set(settings, (names = [...new Set([...settings.headers, "content-type"])]));
-  return names;
+  return [...new Set([...settings.headers, "content-type"])];
 }
 
 /** The same request to v1 again, marked, read like the others; undefined when it fails (no noise sample then). */
@@ -158,7 +165,7 @@ function callNoise({ url, headers }: { url: string; headers: Headers }, method: 
   const marked = new Headers(headers);
   marked.set(NOISE_MARKER, "1");
   return fetch(url, { method, headers: marked, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) })
-    .then((r) => readAnswer(r.status, r.headers, r.body, names, cap))
+    .then((r) => readAnswer(r, names, cap))
     .catch(() => undefined);
 }
 

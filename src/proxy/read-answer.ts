@@ -1,24 +1,26 @@
 // Reads an answer for comparison: the status, the headers the comparison looks at,
 // and the body up to the cap. Past the cap the rest is cancelled, never read (for
-// v1 the stream is the worker's branch of a tee: while it is read, the runtime holds
-// what the client's branch has not taken yet, so reading it to the end would hold a
-// large answer in memory for a slow client). An over-cap body is known by the
-// SHA-256 of its first cap bytes and its declared length.
+// v1 the response is the worker's clone, a branch of a tee: while it is read, the
+// runtime holds what the client's branch has not taken yet, so reading it to the end
+// would hold a large answer in memory for a slow client). An over-cap body is known
+// by the SHA-256 of its first cap bytes and its declared length.
 import type { Answer } from "../compare/types";
 import { concat } from "./body-tap";
 
-export async function readAnswer(status: number, headers: Headers, body: ReadableStream<Uint8Array> | null, names: readonly string[], cap: number): Promise<Answer> {
+export async function readAnswer(response: Response, names: readonly string[], cap: number): Promise<Answer> {
+  const headers = response.headers;
   const kept: Record<string, string> = {};
   for (const name of names) {
     const value = headers.get(name);
     if (value !== null) kept[name] = value;
   }
-  const answer: Answer = { status, headers: kept };
+  const answer: Answer = { status: response.status, headers: kept };
+  const body = response.body;
   if (!body) return answer;
   const declared = headers.get("content-length");
   if (declared !== null && Number(declared) <= cap) {
-    // Small and sized: read natively in one go.
-    answer.body = new Uint8Array(await new Response(body).arrayBuffer());
+    // Small and sized (the common case): read natively in one go, with no stream reader in JavaScript.
+    answer.body = new Uint8Array(await response.arrayBuffer());
     return answer;
   }
   const reader = body.getReader();

@@ -3,6 +3,7 @@
 // failure is logged and swallowed. Nothing here can reach the client's response.
 import type { Logger, ShadowError, ShadowLog, ShadowSkip } from "../observe/log";
 import type { BodyCopy } from "./body-tap";
+import { beforeDeadline } from "./deadline";
 
 export interface ShadowTarget {
   url: string;
@@ -50,7 +51,7 @@ async function sendWithBody(
   started: number,
   log: Logger,
 ): Promise<void> {
-  const copy = await Promise.race([bodyCopy, aborted(deadline)]);
+  const copy = await beforeDeadline(bodyCopy, deadline, (): BodyCopy => ({ ok: false, reason: "body_incomplete" }));
   if (!copy.ok) {
     for (const t of targets) log(shadowLine(request, t, started, { skipped: copy.reason }));
     return;
@@ -129,12 +130,6 @@ async function drainUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, limit:
     seen += value.byteLength;
     if (seen > limit) return reader.cancel();
   }
-}
-
-function aborted(signal: AbortSignal): Promise<BodyCopy> {
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve({ ok: false, reason: "body_incomplete" }), { once: true }),
-  );
 }
 
 function shadowLine(

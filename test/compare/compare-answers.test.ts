@@ -21,6 +21,13 @@ describe("compareAnswers: one request", () => {
     });
   });
 
+  it("the same bytes but another status or a header only one side sent: still differences (the equal-answer shortcut must not hide them)", () => {
+    const body = { user: { id: 7 } };
+    expect(compareAnswers(json(body, 200), json(body, 201), undefined, settings).differences).toEqual([{ path: "/status", kind: "value" }]);
+    expect(compareAnswers(json(body), json(body, 200, { "set-cookie": "a=1" }), undefined, settings).differences).toEqual([{ path: "/headers/set-cookie", kind: "added" }]);
+    expect(compareAnswers(json(body, 200, { "set-cookie": "a=1" }), json(body), undefined, settings).differences).toEqual([{ path: "/headers/set-cookie", kind: "missing" }]);
+  });
+
   it("a changed field is named, with its kind, and shown in the example", () => {
     const out = compareAnswers(json({ user: { plan: "free" } }), json({ user: { plan: "Free" } }), undefined, settings);
     expect(out.differences).toEqual([{ path: "/body/user/plan", kind: "value" }]);
