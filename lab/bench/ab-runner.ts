@@ -5,7 +5,8 @@
 // each in turn, the order alternating round by round so drift on a shared machine
 // falls on both. Every round checks each request was mirrored. Reports medians and
 // A / B ratios per round, as Markdown. Knobs: BENCH_ROUNDS (5), BENCH_DURATION (s, 5),
-// BENCH_CONNECTIONS (32).
+// BENCH_CONNECTIONS (32), BENCH_RATE (requests a second offered at a fixed rate; unset:
+// as many as are answered).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -55,7 +56,7 @@ export interface AbResult {
   /** gzipped size of each build, KiB */
   gzipKiB: [number, number];
   rounds: AbRound[];
-  settings: { rounds: number; duration: number; connections: number };
+  settings: { rounds: number; duration: number; connections: number; rate?: number };
 }
 
 /** The routes every A/B run serves: host `bench`, GET to v1, 100 % mirrored to v2 (the seed's route). */
@@ -121,9 +122,10 @@ async function serving(port: number): Promise<void> {
   throw new Error(`workerd on ${port} is not answering`);
 }
 
-/** wrk, spawned (not spawnSync: the origins answer from this process's event loop). */
-function wrk(port: number, seconds: number, connections: number): Promise<{ rps: number; requests: number; p50: number; p99: number }> {
-  const argv = pin("1", ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", `Host: ${HOST}`, `http://127.0.0.1:${port}/get`]);
+/** wrk, spawned (not spawnSync: the origins answer from this process's event loop); `paced`: a pacing script (BENCH_RATE). */
+function wrk(port: number, seconds: number, connections: number, paced?: string): Promise<{ rps: number; requests: number; p50: number; p99: number }> {
+  const script = paced ? ["-s", paced] : [];
+  const argv = pin("1", ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...script, "-H", `Host: ${HOST}`, `http://127.0.0.1:${port}/get`]);
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -143,10 +145,16 @@ function wrk(port: number, seconds: number, connections: number): Promise<{ rps:
 
 /** Serves both builds and measures them in interleaved rounds; throws unless every request was mirrored. */
 export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<AbResult> {
-  const settings = { rounds: Number(process.env.BENCH_ROUNDS ?? 5), duration: Number(process.env.BENCH_DURATION ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 32) };
+  const settings = {
+    rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+    duration: Number(process.env.BENCH_DURATION ?? 5),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 32),
+    ...(process.env.BENCH_RATE ? { rate: Number(process.env.BENCH_RATE) } : {}),
+  };
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install wrk");
   spawnSync("taskset", ["-p", "-c", "1", String(process.pid)]);
   const tmp = mkdtempSync(join(tmpdir(), `edge-mirror-${name}-`));
+  const paced = settings.rate === undefined ? undefined : pacingScript(tmp, settings.rate, settings.connections);
   const [v1, v2] = [await origin(), await origin()];
   const procs: ChildProcess[] = [];
   const rounds: AbRound[] = [];
@@ -171,7 +179,7 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
       for (const { build, proc, port } of order) {
         const before = cpuSeconds([proc.pid!]);
         const shadowsBefore = v2.requests();
-        const r = await wrk(port, settings.duration, settings.connections);
+        const r = await wrk(port, settings.duration, settings.connections, paced);
         const cpu = cpuSeconds([proc.pid!]) - before;
         await new Promise((done) => setTimeout(done, 300));
         const shadowsPerRequest = (v2.requests() - shadowsBefore) / r.requests;
@@ -189,6 +197,13 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
     v2.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Poisson arrivals at `rate` requests a second over `connections` connections (as lab/bench/wrk.ts pacedScript). */
+function pacingScript(dir: string, rate: number, connections: number): string {
+  const file = join(dir, "paced.lua");
+  writeFileSync(file, `local mean = ${(1000 * connections) / rate}\nfunction delay() return math.floor(-math.log(1 - math.random()) * mean + 0.5) end\n`);
+  return file;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -232,7 +247,7 @@ export function abMarkdown(result: AbResult, { title, ratioLabel, allPerRound = 
   return [
     `# ${title}`,
     "",
-    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${rounds} interleaved rounds of ${duration} s, wrk -t1 -c${connections}, GET 100 % mirrored, workerd on CPU 0, wrk and origins on CPU 1. Medians.`,
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${rounds} interleaved rounds of ${duration} s, wrk -t1 -c${connections}${result.settings.rate ? ` offering ${result.settings.rate} req/s (Poisson arrivals; BENCH_RATE)` : ""}, GET 100 % mirrored, workerd on CPU 0, wrk and origins on CPU 1. Medians.`,
     "",
     "| build | bundle KiB gzipped | req/s | p50 | p99 | workerd CPU µs / req |",
     "|---|---:|---:|---:|---:|---:|",

@@ -1,4 +1,4 @@
-// npm run bench:before-after -- [git-ref] — did a change make proxied traffic slower?
+// npm run bench:before-after -- [git-ref [after-ref]] — did a change make proxied traffic slower?
 // The worker at <git-ref> (default aef3337, the last commit before the decision step
 // src/routing/plan.ts, the comparison hooks, the pause switch and the admin path) and
 // the worker in the working tree, in the same run, interleaved round by round on
@@ -10,19 +10,22 @@
 //           bundled (lab/shared/bundle-at.ts); it binds nothing, as deployed then
 // Both bundled by the same esbuild settings and both minified (today's wrangler.toml
 // minifies; the old one did not, but a minifier difference is not what this asks).
-// Writes lab/bench/BEFORE-AFTER.md. Knobs as ab-runner: BENCH_ROUNDS, BENCH_DURATION,
-// BENCH_CONNECTIONS.
+// Writes lab/bench/BEFORE-AFTER.md (BEFORE-AFTER-PACED.md with BENCH_RATE). Knobs as
+// ab-runner: BENCH_ROUNDS, BENCH_DURATION, BENCH_CONNECTIONS, BENCH_RATE.
 import { writeFileSync } from "node:fs";
 import { compileOrThrow } from "../../src/config/compile";
 import { bundleWorker } from "../shared/bundle";
 import { bundleAt, runInRepo } from "../shared/bundle-at";
 import { abMarkdown, runAB } from "./ab-runner";
 
-const OUT = new URL("./BEFORE-AFTER.md", import.meta.url);
+// At a fixed offered rate (BENCH_RATE) the report goes beside the full-load one.
+const OUT = new URL(process.env.BENCH_RATE ? "./BEFORE-AFTER-PACED.md" : "./BEFORE-AFTER.md", import.meta.url);
 const DEFAULT_REF = "aef3337";
 
 async function main(): Promise<void> {
   const ref = process.argv[2] ?? DEFAULT_REF;
+  // A second ref bisects between two commits: it stands in for the working tree.
+  const afterRef = process.argv[3];
   const commit = runInRepo("git", ["rev-parse", "--short", "--verify", `${ref}^{commit}`]);
   const head = runInRepo("git", ["rev-parse", "--short", "HEAD"]);
   const dirty = runInRepo("git", ["status", "--porcelain", "--", "src"]) !== "";
@@ -31,12 +34,19 @@ async function main(): Promise<void> {
     async builds(routesYaml) {
       const table = compileOrThrow(routesYaml, "before-after.yaml");
       return [
-        {
-          name: "now",
-          label: `now (working tree at ${head}${dirty ? " with uncommitted src/ changes" : ""}; COMPARE_STORE, MIRROR_SWITCH bound)`,
-          module: await bundleWorker(table, { minify: true }),
-          durableObjects: [["COMPARE_STORE", "CompareStore"], ["MIRROR_SWITCH", "MirrorSwitch"]],
-        },
+        afterRef
+          ? {
+              name: "now",
+              label: `after (${afterRef} = ${runInRepo("git", ["rev-parse", "--short", "--verify", `${afterRef}^{commit}`])}; no bindings)`,
+              module: await bundleAt(afterRef, routesYaml, { minify: true }),
+              durableObjects: [],
+            }
+          : {
+              name: "now",
+              label: `now (working tree at ${head}${dirty ? " with uncommitted src/ changes" : ""}; COMPARE_STORE, MIRROR_SWITCH bound)`,
+              module: await bundleWorker(table, { minify: true }),
+              durableObjects: [["COMPARE_STORE", "CompareStore"], ["MIRROR_SWITCH", "MirrorSwitch"]],
+            },
         { name: "before", label: `before (${ref === commit ? commit : `${ref} = ${commit}`}; no bindings)`, module: await bundleAt(ref, routesYaml, { minify: true }), durableObjects: [] },
       ];
     },

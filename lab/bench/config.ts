@@ -2,7 +2,8 @@
 //   BENCH_DURATION (s per run, 5), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32),
 //   BENCH_ROUNDS (GET runs per system, 5), BENCH_SYSTEMS (comma list, default all),
 //   BENCH_SCENARIOS (comma list of get-fast,get-slow,post-1k,post-512k,json-1k,json-1k-compared,
-//   json-256k,json-256k-compared),
+//   json-1k-paced,json-1k-compared-paced,json-256k,json-256k-compared),
+//   BENCH_PACED_FRACTION (the paced scenarios' offered rate, as a fraction of the mirrored 1 KiB route's throughput, 0.25),
 //   BENCH_PIN=0 (no taskset), BENCH_KEEP=1 (keep the temp dir), BENCH_OUT
 //   (directory for the reports, default lab/bench), BENCH_RETRIES (how many runs
 //   disturbed by other processes may be repeated, 8).
@@ -19,7 +20,17 @@ export const SUT_CPU = "0";
 export const LOAD_CPU = "1";
 
 export type SystemName = "project" | "floor" | "floor-headers" | "floor-cancel" | "nginx";
-export type ScenarioKey = "get-fast" | "get-slow" | "post-1k" | "post-512k" | "json-1k" | "json-1k-compared" | "json-256k" | "json-256k-compared";
+export type ScenarioKey =
+  | "get-fast"
+  | "get-slow"
+  | "post-1k"
+  | "post-512k"
+  | "json-1k"
+  | "json-1k-compared"
+  | "json-1k-paced"
+  | "json-1k-compared-paced"
+  | "json-256k"
+  | "json-256k-compared";
 export type V2Mode = "fast" | "slow";
 
 const env = process.env;
@@ -37,7 +48,19 @@ export const CONFIG = {
   pin: env.BENCH_PIN !== "0" && CPUS >= 2,
   keep: env.BENCH_KEEP === "1",
   systems: list<SystemName>("BENCH_SYSTEMS", ["project", "floor", "floor-headers", "floor-cancel", "nginx"]),
-  scenarios: list<ScenarioKey>("BENCH_SCENARIOS", ["get-fast", "get-slow", "post-1k", "post-512k", "json-1k", "json-1k-compared", "json-256k", "json-256k-compared"]),
+  scenarios: list<ScenarioKey>("BENCH_SCENARIOS", [
+    "get-fast",
+    "get-slow",
+    "post-1k",
+    "post-512k",
+    "json-1k",
+    "json-1k-compared",
+    "json-1k-paced",
+    "json-1k-compared-paced",
+    "json-256k",
+    "json-256k-compared",
+  ]),
+  pacedFraction: num("BENCH_PACED_FRACTION", 0.25),
   out: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : BENCH_DIR,
   /** how many runs disturbed by other processes may be repeated, in all */
   retries: num("BENCH_RETRIES", 8),
@@ -57,6 +80,12 @@ export interface Scenario {
   connections?: number;
   /** the systems measured (default: every one ONLY_IN allows) */
   systems?: SystemName[];
+  /**
+   * Offered at a fixed rate instead of as fast as the system answers: CONFIG.pacedFraction
+   * of the median throughput `of` reached so far in this run (wrk's connections each wait a
+   * random, exponentially distributed time before each request: Poisson arrivals).
+   */
+  paced?: { of: ScenarioKey };
 }
 
 /** The bench routes' compared VirtualService (routes.template.yaml): MirrorPolicy compare with its defaults. */
@@ -75,6 +104,20 @@ export const SCENARIOS: Record<ScenarioKey, Scenario> = {
   // in rounds so drift hits both alike; then 64 connections at once on 250 KiB answers, for memory.
   "json-1k": { label: "GET 1 KiB JSON, mirrored", method: "GET", body: 0, v2: "fast", rounds: CONFIG.rounds, path: "/json-1k", systems: ["project"] },
   "json-1k-compared": { label: "GET 1 KiB JSON, mirrored and compared", method: "GET", body: 0, v2: "fast", rounds: CONFIG.rounds, host: COMPARE_HOST, path: "/json-1k", systems: ["project"] },
+  // The same pair offered the same fixed rate, well below what either can take: the latency a
+  // client sees from comparing itself (the runtime's tee of v1's body), not from queueing behind it.
+  "json-1k-paced": { label: "GET 1 KiB JSON, mirrored, fixed rate", method: "GET", body: 0, v2: "fast", rounds: CONFIG.rounds, path: "/json-1k", systems: ["project"], paced: { of: "json-1k" } },
+  "json-1k-compared-paced": {
+    label: "GET 1 KiB JSON, mirrored and compared, fixed rate",
+    method: "GET",
+    body: 0,
+    v2: "fast",
+    rounds: CONFIG.rounds,
+    host: COMPARE_HOST,
+    path: "/json-1k",
+    systems: ["project"],
+    paced: { of: "json-1k" },
+  },
   "json-256k": { label: "GET 250 KiB JSON, mirrored, 64 connections", method: "GET", body: 0, v2: "fast", rounds: 1, path: "/json-256k", connections: 64, systems: ["project"] },
   "json-256k-compared": {
     label: "GET 250 KiB JSON, mirrored and compared, 64 connections",

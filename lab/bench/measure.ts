@@ -26,6 +26,8 @@ export interface Run extends WrkResult {
   scenario: ScenarioKey;
   round: number;
   attempt: number;
+  /** requests a second offered, for a paced scenario (else as many as were answered) */
+  offeredRate?: number;
   v1Requests: number;
   v2Requests: number;
   mirroredPercent: number;
@@ -56,7 +58,7 @@ function sutPids(proc: Proc): number[] {
 const rssKiB = (pids: number[], field: "VmRSS" | "VmHWM") => statusKiB(pids, field) ?? 0;
 
 /** One measured run; repeated (at most twice, BENCH_RETRIES in all) when outsiders took a core from it. */
-export async function measure(system: System, scenario: Scenario & { key: ScenarioKey }, origins: Origins, round: number): Promise<Run> {
+export async function measure(system: System, scenario: Scenario & { key: ScenarioKey; rate?: number }, origins: Origins, round: number): Promise<Run> {
   let run = await measureOnce(system, scenario, origins, round, 1);
   for (let attempt = 2; run.noisy && attempt <= 3 && retriesLeft > 0; attempt++) {
     retriesLeft--;
@@ -66,7 +68,7 @@ export async function measure(system: System, scenario: Scenario & { key: Scenar
   return run;
 }
 
-async function measureOnce(system: System, scenario: Scenario & { key: ScenarioKey }, origins: Origins, round: number, attempt: number): Promise<Run> {
+async function measureOnce(system: System, scenario: Scenario & { key: ScenarioKey; rate?: number }, origins: Origins, round: number, attempt: number): Promise<Run> {
   const { port, proc } = system;
   const script = scenario.body ? wrkScript(scenario.body) : undefined;
   if (CONFIG.warmup > 0) await runWrk(port, CONFIG.warmup, script, undefined, scenario);
@@ -117,6 +119,7 @@ async function measureOnce(system: System, scenario: Scenario & { key: ScenarioK
     scenario: scenario.key,
     round,
     attempt,
+    ...(scenario.rate !== undefined ? { offeredRate: scenario.rate } : {}),
     ...result,
     v1Requests: v1,
     v2Requests: v2,

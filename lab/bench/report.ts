@@ -38,6 +38,12 @@ function perRound(runs: Run[], a: Point, b: Point, field: RatioField): number[] 
   return out;
 }
 
+/** The median rate a paced scenario was offered (it follows the throughput measured before it). */
+function pacedRateOf(runs: Run[], key: ScenarioKey): number | null {
+  const rates = runs.filter((r) => r.scenario === key && r.offeredRate !== undefined).map((r) => r.offeredRate!);
+  return rates.length ? [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]! : null;
+}
+
 export function goals(summary: Summaries, bundle: ProjectBundle, runs: Run[]): GoalRow[] {
   const s = (scenario: ScenarioKey, system: SystemName) => summary[scenario]?.[system];
   const out: GoalRow[] = [];
@@ -89,6 +95,13 @@ export function goals(summary: Summaries, bundle: ProjectBundle, runs: Run[]): G
   const jp = (key: ScenarioKey): Point => [key, "project"];
   add("compared / mirrored throughput (1 KiB JSON)", ratio(jc?.rps, jm?.rps), "≥ 0.75", (v) => v >= 0.75, 2, rounds(jp("json-1k-compared"), jp("json-1k"), "rps"));
   add("compared / mirrored p50 (1 KiB JSON)", ratio(jc?.p50, jm?.p50), "≤ 1.10", (v) => v <= 1.1, 2, rounds(jp("json-1k-compared"), jp("json-1k"), "p50"));
+  // The same pair at one fixed offered rate, far below either's capacity: what a client waits for comparing itself.
+  const pm = s("json-1k-paced", "project");
+  const pc = s("json-1k-compared-paced", "project");
+  if (pm && pc) {
+    const rate = pacedRateOf(runs, "json-1k-paced");
+    add(`compared / mirrored p50 at ${fmt(rate, 0)} req/s offered (1 KiB JSON)`, ratio(pc.p50, pm.p50), "≤ 1.10", (v) => v <= 1.1, 2, rounds(jp("json-1k-compared-paced"), jp("json-1k-paced"), "p50"));
+  }
   const bm = s("json-256k", "project");
   const bc = s("json-256k-compared", "project");
   add("workerd peak RSS, 64 × 250 KiB answers compared (MiB)", bc?.rssPeakMiB ?? null, "reported", any, 0, bm ? `mirrored only: ${fmt(bm.rssPeakMiB, 0)} MiB; idle ${fmt(bc?.rssBaseMiB, 0)} MiB` : "");
@@ -119,12 +132,28 @@ export function notes({ compatibilityDate, totalSeconds }: { compatibilityDate: 
     "At a fixed concurrency p50 is about connections ÷ throughput; p99 adds pauses (garbage collection, scheduling on a shared machine) and varies more from run to run than throughput does.",
     "The floor fires a bodiless copy (method and path only), so for POST it does less than a body mirror; the POST rows are for throughput and memory, not a goal.",
     "Comparing answers (issue 11): `GET /json-1k` (1 KiB of JSON, the same on v1 and v2) on the seed's route, mirrored, and on a second host whose MirrorPolicy has `compare: {}` (every mirrored request compared; 10 % of them also sent to v1 a second time for noise, so v2 / v1 requests shows about 91 %), in interleaved rounds; then 64 connections on a 250 KiB JSON answer (under the 256 KiB cap, so both answers are parsed and compared field by field) for workerd's memory. The counts go to the route's Durable Object, kept on disk by this workerd (its in-memory storage has no SQLite).",
+    `Fixed rate (the \`paced\` rows): wrk offers ${CONFIG.pacedFraction * 100} % of the mirrored 1 KiB route's median throughput so far in this run, to both routes alike, each of its ${CONFIG.connections} connections waiting an exponentially distributed time before each request (Poisson arrivals; lab/bench/wrk.ts pacedScript). Far below either route's capacity, so the p50 is what a client waits for the work on its own request, not a queue behind other requests' work; at full load (the rows above) p50 is about connections ÷ throughput and follows the throughput ratio.`,
     `RSS: the system's resident memory sampled every 50 ms during the run (workerd: the process; nginx: its worker), idle value before the run → peak.`,
     `Total bench time ${Math.round(totalSeconds)} s.`,
   ];
 }
 
-export function markdown({ info, bundle, summary, goalRows, notes }: { info: MachineInfo; bundle: ProjectBundle; summary: Summaries; goalRows: GoalRow[]; notes: string[] }): string {
+export function markdown({
+  info,
+  bundle,
+  summary,
+  goalRows,
+  notes,
+  runs,
+}: {
+  info: MachineInfo;
+  bundle: ProjectBundle;
+  summary: Summaries;
+  goalRows: GoalRow[];
+  notes: string[];
+  /** every run, for the paced scenarios' offered rates */
+  runs: Run[];
+}): string {
   const L: string[] = [];
   L.push("# edge-mirror benchmark");
   L.push("");
@@ -180,7 +209,7 @@ export function markdown({ info, bundle, summary, goalRows, notes }: { info: Mac
     }
   }
   L.push("");
-  const compareKeys = (["json-1k", "json-1k-compared", "json-256k", "json-256k-compared"] as const).filter((k) => summary[k]?.project);
+  const compareKeys = (["json-1k", "json-1k-compared", "json-1k-paced", "json-1k-compared-paced", "json-256k", "json-256k-compared"] as const).filter((k) => summary[k]?.project);
   if (compareKeys.length) {
     L.push("## Comparing answers (MirrorPolicy compare), the project alone");
     L.push("");
@@ -190,7 +219,7 @@ export function markdown({ info, bundle, summary, goalRows, notes }: { info: Mac
       const r = summary[key]!.project!;
       const spread = r.runs > 1 ? ` (${fmtRps(r.rpsMin)}–${fmtRps(r.rpsMax)})` : "";
       L.push(
-        `| ${SCENARIOS[key].label} | ${SCENARIOS[key].connections ?? CONFIG.connections} | ${fmtRps(r.rps)}${spread} | ${fmtMs(r.p50)} | ${fmtMs(r.p99)} | ` +
+        `| ${SCENARIOS[key].label}${SCENARIOS[key].paced ? ` (${fmtRps(pacedRateOf(runs, key))} req/s offered)` : ""} | ${SCENARIOS[key].connections ?? CONFIG.connections} | ${fmtRps(r.rps)}${spread} | ${fmtMs(r.p50)} | ${fmtMs(r.p99)} | ` +
           `${fmt(r.mirroredPercent, 1)} % | ${fmt(r.sutCpuUsPerRequest, 0)} | ${fmt(r.rssBaseMiB, 0)} → ${fmt(r.rssPeakMiB, 0)} MiB | ${r.errors}${r.noisyRuns ? " (noisy)" : ""} |`,
       );
     }

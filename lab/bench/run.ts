@@ -108,7 +108,8 @@ async function main(): Promise<void> {
   const keys = (Object.keys(SCENARIOS) as ScenarioKey[]).filter((k) => CONFIG.scenarios.includes(k));
   const names = Object.keys(systems) as SystemName[];
   const runScenario = async (key: ScenarioKey, round: number) => {
-    const scenario = { key, ...SCENARIOS[key] };
+    const scenario: (typeof SCENARIOS)[ScenarioKey] & { key: ScenarioKey; rate?: number } = { key, ...SCENARIOS[key] };
+    if (scenario.paced) scenario.rate = pacedRate(allRuns, scenario.paced.of);
     if (origins.v2.mode !== scenario.v2) {
       console.error(`bench: reloading v2 to answer ${scenario.v2 === "slow" ? `after ${CONFIG.slowMs} ms` : "at once"}`);
       await origins.v2.switchTo(scenario.v2);
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     bundle,
     summary,
     goalRows,
+    runs: allRuns,
     notes: notes({ compatibilityDate: compatibilityDate(), totalSeconds: (Date.now() - started) / 1000 }),
   });
   mkdirSync(CONFIG.out, { recursive: true });
@@ -157,6 +159,14 @@ async function main(): Promise<void> {
   await stopAll();
   if (!CONFIG.keep) rmSync(work.tmp, { recursive: true, force: true });
   else console.error(`bench: kept ${work.tmp}`);
+}
+
+/** A paced scenario's offered rate: CONFIG.pacedFraction of the median throughput of `of` so far in this run. */
+function pacedRate(runs: Run[], of: ScenarioKey): number {
+  const reached = runs.filter((r) => r.scenario === of && r.system === "project").map((r) => r.rps);
+  if (reached.length === 0) throw new Error(`a paced scenario needs ${of} measured first (BENCH_SCENARIOS)`);
+  const sorted = [...reached].sort((a, b) => a - b);
+  return Math.round(CONFIG.pacedFraction * sorted[Math.floor(sorted.length / 2)]!);
 }
 
 main().catch((e: unknown) => {

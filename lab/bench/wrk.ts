@@ -34,17 +34,43 @@ export function wrkScript(bytes: number): string {
   return file;
 }
 
+/**
+ * A wrk script that offers `rate` requests a second over `connections` connections:
+ * before each request a connection waits an exponentially distributed time (mean
+ * connections ÷ rate), so arrivals are Poisson, as independent clients' are. wrk's
+ * delay() is in whole milliseconds, so the mean should be several ms (it is at the
+ * rates the bench asks for).
+ */
+export function pacedScript(rate: number, connections: number): string {
+  const meanMs = (1000 * connections) / rate;
+  const file = path.join(work.tmp, `paced-${Math.round(rate)}.lua`);
+  writeFileSync(
+    file,
+    [
+      `-- ${Math.round(rate)} requests/s offered over ${connections} connections: exponential waits, mean ${meanMs.toFixed(2)} ms`,
+      `local mean = ${meanMs}`,
+      `function delay() return math.floor(-math.log(1 - math.random()) * mean + 0.5) end`,
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
 /** What a scenario asks for other than the defaults (lab/bench/config.ts Scenario). */
 export interface WrkTarget {
   host?: string;
   path?: string;
   connections?: number;
+  /** requests a second offered (pacedScript) instead of as many as are answered */
+  rate?: number;
 }
 
-function wrkArgs(duration: number, script: string | undefined, { host = HOST_HEADER, connections = CONFIG.connections }: WrkTarget): string[] {
+function wrkArgs(duration: number, script: string | undefined, { host = HOST_HEADER, connections = CONFIG.connections, rate }: WrkTarget): string[] {
   const args = ["-t", String(CONFIG.threads), "-c", String(connections), "-d", `${duration}s`];
   args.push("--latency", "--timeout", "5s", "-H", `Host: ${host}`);
+  if (script && rate !== undefined) throw new Error("a paced scenario cannot also send a body script");
   if (script) args.push("-s", script);
+  if (rate !== undefined) args.push("-s", pacedScript(rate, connections));
   return args;
 }
 

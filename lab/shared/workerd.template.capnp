@@ -13,6 +13,7 @@ const config :Workerd.Config = (
   sockets = [
     (name = "http", address = "127.0.0.1:{{PORT}}", http = (), service = "main"),
   ],
+  v8Flags = [{{V8_FLAGS}}],
 );
 
 const worker :Workerd.Worker = (

@@ -41,6 +41,8 @@ export interface WorkerdOptions {
   prefix?: string[];
   /** SQLite-backed Durable Object classes the module exports, each bound as env.<binding>; stored on disk under `dir` */
   durableObjects?: DurableObjectBinding[];
+  /** V8 flags for the isolate, e.g. ["--trace-gc"] (its lines go to stdout) */
+  v8Flags?: string[];
 }
 
 export interface DurableObjectBinding {
@@ -48,7 +50,7 @@ export interface DurableObjectBinding {
   className: string;
 }
 
-export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [] }: WorkerdOptions): ChildProcess {
+export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [], v8Flags = [] }: WorkerdOptions): ChildProcess {
   mkdirSync(dir, { recursive: true });
   if (durableObjects.length) mkdirSync(join(dir, "do"), { recursive: true });
   const moduleName = basename(module);
@@ -61,6 +63,7 @@ export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout
       PORT: port,
       MODULE: moduleName,
       COMPAT_DATE: compatibilityDate(),
+      V8_FLAGS: v8Flags.map((f) => JSON.stringify(f)).join(", "),
       BINDINGS: [
         ...Object.entries(bindings).map(([k, v]) => `(name = "${k}", text = "${v}")`),
         ...durableObjects.map((d) => `(name = "${d.binding}", durableObjectNamespace = "${d.className}")`),
