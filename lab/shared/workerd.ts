@@ -43,6 +43,8 @@ export interface WorkerdOptions {
   durableObjects?: DurableObjectBinding[];
   /** V8 flags for the isolate, e.g. ["--trace-gc"] (its lines go to stdout) */
   v8Flags?: string[];
+  /** a loopback port for the V8 inspector (Chrome DevTools protocol at ws://127.0.0.1:<port>/main) */
+  inspectorPort?: number;
 }
 
 export interface DurableObjectBinding {
@@ -50,7 +52,7 @@ export interface DurableObjectBinding {
   className: string;
 }
 
-export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [], v8Flags = [] }: WorkerdOptions): ChildProcess {
+export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout = "ignore", stderr = "pipe", prefix = [], durableObjects = [], v8Flags = [], inspectorPort }: WorkerdOptions): ChildProcess {
   mkdirSync(dir, { recursive: true });
   if (durableObjects.length) mkdirSync(join(dir, "do"), { recursive: true });
   const moduleName = basename(module);
@@ -75,6 +77,6 @@ export function startWorkerd({ workerd, dir, module, port, bindings = {}, stdout
       EXTRA_SERVICES: durableObjects.length ? `(name = "do-disk", disk = (path = "${join(dir, "do")}", writable = true)),` : "",
     }),
   );
-  const argv = [...prefix, workerd.bin, "serve", capnp];
+  const argv = [...prefix, workerd.bin, "serve", capnp, ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])];
   return spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", stdout, stderr] });
 }
