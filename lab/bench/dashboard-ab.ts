@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       ];
     },
   });
-  const md = abMarkdown(result, { title: "The dashboard's cost to proxied traffic (npm run bench:dashboard)", ratioLabel: "with / without" });
+  const md = abMarkdown(result, { title: "The dashboard's cost to proxied traffic (npm run bench:dashboard)", ratioLabel: "with / without", allPerRound: true });
   writeFileSync(OUT, md);
   process.stdout.write(md);
 }
