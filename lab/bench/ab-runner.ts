@@ -16,6 +16,7 @@ import { gzipSync } from "node:zlib";
 import { freePort } from "../../test/support/loopback";
 import { cpuSeconds } from "../shared/procfs";
 import { startWorkerd, workerdInfo } from "../shared/workerd";
+import { pacedScript } from "./wrk";
 
 const HOST = "bench:8000";
 
@@ -154,7 +155,7 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install wrk");
   spawnSync("taskset", ["-p", "-c", "1", String(process.pid)]);
   const tmp = mkdtempSync(join(tmpdir(), `edge-mirror-${name}-`));
-  const paced = settings.rate === undefined ? undefined : pacingScript(tmp, settings.rate, settings.connections);
+  const paced = settings.rate === undefined ? undefined : pacedScript(settings.rate, settings.connections, tmp);
   const [v1, v2] = [await origin(), await origin()];
   const procs: ChildProcess[] = [];
   const rounds: AbRound[] = [];
@@ -197,13 +198,6 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
     v2.close();
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/** Poisson arrivals at `rate` requests a second over `connections` connections (as lab/bench/wrk.ts pacedScript). */
-function pacingScript(dir: string, rate: number, connections: number): string {
-  const file = join(dir, "paced.lua");
-  writeFileSync(file, `local mean = ${(1000 * connections) / rate}\nfunction delay() return math.floor(-math.log(1 - math.random()) * mean + 0.5) end\n`);
-  return file;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

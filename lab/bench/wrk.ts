@@ -41,9 +41,9 @@ export function wrkScript(bytes: number): string {
  * delay() is in whole milliseconds, so the mean should be several ms (it is at the
  * rates the bench asks for).
  */
-export function pacedScript(rate: number, connections: number): string {
+export function pacedScript(rate: number, connections: number, dir = work.tmp): string {
   const meanMs = (1000 * connections) / rate;
-  const file = path.join(work.tmp, `paced-${Math.round(rate)}.lua`);
+  const file = path.join(dir, `paced-${Math.round(rate)}.lua`);
   writeFileSync(
     file,
     [
