@@ -41,12 +41,13 @@ export function compareAnswers(
   // And mostly the same status and headers too: then nothing is lifted at all.
   let lifted: Lifted | undefined;
   const full = () => (lifted ??= lift(v1, settings.headers));
-  const against = (other: Answer): Difference[] =>
-    identical(v1, other)
-      ? []
-      : sameBody(v1, other)
-        ? diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences
-        : diffAnswers(full(), lift(other, settings.headers)).differences;
+  const against = (other: Answer): Difference[] => {
+    const bodiesEqual = sameBody(v1, other);
+    if ((bodiesEqual || noBodies(v1, other)) && sameHead(v1, other)) return [];
+    return bodiesEqual
+      ? diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences
+      : diffAnswers(full(), lift(other, settings.headers)).differences;
+  };
   const found = against(v2);
   const ignored = (path: string) => settings.ignore.some((pattern) => pathMatches(pattern, path));
   const reported = found.filter((d) => !ignored(d.path));
@@ -68,11 +69,14 @@ export function sameBody(a: Answer, b: Answer): boolean {
   return sameBytes(a.body, b.body);
 }
 
-/** The same status, the same headers read, and the same body (or none on both): nothing can differ. */
-function identical(a: Answer, b: Answer): boolean {
-  if (a.status !== b.status || !sameRecord(a.headers, b.headers)) return false;
-  if (a.body === undefined && b.body === undefined) return !a.overCap && !b.overCap;
-  return sameBody(a, b);
+/** Neither answer has a body (nor one over the cap). */
+function noBodies(a: Answer, b: Answer): boolean {
+  return a.body === undefined && b.body === undefined && !a.overCap && !b.overCap;
+}
+
+/** The same status and the same headers read: with the same body, nothing can differ. */
+function sameHead(a: Answer, b: Answer): boolean {
+  return a.status === b.status && sameRecord(a.headers, b.headers);
 }
 
 function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
