@@ -193,21 +193,20 @@ export class Field {
 
   /** A TCP port number, 1..65535. */
   port(): number | undefined {
-    const n = this.number();
-    if (n === undefined) return undefined;
-    const { minimum, maximum } = PORT_RANGE;
-    if (Number.isInteger(n) && n >= minimum && n <= maximum) return n;
-    this.error(`must be a port number ${minimum}..${maximum}, found ${n}`);
-    return undefined;
+    return this.#integerIn(PORT_RANGE, "a port number");
   }
 
   /** A final HTTP status a Worker can answer with: 200..599 (1xx are interim, Envoy refuses them too). */
   httpStatus(): number | undefined {
+    return this.#integerIn(HTTP_STATUS_RANGE, "an HTTP status");
+  }
+
+  /** An integer within `range`; otherwise "must be <what> <min>..<max>, found <n>". */
+  #integerIn({ minimum, maximum }: { minimum: number; maximum: number }, what: string): number | undefined {
     const n = this.number();
     if (n === undefined) return undefined;
-    const { minimum, maximum } = HTTP_STATUS_RANGE;
     if (Number.isInteger(n) && n >= minimum && n <= maximum) return n;
-    this.error(`must be an HTTP status ${minimum}..${maximum}, found ${n}`);
+    this.error(`must be ${what} ${minimum}..${maximum}, found ${n}`);
     return undefined;
   }
 
