@@ -15,6 +15,7 @@ import type { RouteTable } from "../../src/routing/table";
 import { applyHeaderOps, applyShadowHeaders, withResponseOps, type FormatContext } from "../../src/proxy/header-ops";
 import { explainRequest } from "../../src/tools/explain";
 import { explainJson } from "../../src/tools/explain-json";
+import { HTTPBIN_BACKENDS } from "../support/httpbin-backends";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: unknown };
@@ -133,24 +134,6 @@ function generate(raw: Schema, depth: number, key?: string): Json {
   }
 }
 
-const BACKBONE = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin}
-spec:
-  host: httpbin
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin}
-spec:
-  hosts: [httpbin]
-  resolution: STATIC
-  ports: [{number: 8000, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: 9081}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: 9082}, labels: {version: v2}}`;
-
 /**
  * A whole VirtualService from the schema; or, half the time, a valid route with one to
  * three of HTTPRoute's fields (and a match block) generated from the schema, so that
@@ -167,7 +150,7 @@ function schemaDocument(): string {
     docs.push(policy);
   }
   if (chance(0.2)) docs.push(generate(pick([SCHEMA.definitions.DestinationRule!, SCHEMA.definitions.ServiceEntry!, SCHEMA.definitions.Gateway!]), 6));
-  return `${docs.map((d) => stringify(d)).join("---\n")}---\n${BACKBONE}`;
+  return `${docs.map((d) => stringify(d)).join("---\n")}---\n${HTTPBIN_BACKENDS}`;
 }
 
 function graftedVirtualService(): Json {
