@@ -94,13 +94,14 @@ spec:
 
 const pin = (cpu: string, argv: string[]) => (spawnSync("taskset", ["-c", cpu, "true"]).status === 0 ? ["taskset", "-c", cpu, ...argv] : argv);
 
-/** A loopback origin that answers every request with a small 200, keep-alive as production origins. */
-async function origin(): Promise<{ port: number; requests: () => number; close(): void }> {
+/** A loopback origin that answers every request with the same 200 (`ok` by default), keep-alive as production origins. */
+export async function loopbackOrigin(body = "ok\n", contentType = "text/plain"): Promise<{ port: number; requests: () => number; close(): void }> {
   let requests = 0;
+  const length = String(Buffer.byteLength(body));
   const server = createServer((req, res) => {
     requests++;
     req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "text/plain", "content-length": "3" }).end("ok\n"));
+    req.on("end", () => res.writeHead(200, { "content-type": contentType, "content-length": length }).end(body));
   });
   server.keepAliveTimeout = 65_000;
   const port = await freePort();
@@ -156,7 +157,7 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
   spawnSync("taskset", ["-p", "-c", "1", String(process.pid)]);
   const tmp = mkdtempSync(join(tmpdir(), `edge-mirror-${name}-`));
   const paced = settings.rate === undefined ? undefined : pacedScript(settings.rate, settings.connections, tmp);
-  const [v1, v2] = [await origin(), await origin()];
+  const [v1, v2] = [await loopbackOrigin(), await loopbackOrigin()];
   const procs: ChildProcess[] = [];
   const rounds: AbRound[] = [];
   try {

@@ -22,11 +22,16 @@ import { abMarkdown, runAB } from "./ab-runner";
 const OUT = new URL(process.env.BENCH_RATE ? "./BEFORE-AFTER-PACED.md" : "./BEFORE-AFTER.md", import.meta.url);
 const DEFAULT_REF = "aef3337";
 
+/** The commit a ref names, short; throws when it names none. */
+function shortCommit(ref: string): string {
+  return runInRepo("git", ["rev-parse", "--short", "--verify", `${ref}^{commit}`]);
+}
+
 async function main(): Promise<void> {
   const ref = process.argv[2] ?? DEFAULT_REF;
   // A second ref bisects between two commits: it stands in for the working tree.
   const afterRef = process.argv[3];
-  const commit = runInRepo("git", ["rev-parse", "--short", "--verify", `${ref}^{commit}`]);
+  const commit = shortCommit(ref);
   const head = runInRepo("git", ["rev-parse", "--short", "HEAD"]);
   const dirty = runInRepo("git", ["status", "--porcelain", "--", "src"]) !== "";
   const result = await runAB({
@@ -37,7 +42,7 @@ async function main(): Promise<void> {
         afterRef
           ? {
               name: "now",
-              label: `after (${afterRef} = ${runInRepo("git", ["rev-parse", "--short", "--verify", `${afterRef}^{commit}`])}; no bindings)`,
+              label: `after (${afterRef} = ${shortCommit(afterRef)}; no bindings)`,
               module: await bundleAt(afterRef, routesYaml, { minify: true }),
               durableObjects: [],
             }

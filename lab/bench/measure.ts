@@ -152,6 +152,8 @@ function settle(scenario: Scenario): Promise<void> {
 
 export interface Summary {
   runs: number;
+  /** a paced scenario's offered rate (each run's follows the throughput measured before it) */
+  offeredRate: number | null;
   rps: number | null;
   rpsMin: number;
   rpsMax: number;
@@ -183,6 +185,7 @@ export function summarise(runs: Run[]): Summary {
   };
   return {
     runs: runs.length,
+    offeredRate: pick("offeredRate"),
     rps: pick("rps"),
     rpsMin: Math.min(...runs.map((r) => r.rps)),
     rpsMax: Math.max(...runs.map((r) => r.rps)),

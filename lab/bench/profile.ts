@@ -9,7 +9,6 @@
 // How compare's cost was split into the runtime's tee, reading and counting (issue 11).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,7 +17,7 @@ import { compileOrThrow } from "../../src/config/compile";
 import { freePort } from "../../test/support/loopback";
 import { bundleWorker } from "../shared/bundle";
 import { startWorkerd, workerdInfo } from "../shared/workerd";
-import { mirroredRoutes } from "./ab-runner";
+import { loopbackOrigin, mirroredRoutes } from "./ab-runner";
 
 const COMPARE_POLICY = `
 ---
@@ -39,17 +38,6 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-async function origin(): Promise<number> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(BODY)) }).end(BODY));
-  });
-  server.keepAliveTimeout = 65_000;
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return port;
 }
 
 function wrk(port: number, seconds: number): Promise<string> {
@@ -102,7 +90,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { compare: { type: "boolean", default: false }, seconds: { type: "string", default: "6" }, top: { type: "string", default: "40" } } });
   if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install wrk");
   spawnSync("taskset", ["-p", "-c", "1", String(process.pid)]);
-  const [v1, v2] = [await origin(), await origin()];
+  const [v1, v2] = [(await loopbackOrigin(BODY, "application/json")).port, (await loopbackOrigin(BODY, "application/json")).port];
   const routes = mirroredRoutes(v1, v2) + (values.compare ? COMPARE_POLICY : "");
   const dir = mkdtempSync(join(tmpdir(), "edge-mirror-profile-"));
   const module = join(dir, "worker.js");

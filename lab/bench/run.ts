@@ -143,7 +143,6 @@ async function main(): Promise<void> {
     bundle,
     summary,
     goalRows,
-    runs: allRuns,
     notes: notes({ compatibilityDate: compatibilityDate(), totalSeconds: (Date.now() - started) / 1000 }),
   });
   mkdirSync(CONFIG.out, { recursive: true });
