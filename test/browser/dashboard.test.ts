@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { compileOrThrow } from "../../src/config/compile";
 import { startOrigin, type Origin } from "../support/origin";
 import { startWorker, type WorkerStack } from "../support/worker-stack";
-import { CHROMIUM_LAUNCH, hasChromium, MISSING_CHROMIUM } from "../support/chromium";
+import { chromiumLaunch } from "../support/chromium";
 import { keepScreenshot, refreshReadmeScreenshot } from "../support/screenshot";
 
 const TOKEN = "browser-test-secret";
@@ -71,11 +71,11 @@ let browser: Browser;
 let counter = 0;
 
 beforeAll(async () => {
-  if (!hasChromium()) throw new Error(MISSING_CHROMIUM);
+  const launch = await chromiumLaunch();
   v1 = await startOrigin({ name: "v1" });
   v2 = await startOrigin({ name: "v2" });
   worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "dashboard.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}` });
-  browser = await chromium.launch(CHROMIUM_LAUNCH);
+  browser = await chromium.launch(launch);
 }, 60_000);
 
 afterAll(async () => {
