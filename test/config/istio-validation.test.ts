@@ -1,7 +1,7 @@
 // Istio's own validation cases, ported (istio/istio pkg/config/validation/validation_test.go,
 // virtualservice_test.go, testdata/crds; the CEL rules of istio/api's protos): each case
 // is compiled as a routes file and edge-mirror's verdict must be Istio's — or the case
-// names the README reference row that says why the edge differs, and then it must
+// names the row of docs/reference.md that says why the edge differs, and then it must
 // differ. A refusal must carry the expected error, so no case passes for another reason.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ const BACKENDS = [
 /** A routes file needs a VirtualService; cases of the other kinds get this one. */
 const FIXTURE_VS = virtualService("hosts: [fixture.test]\nhttp:\n- route: [{destination: {host: foo.baz}}]", "fixture");
 
-const README = readFileSync("README.md", "utf8").split("\n");
+const REFERENCE = readFileSync("docs/reference.md", "utf8").split("\n");
 
 const CASES: [string, IstioCase[]][] = [
   ["VirtualService", VIRTUAL_SERVICE_CASES],
@@ -58,7 +58,7 @@ describe.each(CASES)("Istio's %s validation cases", (_, cases) => {
     } else {
       expect(c.error, "an accepted case expects no error").toBeUndefined();
     }
-    if (c.edge !== undefined) expect(README.some((line) => line.startsWith(`| ${c.edge} `)), `README row ${c.edge}`).toBe(true);
+    if (c.edge !== undefined) expect(REFERENCE.some((line) => line.startsWith(`| ${c.edge} `)), `docs/reference.md row ${c.edge}`).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // One ported Istio validation case, and the YAML helpers the case tables write
 // them with. Each case carries Istio's verdict; test/config/istio-validation.test.ts
 // compiles it and requires edge-mirror's verdict to agree, or the case to name the
-// README reference row that says why the edge differs.
+// docs/reference.md row that says why the edge differs.
 
 export interface IstioCase {
   /** where the case comes from: `<Istio test function>/<its case name>`, or the rule it ports */
@@ -12,7 +12,7 @@ export interface IstioCase {
   yaml: string;
   /** when edge-mirror refuses the case (agreeing or not): a piece of the error that must be among its errors */
   error?: string;
-  /** when edge-mirror's verdict differs from Istio's: the first cell of the README row that explains it */
+  /** when edge-mirror's verdict differs from Istio's: the first cell of the docs/reference.md row that explains it */
   edge?: string;
 }
 
