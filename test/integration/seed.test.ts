@@ -1,4 +1,4 @@
-// The walkthrough (../shared/seed): Istio's mirroring task, at the edge.
+// The walkthrough: Istio's mirroring task ("Traffic Management: Mirroring"), at the edge.
 import { describe, expect, it } from "vitest";
 import { recordsAt, requestLog, send, shadowLogs } from "../support/harness";
 

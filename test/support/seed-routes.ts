@@ -1,4 +1,4 @@
-// The walkthrough's Istio resources (../shared/seed), exactly as in routes.yaml,
+// The walkthrough's Istio resources (Istio's mirroring task), exactly as in routes.yaml,
 // with the ServiceEntry's endpoints moved to a run's own origin ports. Shared by
 // the end-to-end test and the soak, so both exercise the seed's YAML unchanged.
 export const VIRTUAL_SERVICE_BEFORE = `apiVersion: networking.istio.io/v1alpha3
