@@ -2,7 +2,8 @@
 // carries where it is (file, line, column), which resource and field it is about
 // (`VirtualService httpbin: spec.http[0].mirror.subset`) and how to fix it.
 
-export type Severity = "error" | "warning";
+/** A note says how the file was read where the reading is not obvious (never a problem). */
+export type Severity = "error" | "warning" | "note";
 
 export interface Position {
   line: number;

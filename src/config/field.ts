@@ -56,6 +56,11 @@ export class Field {
     this.ctx.problems.add("warning", at, { resource: this.ctx.resource, path: this.path || undefined, message, fix });
   }
 
+  /** How this field was read, where that is not obvious: not a problem. */
+  note(message: string, at: Position = this.at): void {
+    this.ctx.problems.add("note", at, { resource: this.ctx.resource, path: this.path || undefined, message });
+  }
+
   /** The value under `key` of this map (absent fields are a Field with no node). */
   get(key: string): Field {
     const path = this.path ? `${this.path}.${key}` : key;
@@ -100,12 +105,13 @@ export class Field {
         report("error", `cannot apply at the edge: ${rules.refused[key]}`, rules.fixes?.[key] ?? "remove it");
       else if (rules.ignored?.[key] !== undefined) report("warning", `is ignored: ${rules.ignored[key]}`);
       else {
-        const all = [...rules.known, ...Object.keys(rules.notYet ?? {}), ...Object.keys(rules.refused ?? {})];
+        // Every real field of the API, whatever edge-mirror does with it.
+        const all = [...rules.known, ...Object.keys(rules.ignored ?? {}), ...Object.keys(rules.notYet ?? {}), ...Object.keys(rules.refused ?? {})];
         const near = nearest(key, all);
         report(
           "error",
           `unknown field "${key}"`,
-          near ? `did you mean "${near}"?` : `valid fields here: ${rules.known.join(", ")}`,
+          near ? `did you mean "${near}"?` : `the fields here: ${all.join(", ")}`,
         );
       }
     }

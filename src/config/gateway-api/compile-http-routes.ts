@@ -8,7 +8,7 @@ import type { DestinationSpec } from "../destination";
 import type { MirrorPolicySpec } from "../mirror-policy";
 import type { Cluster, RouteTable, VirtualHost } from "../../routing/table";
 import { BackendResolver } from "./backends";
-import { readGateway } from "./gateway";
+import { HTTP_PROTOCOLS, readGateway } from "./gateway";
 import { ANY_HOST, routeHosts, type Parents, type RouteHost } from "./hostnames";
 import { readHttpRoute, type HttpRouteSpec } from "./http-route";
 import { objectMeta } from "./metadata";
@@ -70,7 +70,9 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
     hosts: routeHosts(route, parents),
     templates: new Map(route.rules.map((rule) => [rule, ruleTemplate(route, rule, resolver, settings.get(rule))])),
   }));
-  const hosted = buildVirtualHosts(attached);
+  // Every HTTP listener of the Gateways routes attach to takes its requests, routes or not.
+  const listeners = gateways.values().flatMap((g) => g.listeners.filter((l) => HTTP_PROTOCOLS.includes(l.protocol)).map((l) => l.ref));
+  const hosted = buildVirtualHosts(attached, listeners);
   services.warnUnused("no HTTPRoute backendRef or parentRef names it");
   gateways.warnUnused("no HTTPRoute attaches to it");
   for (const entry of workloadEntries) {
@@ -140,6 +142,11 @@ class Lazy<T> {
     const key = `${namespace}/${name}`;
     if (!this.read.has(key)) this.read.set(key, this.docs.has(key) ? this.reader(this.docs.get(key)!) : undefined);
     return this.read.get(key);
+  }
+
+  /** The documents read so far (and read without errors). */
+  values(): T[] {
+    return [...this.read.values()].flatMap((v) => (v === undefined ? [] : [v]));
   }
 
   exists(namespace: string, name: string): boolean {

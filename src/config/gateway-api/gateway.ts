@@ -6,7 +6,24 @@ import type { Field, KeyRules } from "../field";
 import type { Resource } from "../documents";
 import { objectMeta, type ObjectMeta } from "./metadata";
 
+/**
+ * What a route attaches through, as the edge tells requests apart: a Gateway's
+ * listener, a Service (Istio's mesh routes), or the worker itself (a route without
+ * parentRefs). Compared by `id`.
+ */
+export interface ListenerRef {
+  /** `Gateway ns/gw, listener http`, `Service ns/name`, `the worker` */
+  id: string;
+  /** the hostname pattern it accepts; `*` = every host */
+  hostname: string;
+  /** the port it listens on; absent = every port (a Service, the worker) */
+  port?: number;
+  /** where it is written, for errors about it */
+  field?: Field;
+}
+
 export interface ListenerSpec {
+  ref: ListenerRef;
   name: string;
   /** absent = every hostname */
   hostname?: string;
@@ -29,8 +46,20 @@ const CLOUDFLARE_EDGE = "the worker is reached through Cloudflare's addresses an
 export const GATEWAY_API_GATEWAY: KeyRules = {
   api: "a Gateway API",
   known: ["gatewayClassName", "listeners"],
-  ignored: { addresses: CLOUDFLARE_EDGE, infrastructure: CLOUDFLARE_EDGE },
-  refused: { backendTLS: "origin TLS is negotiated and verified by Cloudflare" },
+  ignored: {
+    addresses: CLOUDFLARE_EDGE,
+    infrastructure: CLOUDFLARE_EDGE,
+    defaultScope: "the worker is the one gateway: an HTTPRoute without parentRefs attaches to it already",
+  },
+  refused: {
+    backendTLS: "origin TLS is negotiated and verified by Cloudflare",
+    // GatewaySpec.tls (apis/v1/gateway_types.go GatewayTLSConfig): frontend client-certificate
+    // validation restricts who may connect, so ignoring it would widen access.
+    tls: "frontend client-certificate validation happens where TLS ends, in Cloudflare, not in the worker, and a backend client certificate is a Secret the worker cannot present",
+  },
+  fixes: {
+    tls: "require client certificates at Cloudflare (mTLS: SSL/TLS → Client Certificates, and a WAF rule on cf.tls_client_auth.cert_verified), then remove spec.tls; a backend client certificate needs a Worker mtls_certificates binding, which edge-mirror does not use yet",
+  },
   notYet: { allowedListeners: "ListenerSets are planned" },
 };
 
@@ -44,7 +73,7 @@ export const ROUTE_NAMESPACES: KeyRules = { known: ["from"], refused: { selector
 export const ROUTE_GROUP_KIND: KeyRules = { known: ["group", "kind"] };
 
 /** Listener protocols HTTPRoutes attach to. */
-const HTTP_PROTOCOLS = ["HTTP", "HTTPS"];
+export const HTTP_PROTOCOLS = ["HTTP", "HTTPS"];
 
 export function readGateway(doc: Resource): GatewaySpec | undefined {
   const spec = doc.spec;
@@ -52,28 +81,30 @@ export function readGateway(doc: Resource): GatewaySpec | undefined {
   const listenersField = spec.get("listeners");
   listenersField.require("add listeners: [{name: http, port: 80, protocol: HTTP}]");
   const names = new Set<string>();
+  const meta = objectMeta(doc);
   const listeners = listenersField.items().flatMap((l) => {
-    const listener = readListener(l);
+    const listener = readListener(l, meta.id);
     if (!listener) return [];
     if (names.has(listener.name)) l.get("name").error(`listener "${listener.name}" is defined twice`, "give each listener a unique name");
     names.add(listener.name);
     return [listener];
   });
-  return { ...objectMeta(doc), listeners, field: spec };
+  return { ...meta, listeners, field: spec };
 }
 
-function readListener(l: Field): ListenerSpec | undefined {
+function readListener(l: Field, gateway: string): ListenerSpec | undefined {
   if (!l.checkMap(GATEWAY_API_LISTENER)) return undefined;
   l.get("name").require("name the listener, e.g. name: http");
   l.get("protocol").require("add protocol: HTTP");
   const name = l.get("name").string();
   const protocol = l.get("protocol").string();
   if (name === undefined || protocol === undefined) return undefined;
-  const listener: ListenerSpec = { name, protocol, from: "Same", httpRoutes: HTTP_PROTOCOLS.includes(protocol), field: l };
+  const ref: ListenerRef = { id: `Gateway ${gateway}, listener ${name}`, hostname: "*", field: l };
+  const listener: ListenerSpec = { ref, name, protocol, from: "Same", httpRoutes: HTTP_PROTOCOLS.includes(protocol), field: l };
   const hostname = l.get("hostname").string();
-  if (hostname !== undefined) listener.hostname = hostname.toLowerCase();
+  if (hostname !== undefined) listener.hostname = ref.hostname = hostname.toLowerCase();
   const port = l.get("port").port();
-  if (port !== undefined) listener.port = port;
+  if (port !== undefined) listener.port = ref.port = port;
   const allowed = l.get("allowedRoutes");
   if (allowed.checkMap(ALLOWED_ROUTES)) {
     const namespaces = allowed.get("namespaces");

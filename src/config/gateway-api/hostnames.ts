@@ -2,12 +2,15 @@
 // hostnames): through a Gateway, the route's hostnames intersected with each
 // listener's (a listener without hostname takes them all; a route without hostnames
 // takes the listener's; neither = every host, `*`); through Istio's mesh form, a
-// core Service parentRef, the Service's own name, matched as a VirtualService host.
+// core Service parentRef, the Service's own name, matched as a VirtualService host;
+// without parentRefs, the worker itself (the one gateway at the edge), with the
+// route's hostnames or every host. Each host remembers the listener it came through,
+// so virtual-hosts.ts can keep listeners apart as Gateway API's listener isolation does.
 // `*.example.com` matches one or more labels before `.example.com`, never itself.
 import type { Field } from "../field";
 // Gateway API's hostname wildcards cover and intersect as Istio's host patterns do.
 import { intersect } from "../host-pattern";
-import type { GatewaySpec } from "./gateway";
+import type { GatewaySpec, ListenerRef } from "./gateway";
 import type { HttpRouteSpec, ParentRefSpec } from "./http-route";
 import type { ServiceSpec } from "./service";
 
@@ -18,7 +21,12 @@ export interface RouteHost {
   host: string;
   /** where the host came from: a hostnames entry, or the parentRef */
   field: Field;
+  /** what the route attaches through for this host */
+  listener: ListenerRef;
 }
+
+/** A route without parentRefs: attached to the worker, which listens for every host on every port. */
+export const WORKER_LISTENER: ListenerRef = { id: "the worker", hostname: ANY_HOST };
 
 export interface Parents {
   gateway(namespace: string, name: string): GatewaySpec | undefined;
@@ -36,11 +44,18 @@ export function hostSpecificity(host: string): [number, number] {
   return [host.startsWith("*.") ? 0 : host.length, host.length];
 }
 
+type Add = (host: string, field: Field, listener: ListenerRef) => void;
+
 export function routeHosts(route: HttpRouteSpec, parents: Parents): RouteHost[] {
   const out = new Map<string, RouteHost>();
-  const add = (host: string, field: Field) => {
-    if (!out.has(host)) out.set(host, { host, field });
+  const add: Add = (host, field, listener) => {
+    const key = `${host} ${listener.id}`;
+    if (!out.has(key)) out.set(key, { host, field, listener });
   };
+  if (route.parentRefs.length === 0) {
+    const wanted = route.hostnames.length ? route.hostnames : [{ host: ANY_HOST, field: route.field }];
+    for (const { host, field } of wanted) add(host, field, WORKER_LISTENER);
+  }
   for (const parent of route.parentRefs) {
     const namespace = parent.namespace ?? route.namespace;
     if (parent.kind === "Service") serviceHost(route, parent, namespace, parents, add);
@@ -49,7 +64,7 @@ export function routeHosts(route: HttpRouteSpec, parents: Parents): RouteHost[] 
   return [...out.values()];
 }
 
-function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: (host: string, field: Field) => void): void {
+function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: Add): void {
   const service = parents.service(namespace, parent.name);
   if (!service) {
     if (!parents.exists("Service", namespace, parent.name))
@@ -65,10 +80,11 @@ function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: str
   }
   if (route.hostnames.length)
     route.hostnames[0]!.field.warn("is not used: a route attached to a Service serves the Service's own name (Istio's mesh routes)", "remove hostnames, or attach the route to a Gateway");
-  add(service.name.toLowerCase(), parent.field);
+  const host = service.name.toLowerCase();
+  add(host, parent.field, { id: `Service ${service.id}`, hostname: host, field: service.field });
 }
 
-function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: (host: string, field: Field) => void): void {
+function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: Add): void {
   const gateway = parents.gateway(namespace, parent.name);
   if (!gateway) {
     if (!parents.exists("Gateway", namespace, parent.name))
@@ -97,7 +113,7 @@ function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: st
       const common = intersect(listener.hostname ?? ANY_HOST, host);
       if (common === undefined) continue;
       unmatched.delete(host);
-      add(common, field);
+      add(common, field, listener.ref);
       any = true;
     }
   }

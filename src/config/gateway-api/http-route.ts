@@ -87,7 +87,10 @@ export function readHttpRoute(doc: Resource): HttpRouteSpec | undefined {
     return [{ host, field: f }];
   });
   const parentsField = spec.get("parentRefs");
-  parentsField.require("attach the route: parentRefs: [{name: <Gateway>}] or, as Istio's mesh routes do, [{kind: Service, name: <Service>, port: <port>}]");
+  // +optional upstream (apis/v1/shared_types.go CommonRouteSpec): without parents the
+  // route attaches to the one gateway there is at the edge, the worker.
+  if (!parentsField.present)
+    spec.note(`no parentRefs: the route attaches to the worker, the one gateway at the edge, for ${hostnames.length ? "its hostnames" : "every host"} on every port`);
   const parentRefs = parentsField.items().flatMap((f) => {
     const parent = readParentRef(f);
     return parent ? [parent] : [];
