@@ -93,7 +93,8 @@ function collect(root: Field, out: Resource[]): void {
   }
   doc.checkMap(RESOURCE);
   if (!doc.get("metadata").get("name").require("give the resource a name under metadata.name")) return;
-  if (!isMap(doc.get("spec").node)) {
+  // A Namespace is all metadata (its labels); every other kind needs a spec.
+  if (gatewayApi?.kind !== "Namespace" && !isMap(doc.get("spec").node)) {
     doc.get("spec").error("is required and must be a mapping", `add a spec: for the ${kind}`);
     return;
   }

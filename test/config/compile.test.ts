@@ -160,7 +160,7 @@ describe("VirtualService validation (istio pkg/config/validation)", () => {
   });
 
   it("needs at least one VirtualService", () => {
-    expect(messages(BACKENDS)).toEqual([expect.stringContaining("no VirtualService found: nothing to route")]);
+    expect(messages(BACKENDS)).toEqual([expect.stringContaining("no VirtualService or HTTPRoute found: nothing to route")]);
   });
 });
 

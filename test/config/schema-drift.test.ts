@@ -57,7 +57,9 @@ import * as gatewayApiServiceModule from "../../src/config/gateway-api/service";
 import { BACKEND_OBJECT_REFERENCE, HTTP_BACKEND_REF, MAX_BACKEND_WEIGHT } from "../../src/config/gateway-api/backend-ref";
 import { HTTP_CORS_FILTER, MAX_CORS_MAX_AGE_SECONDS } from "../../src/config/gateway-api/cors-filter";
 import { FRACTION, HTTP_PATH_MODIFIER, HTTP_REQUEST_MIRROR, HTTP_REQUEST_REDIRECT, HTTP_ROUTE_FILTER, HTTP_URL_REWRITE } from "../../src/config/gateway-api/filters";
-import { ALLOWED_ROUTES, GATEWAY_API_GATEWAY, GATEWAY_API_LISTENER, ROUTE_GROUP_KIND, ROUTE_NAMESPACES } from "../../src/config/gateway-api/gateway";
+import { ALLOWED_ROUTES, GATEWAY_API_GATEWAY, GATEWAY_API_LISTENER, LABEL_SELECTOR, LABEL_SELECTOR_REQUIREMENT, ROUTE_GROUP_KIND, ROUTE_NAMESPACES } from "../../src/config/gateway-api/gateway";
+import * as gatewayApiBackendTlsModule from "../../src/config/gateway-api/backend-tls-policy";
+import { BACKEND_TLS_POLICY, BACKEND_TLS_TARGET, BACKEND_TLS_VALIDATION } from "../../src/config/gateway-api/backend-tls-policy";
 import { HTTP_HEADER, HTTP_HEADER_FILTER } from "../../src/config/gateway-api/header-filter";
 import { GATEWAY_API_HTTP_ROUTE, HTTP_ROUTE_RETRY, HTTP_ROUTE_RULE, HTTP_ROUTE_TIMEOUTS, PARENT_REFERENCE, RETRY_CODE_RANGE } from "../../src/config/gateway-api/http-route";
 import { HTTP_HEADER_MATCH, HTTP_PATH_MATCH, HTTP_QUERY_PARAM_MATCH, HTTP_ROUTE_MATCH } from "../../src/config/gateway-api/matches";
@@ -82,6 +84,7 @@ const MODULES = {
   gatewayApiCorsModule,
   gatewayApiFiltersModule,
   gatewayApiGatewayModule,
+  gatewayApiBackendTlsModule,
   gatewayApiHeaderFilterModule,
   gatewayApiHttpRouteModule,
   gatewayApiMatchesModule,
@@ -189,6 +192,12 @@ const PAIRINGS: Record<string, Pairing> = {
   "Gateway API listeners[].allowedRoutes": { rules: ALLOWED_ROUTES, at: "#/definitions/GatewayApiAllowedRoutes" },
   "Gateway API allowedRoutes.namespaces": { rules: ROUTE_NAMESPACES, at: "#/definitions/GatewayApiRouteNamespaces" },
   "Gateway API allowedRoutes.kinds[]": { rules: ROUTE_GROUP_KIND, at: "#/definitions/GatewayApiRouteGroupKind" },
+  "Gateway API allowedRoutes.namespaces.selector": { rules: LABEL_SELECTOR, at: "#/definitions/LabelSelector" },
+  "Gateway API selector matchExpressions[]": { rules: LABEL_SELECTOR_REQUIREMENT, at: "#/definitions/LabelSelectorRequirement" },
+  "BackendTLSPolicy document": { rules: RESOURCE, at: "#/definitions/GatewayApiBackendTLSPolicy" },
+  "BackendTLSPolicy spec": { rules: BACKEND_TLS_POLICY, at: "#/definitions/GatewayApiBackendTLSPolicySpec" },
+  "BackendTLSPolicy targetRefs[]": { rules: BACKEND_TLS_TARGET, at: "#/definitions/GatewayApiBackendTLSPolicyTarget" },
+  "BackendTLSPolicy validation": { rules: BACKEND_TLS_VALIDATION, at: "#/definitions/GatewayApiBackendTLSPolicyValidation" },
   "Service document": { rules: RESOURCE, at: "#/definitions/KubernetesService" },
   "Service spec": { rules: KUBERNETES_SERVICE, at: "#/definitions/KubernetesServiceSpec" },
   "Service ports[]": { rules: KUBERNETES_SERVICE_PORT, at: "#/definitions/KubernetesServicePort" },

@@ -26,7 +26,34 @@ export function conformanceCases(text: string): Record<string, string> {
   return cases;
 }
 
+export const CONFORMANCE_FILES = fileURLToPath(new URL("../fixtures/gateway-api-conformance/", import.meta.url));
+
+/**
+ * Conformance tests ported with their manifests verbatim (test/fixtures/gateway-api-conformance):
+ * case name → the upstream files, after the base of routes.gateway-api.yaml (which
+ * stands for conformance/base/manifests.yaml). GatewayHTTPListenerIsolation applies two manifests whose Gateways
+ * upstream tells apart by address; the edge cannot, so each is its own case here.
+ */
+export const VERBATIM_CASES: Record<string, string[]> = {
+  GatewayHTTPListenerIsolation: ["gateway-http-listener-isolation.yaml"],
+  GatewayHTTPListenerIsolationWithHostnameIntersection: ["gateway-http-listener-isolation-with-hostname-intersection.yaml"],
+  HTTPRouteListenerPortMatching: ["httproute-listener-port-matching.yaml"],
+  HTTPRouteMultipleGateways: ["httproute-multiple-gateways.yaml"],
+};
+
+/** Refused with a reason (test/config/gateway-api-conformance.test.ts), so they have no table. */
+export const REFUSED_CASES = new Set(["HTTPRouteMultipleGateways"]);
+
+/** A verbatim case's routes file text: routes.gateway-api.yaml's base, then the test's manifests. */
+export function verbatimCase(name: string, ports: Record<string, number>): string {
+  const [base] = readFileSync(GATEWAY_API_ROUTES, "utf8").split(/^# case: /m);
+  const files = VERBATIM_CASES[name];
+  if (!files) throw new Error(`no verbatim conformance case "${name}"`);
+  return withPorts([base!, ...files.map((f) => readFileSync(`${CONFORMANCE_FILES}${f}`, "utf8"))].join("\n---\n"), ports);
+}
+
 export function conformanceTables(ports: Record<string, number>): Record<string, RouteTable> {
   const cases = conformanceCases(withPorts(readFileSync(GATEWAY_API_ROUTES, "utf8"), ports));
+  for (const name of Object.keys(VERBATIM_CASES)) if (!REFUSED_CASES.has(name)) cases[name] = verbatimCase(name, ports);
   return Object.fromEntries(Object.entries(cases).map(([name, yaml]) => [name, compileOrThrow(yaml, `routes.gateway-api.yaml (${name})`)]));
 }

@@ -3,12 +3,15 @@
 // pods): each one's address, on the port the WorkloadEntry gives the Service port's
 // name, else the Service port's targetPort, else the port itself. type ExternalName
 // goes to `externalName` on the backendRef's port. Istio's Hostname kind is a
-// ServiceEntry host, resolved like a VirtualService destination. What cannot be
-// resolved is a build error at the backendRef, never a silently dropped backend.
+// ServiceEntry host, resolved like a VirtualService destination. A Service a
+// BackendTLSPolicy targets is reached over https:// (backend-tls-policy.ts). What
+// cannot be resolved is a build error at the backendRef, never a silently dropped backend.
 import type { DestinationSpec } from "../destination";
+import type { Field } from "../field";
 import { isIpAddress } from "../service-entry";
 import type { Cluster } from "../../routing/table";
 import type { BackendRefSpec } from "./backend-ref";
+import type { BackendTlsPolicySpec } from "./backend-tls-policy";
 import { portScheme, type ServicePortSpec, type ServiceSpec } from "./service";
 import type { WorkloadEntrySpec } from "./workload-entry";
 
@@ -20,6 +23,8 @@ export interface BackendSources {
   workloadEntries: readonly WorkloadEntrySpec[];
   serviceEntryHosts: ReadonlySet<string>;
   resolveHostname(destination: DestinationSpec): Cluster | undefined;
+  /** the BackendTLSPolicy for a Service's port (by the port's name), if any */
+  tlsPolicy(namespace: string, service: string, portName: string | undefined): BackendTlsPolicySpec | undefined;
 }
 
 export class BackendResolver {
@@ -69,11 +74,23 @@ export class BackendResolver {
       ref.field.get("port").error(`port ${number} of Service ${service.id} is ${port.protocol}; a Worker sends HTTP over TCP`, "use a TCP port");
       return undefined;
     }
-    const scheme = portScheme(port, number);
+    const policy = this.sources.tlsPolicy(service.namespace, service.name, port?.name);
+    if (port && !policy) checkAppProtocol(port);
+    const scheme = policy ? "https" : portScheme(port, number);
     const name = service.ports.length > 1 ? `${service.id}:${number}` : service.id;
+    // A fetch sends the URL's host as SNI and checks the certificate for it: the origin's host must be the policy's hostname.
+    const sni = (address: string, field: Field, what: string): boolean => {
+      if (!policy || address.toLowerCase() === policy.hostname) return true;
+      field.error(
+        `BackendTLSPolicy ${policy.id} says Service ${service.id}'s backends speak TLS for "${policy.hostname}", but ${what} is "${address}": a Worker's fetch sends the URL's host as SNI and verifies the certificate for it, so the two cannot differ`,
+        `use ${policy.hostname} as the address (the worker connects to what it resolves to), or change the policy's hostname`,
+      );
+      return false;
+    };
     if (service.type === "ExternalName") {
       const address = service.externalName;
       if (address === undefined) return undefined;
+      if (!sni(address, service.field.get("externalName"), "its externalName")) return undefined;
       if (isIpAddress(address))
         service.field.get("externalName").warn(`"${address}" is an IP address: fine locally, but Cloudflare's fetch() refuses IP-literal URLs in production`, "use a DNS name for production");
       return { name, origins: [originUrl(scheme, address, number)] };
@@ -97,6 +114,7 @@ export class BackendResolver {
     const origins: string[] = [];
     for (const entry of entries) {
       this.usedEntries.add(entry);
+      if (!sni(entry.address, entry.field.get("address"), `WorkloadEntry ${entry.id}'s address`)) continue;
       const target = entryPort(entry, port!);
       if (target === undefined) {
         entry.field.get("ports").error(
@@ -137,4 +155,23 @@ function originUrl(scheme: "http" | "https", address: string, port: number): str
   const host = address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
   const defaultPort = scheme === "https" ? 443 : 80;
   return `${scheme}://${host.toLowerCase()}${port === defaultPort ? "" : `:${port}`}`;
+}
+
+/** Service appProtocols a Worker speaks to an origin as written: HTTP/1.1, TLS, WebSocket upgrades. */
+const HONOURED_APP_PROTOCOLS = ["http", "https", "kubernetes.io/ws", "kubernetes.io/wss", "grpc-web"];
+
+/**
+ * An appProtocol the edge cannot honour is said, not silently replaced: a Worker's
+ * fetch speaks HTTP/1.1 (HTTP/2 only when TLS negotiates it), never h2c or raw TCP.
+ */
+function checkAppProtocol(port: ServicePortSpec): void {
+  const value = port.appProtocol;
+  if (value === undefined || HONOURED_APP_PROTOCOLS.includes(value.toLowerCase())) return;
+  const h2 = ["kubernetes.io/h2c", "h2c", "http2", "grpc"].includes(value.toLowerCase());
+  port.field.get("appProtocol").warn(
+    h2
+      ? `${value}: a Worker's fetch cannot speak HTTP/2 over cleartext to an origin, so the worker sends HTTP/1.1 to this port`
+      : `${value}: the worker sends HTTP/1.1 to this port, which a ${value} backend may not understand`,
+    h2 ? "make sure the backend accepts HTTP/1.1 on this port too (an HTTP/2-only or gRPC backend will fail), or use a port that does" : "point the backendRef at a port that serves HTTP",
+  );
 }

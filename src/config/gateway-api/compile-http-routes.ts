@@ -7,10 +7,13 @@ import type { Resource } from "../documents";
 import type { DestinationSpec } from "../destination";
 import type { MirrorPolicySpec } from "../mirror-policy";
 import type { Cluster, RouteTable, VirtualHost } from "../../routing/table";
+import { refuseSecurityPolicies } from "./access-control";
+import { readBackendTlsPolicy, type BackendTlsPolicySpec } from "./backend-tls-policy";
 import { BackendResolver } from "./backends";
 import { HTTP_PROTOCOLS, readGateway } from "./gateway";
 import { ANY_HOST, routeHosts, type Parents, type RouteHost } from "./hostnames";
 import { readHttpRoute, type HttpRouteSpec } from "./http-route";
+import { readLabels } from "../labels";
 import { objectMeta } from "./metadata";
 import { httpRoutePolicies } from "./policies";
 import { ruleTemplate } from "./rule-route";
@@ -51,6 +54,8 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
       return route ? [route] : [];
     }),
   );
+  const tlsPolicies = readTlsPolicies(inputs.documents);
+  const namespaces = new Map(inputs.documents.flatMap((d) => (d.kind === "Namespace" ? [[d.name, readLabels(d.root.get("metadata").get("labels"))] as const] : [])));
   const resolver = new BackendResolver({
     service: (ns, name) => services.get(ns, name),
     exists: (ns, name) => services.exists(ns, name),
@@ -58,11 +63,14 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
     workloadEntries,
     serviceEntryHosts: inputs.serviceEntryHosts,
     resolveHostname: inputs.resolveHostname,
+    tlsPolicy: (ns, name, portName) => tlsPolicies.find(ns, name, portName),
   });
+  refuseSecurityPolicies(inputs.documents, routes);
   const parents: Parents = {
     gateway: (ns, name) => gateways.get(ns, name),
     service: (ns, name) => services.get(ns, name),
     exists: (kind, ns, name) => (kind === "Gateway" ? gateways : services).exists(ns, name),
+    namespaceLabels: (ns) => namespaces.get(ns),
   };
   const settings = httpRoutePolicies(inputs.policies, routes);
   const attached: AttachedRoute[] = routes.map((route) => ({
@@ -75,6 +83,7 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
   const hosted = buildVirtualHosts(attached, listeners);
   services.warnUnused("no HTTPRoute backendRef or parentRef names it");
   gateways.warnUnused("no HTTPRoute attaches to it");
+  tlsPolicies.warnUnused();
   for (const entry of workloadEntries) {
     if (!resolver.usedEntries.has(entry)) entry.field.warn(`no Service an HTTPRoute uses selects WorkloadEntry ${entry.id}: it is not an origin of anything`);
   }
@@ -84,6 +93,35 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
 /** Adds the virtual hosts to the table, after the VirtualServices' (a hostname has one dialect only). */
 export function addHttpRouteHosts(table: RouteTable, hosted: HostedVirtualHost[]): void {
   for (const { vhost, host } of hosted) addVirtualHost(table, vhost, host);
+}
+
+/** BackendTLSPolicies by the Service (and port name) they target; one per Service port. */
+function readTlsPolicies(documents: Resource[]) {
+  const policies = documents.flatMap((d) => {
+    const policy = d.kind === "BackendTLSPolicy" ? readBackendTlsPolicy(d) : undefined;
+    return policy ? [policy] : [];
+  });
+  const used = new Set<BackendTlsPolicySpec>();
+  const claimed = new Map<string, BackendTlsPolicySpec>();
+  for (const policy of policies) {
+    for (const t of policy.targets) {
+      const key = `${policy.namespace}/${t.name}:${t.sectionName ?? "*"}`;
+      const other = claimed.get(key);
+      if (other && other !== policy) t.field.error(`BackendTLSPolicy ${other.id} targets the same Service${t.sectionName ? " port" : ""} already`, "keep one policy per Service port");
+      else claimed.set(key, policy);
+    }
+  }
+  return {
+    find(namespace: string, service: string, portName: string | undefined): BackendTlsPolicySpec | undefined {
+      // A sectionName (the Service port's name) beats a policy for the whole Service.
+      const policy = (portName !== undefined ? claimed.get(`${namespace}/${service}:${portName}`) : undefined) ?? claimed.get(`${namespace}/${service}:*`);
+      if (policy) used.add(policy);
+      return policy;
+    },
+    warnUnused(): void {
+      for (const p of policies) if (!used.has(p)) p.field.warn(`BackendTLSPolicy ${p.id} applies to no Service an HTTPRoute uses: it has no effect here`);
+    },
+  };
 }
 
 /** One HTTPRoute per namespace and name, as the API server keeps them. */

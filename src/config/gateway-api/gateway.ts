@@ -30,7 +30,9 @@ export interface ListenerSpec {
   port?: number;
   protocol: string;
   /** allowedRoutes.namespaces.from */
-  from: "Same" | "All";
+  from: "Same" | "All" | "Selector";
+  /** allowedRoutes.namespaces.selector, for from: Selector: whether a namespace's labels are selected */
+  selector?: (labels: Record<string, string>) => boolean;
   /** false when allowedRoutes.kinds leaves HTTPRoute out */
   httpRoutes: boolean;
   field: Field;
@@ -69,7 +71,11 @@ export const GATEWAY_API_LISTENER: KeyRules = {
 };
 
 export const ALLOWED_ROUTES: KeyRules = { known: ["namespaces", "kinds"] };
-export const ROUTE_NAMESPACES: KeyRules = { known: ["from"], refused: { selector: "namespaces carry no labels in a routes file: use from: Same or All" } };
+export const ROUTE_NAMESPACES: KeyRules = { known: ["from", "selector"] };
+/** metav1.LabelSelector */
+export const LABEL_SELECTOR: KeyRules = { known: ["matchLabels", "matchExpressions"] };
+export const LABEL_SELECTOR_REQUIREMENT: KeyRules = { known: ["key", "operator", "values"] };
+const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
 export const ROUTE_GROUP_KIND: KeyRules = { known: ["group", "kind"] };
 
 /** Listener protocols HTTPRoutes attach to. */
@@ -111,8 +117,12 @@ function readListener(l: Field, gateway: string): ListenerSpec | undefined {
     if (namespaces.checkMap(ROUTE_NAMESPACES)) {
       const from = namespaces.get("from").string();
       if (from === "All" || from === "Same") listener.from = from;
-      else if (from === "Selector") namespaces.get("from").error("Selector needs namespace labels, which a routes file does not have", "use from: Same or All");
-      else if (from !== undefined) namespaces.get("from").error(`unknown value "${from}"`, "use Same or All");
+      else if (from === "Selector") {
+        listener.from = from;
+        const selector = readSelector(namespaces.get("selector"));
+        if (selector) listener.selector = selector;
+      } else if (from !== undefined) namespaces.get("from").error(`unknown value "${from}"`, "use Same, All or Selector");
+      if (from !== "Selector" && namespaces.get("selector").present) namespaces.get("selector").warn("is used only with from: Selector", "remove it, or set from: Selector");
     }
     const kinds = allowed.get("kinds");
     if (kinds.present) {
@@ -124,4 +134,34 @@ function readListener(l: Field, gateway: string): ListenerSpec | undefined {
     }
   }
   return listener;
+}
+
+/** A metav1.LabelSelector as a predicate: every matchLabels entry and every expression must hold. */
+function readSelector(f: Field): ((labels: Record<string, string>) => boolean) | undefined {
+  if (!f.present) {
+    f.error("is required with from: Selector", "add selector: {matchLabels: {<label>: <value>}}");
+    return undefined;
+  }
+  if (!f.checkMap(LABEL_SELECTOR)) return undefined;
+  const tests: ((labels: Record<string, string>) => boolean)[] = [];
+  for (const [key, value] of f.get("matchLabels").entries()) {
+    const v = value.string();
+    if (v !== undefined) tests.push((labels) => labels[key] === v);
+  }
+  for (const e of f.get("matchExpressions").items()) {
+    if (!e.checkMap(LABEL_SELECTOR_REQUIREMENT)) continue;
+    const key = e.get("key").string();
+    const operator = e.get("operator").string();
+    const values = e.get("values").items().flatMap((v) => v.string() ?? []);
+    if (key === undefined || operator === undefined) {
+      e.error("needs key and operator");
+      continue;
+    }
+    if (!OPERATORS.includes(operator)) e.get("operator").error(`unknown operator "${operator}"`, `use ${OPERATORS.join(", ")}`);
+    else if (operator === "In") tests.push((labels) => labels[key] !== undefined && values.includes(labels[key]!));
+    else if (operator === "NotIn") tests.push((labels) => labels[key] === undefined || !values.includes(labels[key]!));
+    else if (operator === "Exists") tests.push((labels) => labels[key] !== undefined);
+    else tests.push((labels) => labels[key] === undefined);
+  }
+  return (labels) => tests.every((t) => t(labels));
 }

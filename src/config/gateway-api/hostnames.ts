@@ -33,6 +33,8 @@ export interface Parents {
   service(namespace: string, name: string): ServiceSpec | undefined;
   /** whether a document of that kind and name exists (it may have failed to read) */
   exists(kind: "Gateway" | "Service", namespace: string, name: string): boolean;
+  /** metadata.labels of the Namespace document of that name, or undefined when the file has none */
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
 }
 
 /**
@@ -97,11 +99,23 @@ function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: st
     parent.field.error(`Gateway ${gateway.id} has no listener ${which} (listeners: ${gateway.listeners.map((l) => l.name).join(", ") || "none"})`, "name one of its listeners in sectionName, or its port");
     return;
   }
-  const allowed = selected.filter((l) => l.httpRoutes && (l.from === "All" || gateway.namespace === route.namespace));
+  const declared = parents.namespaceLabels(route.namespace);
+  // Kubernetes labels every namespace with its name (since 1.22).
+  const labels = { ...declared, "kubernetes.io/metadata.name": route.namespace };
+  const allowed = selected.filter(
+    (l) => l.httpRoutes && (l.from === "All" || (l.from === "Same" && gateway.namespace === route.namespace) || (l.from === "Selector" && (l.selector?.(labels) ?? false))),
+  );
+  if (allowed.length === 0 && declared === undefined && selected.some((l) => l.httpRoutes && l.from === "Selector")) {
+    parent.field.error(
+      `Gateway ${gateway.id}'s listener admits routes by the labels of their namespace, and this file has no Namespace ${route.namespace} to say them`,
+      `add the Namespace with its labels (apiVersion: v1, kind: Namespace, metadata: {name: ${route.namespace}, labels: {…}})`,
+    );
+    return;
+  }
   if (allowed.length === 0) {
     parent.field.error(
       `Gateway ${gateway.id}'s ${selected.length === 1 ? "listener does" : "listeners do"} not accept this HTTPRoute (an HTTP or HTTPS listener that allows HTTPRoutes${gateway.namespace === route.namespace ? "" : `, from namespace ${route.namespace}`})`,
-      "attach to an HTTP listener, or set its allowedRoutes.namespaces.from: All",
+      "attach to an HTTP listener, or admit the route's namespace in its allowedRoutes.namespaces",
     );
     return;
   }

@@ -3,6 +3,11 @@
 // they point at, and Istio's WorkloadEntry, which says where a Service's selected
 // workloads run (the one thing a cluster knows and the edge does not).
 //
+// BackendTLSPolicy (gateway.networking.k8s.io) says a Service's backends speak TLS.
+// Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io) is read only to fail closed:
+// it restricts who may reach routes, which the worker does not enforce
+// (access-control.ts).
+//
 // A Gateway API Gateway and Istio's Gateway (networking.istio.io) share a kind
 // name, so the documents are told apart by group and carry their own internal kind.
 
@@ -10,13 +15,14 @@ export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 export const GATEWAY_API_VERSIONS = ["v1", "v1beta1"] as const;
 const ISTIO_GROUP = "networking.istio.io";
 const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
+export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 
 /** The kinds as compile.ts dispatches on them. */
-export const GATEWAY_API_KINDS = ["HTTPRoute", "GatewayApiGateway", "Service", "WorkloadEntry"] as const;
+export const GATEWAY_API_KINDS = ["HTTPRoute", "GatewayApiGateway", "Service", "WorkloadEntry", "BackendTLSPolicy", "SecurityPolicy", "Namespace"] as const;
 export type GatewayApiKind = (typeof GATEWAY_API_KINDS)[number];
 
 /** For the "skipped" warning: what this dialect reads, in users' words. */
-export const GATEWAY_API_READS = `HTTPRoute and Gateway from ${GATEWAY_API_GROUP}, Service (v1), WorkloadEntry from ${ISTIO_GROUP}`;
+export const GATEWAY_API_READS = `HTTPRoute, Gateway and BackendTLSPolicy from ${GATEWAY_API_GROUP}, Service and Namespace (v1), WorkloadEntry from ${ISTIO_GROUP}, SecurityPolicy from ${ENVOY_GATEWAY_GROUP} (to refuse it)`;
 
 export interface GatewayApiDocument {
   kind: GatewayApiKind;
@@ -27,8 +33,12 @@ export interface GatewayApiDocument {
 export function gatewayApiDocument(group: string | undefined, kind: string | undefined): GatewayApiDocument | undefined {
   if (group === GATEWAY_API_GROUP && kind === "HTTPRoute") return { kind: "HTTPRoute", versions: GATEWAY_API_VERSIONS };
   if (group === GATEWAY_API_GROUP && kind === "Gateway") return { kind: "GatewayApiGateway", versions: GATEWAY_API_VERSIONS };
+  if (group === GATEWAY_API_GROUP && kind === "BackendTLSPolicy") return { kind: "BackendTLSPolicy", versions: ["v1", "v1alpha3"] };
+  if (group === ENVOY_GATEWAY_GROUP && kind === "SecurityPolicy") return { kind: "SecurityPolicy", versions: ["v1alpha1"] };
   // The core group has no name: `apiVersion: v1`.
   if (group === undefined && kind === "Service") return { kind: "Service", versions: ["v1"] };
+  // Its labels, which a listener's allowedRoutes.namespaces.selector selects by.
+  if (group === undefined && kind === "Namespace") return { kind: "Namespace", versions: ["v1"] };
   if (group === ISTIO_GROUP && kind === "WorkloadEntry") return { kind: "WorkloadEntry", versions: ISTIO_VERSIONS };
   return undefined;
 }
