@@ -159,8 +159,32 @@ spec:
   it("a SecurityPolicy with only CORS is not access control: not supported yet, use the CORS filter", () => {
     const cors = BASIC_AUTH.replace("basicAuth:\n    users:\n      name: \"basic-auth\"", "cors: {allowOrigins: [\"*\"]}");
     const errors = problems(`${GATEWAY}${cors}`);
-    expect(errors).toEqual([expect.stringContaining("SecurityPolicy basic-auth-example is an Envoy Gateway policy edge-mirror does not support yet (cors)")]);
+    expect(errors).toEqual([expect.stringContaining("SecurityPolicy basic-auth-example: CORS in a SecurityPolicy is not supported yet")]);
     expect(errors[0]).toContain("use the HTTPRoute's CORS filter");
+  });
+
+  const policy = (kind: string, body: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ${kind}
+metadata: {name: p}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
+${body}`;
+
+  it("its kin fail closed too: ClientTrafficPolicy client-certificate validation, BackendTrafficPolicy rate limits, EnvoyExtensionPolicy processors", () => {
+    const mtls = problems(`${GATEWAY}${policy("ClientTrafficPolicy", "  tls: {clientValidation: {caCertificateRefs: [{name: ca}]}}\n")}`);
+    expect(mtls).toEqual([expect.stringContaining("ClientTrafficPolicy p restricts access (tls.clientValidation) to HTTPRoute backend (www.example.com)")]);
+    expect(mtls[0]).toContain("fix: require client certificates at Cloudflare first");
+    const limit = problems(`${GATEWAY}${policy("BackendTrafficPolicy", "  rateLimit: {type: Global, global: {rules: [{limit: {requests: 3, unit: Hour}}]}}\n")}`);
+    expect(limit).toEqual([expect.stringContaining("BackendTrafficPolicy p restricts access (rateLimit) to HTTPRoute backend")]);
+    expect(limit[0]).toContain("Cloudflare rate limiting rules");
+    expect(problems(`${GATEWAY}${policy("EnvoyExtensionPolicy", "  extProc: [{backendRefs: [{name: proc, port: 9002}]}]\n")}`)[0]).toContain("EnvoyExtensionPolicy p restricts access (extProc)");
+  });
+
+  it("what restricts no access is skipped with a warning, as other kinds are", () => {
+    const yaml = `${GATEWAY}${policy("ClientTrafficPolicy", "  timeout: {http: {idleTimeout: 5s}}\n")}`;
+    expect(problems(yaml)).toEqual([]);
+    expect(problems(yaml, "warning")).toEqual([expect.stringContaining("skipped ClientTrafficPolicy p (gateway.envoyproxy.io/v1alpha1): it restricts no access")]);
   });
 });
 

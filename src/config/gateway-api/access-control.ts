@@ -1,20 +1,39 @@
-// Fail closed on access control. Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io
-// v1alpha1, api/v1alpha1/securitypolicy_types.go) restricts who may reach the routes
-// it targets: basic auth, JWT, OIDC, API keys, external authorization, authorization
-// rules. The worker enforces none of them, so serving those routes would let every
-// client in where upstream refuses. Such a policy is an error naming the routes it
-// would have protected and how to protect them at the edge instead, never a skipped
-// document with a warning.
+// Fail closed on access control. Envoy Gateway's policies (gateway.envoyproxy.io
+// v1alpha1, api/v1alpha1/*_types.go) can restrict who may reach the routes they target:
+// SecurityPolicy (basic auth, JWT, OIDC, API keys, external authorization, authorization
+// rules), ClientTrafficPolicy's client-certificate validation, BackendTrafficPolicy's
+// rate limits, EnvoyExtensionPolicy's external processors, Wasm and Lua, which may reject
+// requests. The worker enforces none of them, so serving those routes would let in
+// what upstream refuses. Such a policy is an error naming the routes it would have
+// protected and how to protect them at the edge instead, never a skipped document with
+// a warning. What these kinds do besides is skipped with a warning, as other kinds are.
 import type { Field } from "../field";
 import type { Resource } from "../documents";
 import type { HttpRouteSpec } from "./http-route";
 import { objectMeta } from "./metadata";
 
-/** SecurityPolicy fields that restrict access; their absence at the edge widens it. */
-const ACCESS_FIELDS = ["basicAuth", "jwt", "oidc", "apiKeyAuth", "extAuth", "authorization"];
+interface Restriction {
+  /** field paths (dot-separated) under spec that restrict access */
+  fields: string[];
+  /** how to get the same protection at the edge */
+  fix: string;
+}
 
-export const PROTECT_AT_THE_EDGE =
+const ACCESS_FIX =
   "protect them at the edge first — a Cloudflare Access application for these hostnames and paths, WAF custom rules, or a Worker in front of edge-mirror that checks the credentials — then leave this policy out of the routes file";
+
+const RESTRICTIONS: Record<string, Restriction> = {
+  SecurityPolicy: { fields: ["basicAuth", "jwt", "oidc", "apiKeyAuth", "extAuth", "authorization"], fix: ACCESS_FIX },
+  ClientTrafficPolicy: {
+    fields: ["tls.clientValidation"],
+    fix: "require client certificates at Cloudflare first (mTLS: SSL/TLS → Client Certificates, and a WAF rule on cf.tls_client_auth.cert_verified for these hostnames), then leave this policy out of the routes file",
+  },
+  BackendTrafficPolicy: {
+    fields: ["rateLimit"],
+    fix: "limit them at the edge first — Cloudflare rate limiting rules for these hostnames and paths, or a Worker in front with the rate-limiting binding — then leave this policy out of the routes file",
+  },
+  EnvoyExtensionPolicy: { fields: ["extProc", "wasm", "lua"], fix: ACCESS_FIX },
+};
 
 interface Target {
   kind: string;
@@ -22,31 +41,34 @@ interface Target {
   sectionName?: string;
 }
 
-/** Reports every SecurityPolicy: an error for access control (naming the routes it protects), else "not supported yet". */
-export function refuseSecurityPolicies(documents: Resource[], routes: HttpRouteSpec[]): void {
+/** Reports every Envoy Gateway policy: an error where it restricts access (naming the routes), else a skipped-document warning. */
+export function refuseAccessPolicies(documents: Resource[], routes: HttpRouteSpec[]): void {
   for (const doc of documents) {
-    if (doc.kind !== "SecurityPolicy") continue;
+    if (doc.kind !== "EnvoyGatewayPolicy") continue;
+    const kind = String((doc.root.get("kind").node as { value?: unknown }).value);
     const { namespace, id } = objectMeta(doc);
     const spec = doc.spec;
-    const access = ACCESS_FIELDS.filter((k) => spec.get(k).present);
-    const protectedRoutes = targets(spec).flatMap((t) => routesOf(t, namespace, routes));
-    const selectors = spec.get("targetSelectors").present;
-    const names = [...new Set(protectedRoutes.map((r) => `HTTPRoute ${r.id}${r.hostnames.length ? ` (${r.hostnames.map((h) => h.host).join(", ")})` : ""}`))];
-    const what = names.length ? names.join(", ") : selectors ? "the routes its targetSelectors select by label" : "the routes it targets";
-    const at: Field = access.length ? spec.get(access[0]!) : spec;
-    if (access.length) {
-      at.error(
-        `SecurityPolicy ${id} restricts access (${access.join(", ")}) to ${what}; the worker does not enforce it, so it would serve them to every client`,
-        PROTECT_AT_THE_EDGE,
-        at.keyAt,
+    const restriction = RESTRICTIONS[kind]!;
+    const present = restriction.fields.filter((path) => at(spec, path).present);
+    if (present.length) {
+      const names = [...new Set(targets(spec).flatMap((t) => routesOf(t, namespace, routes)).map((r) => `HTTPRoute ${r.id}${r.hostnames.length ? ` (${r.hostnames.map((h) => h.host).join(", ")})` : ""}`))];
+      const what = names.length ? names.join(", ") : spec.get("targetSelectors").present ? "the routes its targetSelectors select by label" : "the routes it targets";
+      const field = at(spec, present[0]!);
+      field.error(
+        `${kind} ${id} restricts access (${present.join(", ")}) to ${what}; the worker does not enforce it, so it would serve them to every client`,
+        restriction.fix,
+        field.keyAt,
       );
+    } else if (kind === "SecurityPolicy" && spec.get("cors").present) {
+      spec.get("cors").error(`SecurityPolicy ${id}: CORS in a SecurityPolicy is not supported yet`, "use the HTTPRoute's CORS filter instead, and remove the SecurityPolicy", spec.get("cors").keyAt);
     } else {
-      spec.error(
-        `SecurityPolicy ${id} is an Envoy Gateway policy edge-mirror does not support yet (${Object.keys(fieldsOf(spec)).join(", ") || "empty"})`,
-        spec.get("cors").present ? "use the HTTPRoute's CORS filter instead, and remove the SecurityPolicy" : "remove it",
-      );
+      doc.root.ctx.problems.add("warning", doc.root.at, { message: `skipped ${kind} ${id} (gateway.envoyproxy.io/v1alpha1): it restricts no access, and edge-mirror reads nothing else of it` });
     }
   }
+}
+
+function at(spec: Field, path: string): Field {
+  return path.split(".").reduce((f, key) => f.get(key), spec);
 }
 
 function targets(spec: Field): Target[] {
@@ -67,9 +89,4 @@ function routesOf(target: Target, namespace: string, routes: HttpRouteSpec[]): H
   return routes.filter((r) =>
     r.parentRefs.some((p) => p.kind === "Gateway" && p.name === target.name && (p.namespace ?? r.namespace) === namespace && (target.sectionName === undefined || p.sectionName === undefined || p.sectionName === target.sectionName)),
   );
-}
-
-function fieldsOf(spec: Field): Record<string, true> {
-  const node = spec.node as { items?: { key?: { value?: unknown } }[] } | undefined;
-  return Object.fromEntries((node?.items ?? []).flatMap((i) => (typeof i.key?.value === "string" && !i.key.value.startsWith("target") ? [[i.key.value, true]] : [])));
 }

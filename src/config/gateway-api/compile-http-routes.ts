@@ -7,7 +7,7 @@ import type { Resource } from "../documents";
 import type { DestinationSpec } from "../destination";
 import type { MirrorPolicySpec } from "../mirror-policy";
 import type { Cluster, RouteTable, VirtualHost } from "../../routing/table";
-import { refuseSecurityPolicies } from "./access-control";
+import { refuseAccessPolicies } from "./access-control";
 import { readBackendTlsPolicy, type BackendTlsPolicySpec } from "./backend-tls-policy";
 import { BackendResolver } from "./backends";
 import { HTTP_PROTOCOLS, readGateway } from "./gateway";
@@ -65,7 +65,7 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
     resolveHostname: inputs.resolveHostname,
     tlsPolicy: (ns, name, portName) => tlsPolicies.find(ns, name, portName),
   });
-  refuseSecurityPolicies(inputs.documents, routes);
+  refuseAccessPolicies(inputs.documents, routes);
   const parents: Parents = {
     gateway: (ns, name) => gateways.get(ns, name),
     service: (ns, name) => services.get(ns, name),
