@@ -7,7 +7,7 @@
 // "present" idiom too. Names are checked so the runtime can always read them.
 import type { Field } from "./field";
 import { isToken } from "./header-names";
-import { readStringMatch } from "./match-spec";
+import { readStringMatch } from "./string-match";
 import type { NamedMatch, PseudoHeader } from "../routing/table";
 
 const PSEUDO_HEADERS: readonly PseudoHeader[] = [":path", ":method", ":authority", ":scheme", ":status"];

@@ -3,7 +3,7 @@
 // GlobalReplace reads it — `\0`–`\9` name groups, `\\` is a backslash, any other
 // backslash is an error (RE2::CheckRewriteString) — checked against the group count.
 import type { Field } from "./field";
-import { readRegex } from "./match-spec";
+import { readRegex } from "./string-match";
 import { translateRe2 } from "./re2";
 import type { Rewrite } from "../routing/table";
 

@@ -4,7 +4,7 @@
 // route table's shape; anything a Worker cannot honour is refused with the reason.
 import type { Field, KeyRules } from "./field";
 import { parseDuration } from "./duration";
-import { readStringMatch } from "./match-spec";
+import { readStringMatch } from "./string-match";
 import { headerNames } from "./header-names";
 import { readHeaderValues } from "./header-values";
 import { readRegexRewrite } from "./regex-rewrite";

@@ -11,6 +11,7 @@ import * as destinationRuleModule from "../../src/config/destination-rule";
 import * as documentsModule from "../../src/config/documents";
 import * as fieldModule from "../../src/config/field";
 import * as matchSpecModule from "../../src/config/match-spec";
+import * as stringMatchModule from "../../src/config/string-match";
 import * as comparePolicyModule from "../../src/config/compare-policy";
 import * as mirrorPolicyModule from "../../src/config/mirror-policy";
 import * as routePoliciesModule from "../../src/config/route-policies";
@@ -26,7 +27,8 @@ import { PORT_SELECTOR, DESTINATION } from "../../src/config/destination";
 import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, PORT_TRAFFIC_POLICY, SUBSET, TRAFFIC_POLICY } from "../../src/config/destination-rule";
 import { RESOURCE } from "../../src/config/documents";
 import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
-import { HTTP_MATCH_REQUEST, STRING_MATCH } from "../../src/config/match-spec";
+import { HTTP_MATCH_REQUEST } from "../../src/config/match-spec";
+import { STRING_MATCH } from "../../src/config/string-match";
 import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF } from "../../src/config/mirror-policy";
 import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES } from "../../src/config/compare-policy";
 import {
@@ -72,6 +74,7 @@ const MODULES = {
   documentsModule,
   fieldModule,
   matchSpecModule,
+  stringMatchModule,
   comparePolicyModule,
   mirrorPolicyModule,
   routePoliciesModule,

@@ -3,7 +3,7 @@
 // matches whole path elements; header names are case-insensitive, query parameter
 // names are not; RegularExpression values must read the same in RE2 and JavaScript.
 import type { Field, KeyRules } from "../field";
-import { readRegex } from "../match-spec";
+import { readRegex } from "../string-match";
 import type { MatchBlock, NamedMatch, StringMatch } from "../../routing/table";
 import type { Precedence } from "./precedence";
 
