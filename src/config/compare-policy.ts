@@ -13,6 +13,8 @@
 import type { Field, KeyRules } from "./field";
 import type { CompareSettings } from "../routing/table";
 import { defaultCompareSettings } from "./defaults";
+import { warnFinerThanStep } from "./per-million";
+import { perMillion } from "../routing/per-million";
 import { splitPath } from "../compare/path";
 
 export const COMPARE: KeyRules = { known: ["percent", "noisePercent", "headers", "ignore", "redact", "maxBodyBytes", "gate"] };
@@ -31,10 +33,17 @@ const ROOTS = ["status", "headers", "body"];
 export function readCompare(field: Field): CompareSettings | undefined {
   if (!field.checkMap(COMPARE)) return undefined;
   const settings = defaultCompareSettings();
+  // In millionths, truncated as every percentage is (routing/per-million.ts).
   const percent = field.get("percent").percentage();
-  if (percent !== undefined) settings.perMillion = Math.round(percent * 10_000);
+  if (percent !== undefined) {
+    warnFinerThanStep(field.get("percent"), percent);
+    settings.perMillion = perMillion(percent);
+  }
   const noise = field.get("noisePercent").percentage();
-  if (noise !== undefined) settings.noisePerMillion = Math.round(noise * 10_000);
+  if (noise !== undefined) {
+    warnFinerThanStep(field.get("noisePercent"), noise);
+    settings.noisePerMillion = perMillion(noise);
+  }
   if (field.get("headers").present) settings.headers = headerNames(field.get("headers"));
   settings.ignore = fieldPaths(field.get("ignore"));
   settings.redact = fieldPaths(field.get("redact"));

@@ -16,7 +16,7 @@ import { readVirtualService, ROUTE_POLICIES, type VirtualServiceSpec } from "./v
 import { checkVirtualService } from "./virtual-service-checks";
 import { checkDestinationRule } from "./destination-rule-checks";
 import { checkServiceEntry } from "./service-entry-checks";
-import { perMillion } from "./per-million";
+import { perMillion } from "../routing/per-million";
 import type { Route, RouteTable, ShadowSettings, WeightedDestination } from "../routing/table";
 import { DEFAULT_SHADOW_TIMEOUT_MS, defaultShadowSettings, istioDefaultRetries } from "./defaults";
 

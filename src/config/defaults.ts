@@ -2,6 +2,7 @@
 // (compile.ts), so the runtime has none of its own to drift from (Nitro's
 // normalise-at-build pattern). Each one equals Istio's or Envoy's behaviour.
 import type { CompareSettings, RetryPolicy, ShadowSettings } from "../routing/table";
+import { perMillion } from "../routing/per-million";
 
 /**
  * Istio's default retry policy for routes without `retries` (pilot
@@ -15,8 +16,17 @@ import type { CompareSettings, RetryPolicy, ShadowSettings } from "../routing/ta
  * bodies, so only bodiless requests are retried under it.
  */
 export function istioDefaultRetries(): RetryPolicy {
-  return { source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [] };
+  return { source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [], backoffMs: DEFAULT_RETRY_BACKOFF_MS };
 }
+
+/**
+ * The back-off's base interval when a route's retries have no `backoff`: Envoy's
+ * default (envoy config/route/v3 route_components.proto RetryPolicy.RetryBackOff
+ * base_interval, "defaults to 25ms"), which applies because Istio sets no
+ * retry_back_off when HTTPRetry.backoff is unset; Gateway API leaves an unset
+ * HTTPRouteRetry.backoff to the implementation, and Istio maps it to the same field.
+ */
+export const DEFAULT_RETRY_BACKOFF_MS = 25;
 
 /** Request bodies up to this size are copied to the shadow; larger ones are not mirrored (MirrorPolicy bodyCapBytes). */
 export const DEFAULT_SHADOW_BODY_CAP_BYTES = 1024 * 1024;
@@ -39,8 +49,8 @@ export function defaultShadowSettings(): ShadowSettings {
  */
 export function defaultCompareSettings(): CompareSettings {
   return {
-    perMillion: 1_000_000,
-    noisePerMillion: 100_000,
+    perMillion: perMillion(100),
+    noisePerMillion: perMillion(10),
     headers: ["content-type"],
     ignore: [],
     redact: [],

@@ -8,7 +8,9 @@ import { readStringMatch } from "./string-match";
 import { headerNames } from "./header-names";
 import { readHeaderValues } from "./header-values";
 import { readRegexRewrite } from "./regex-rewrite";
-import { perMillion, PERCENT_STEP, warnFinerThanStep } from "./per-million";
+import { warnFinerThanStep } from "./per-million";
+import { DEFAULT_RETRY_BACKOFF_MS } from "./defaults";
+import { perMillion, PERCENT_STEP } from "../routing/per-million";
 import type { CorsPolicy, DirectResponse, FaultPolicy, HeaderOps, HeadersPolicy, Redirect, RetryPolicy, Rewrite, StringMatch } from "../routing/table";
 
 export function readDurationMs(f: Field, what = "duration"): number | undefined {
@@ -187,7 +189,7 @@ export function readRetries(f: Field): RetryPolicy | undefined {
   if (statusCodes.length && !on.includes("retriable-status-codes")) on.push("retriable-status-codes");
   // Without retryOn, Istio keeps its default conditions, whose retriable status codes are
   // empty since Istio 1.24 (istio/istio#52111: 503 is no longer retried by default).
-  const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on, statusCodes };
+  const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on, statusCodes, backoffMs: DEFAULT_RETRY_BACKOFF_MS };
   const perTry = f.get("perTryTimeout").present ? readDurationMs(f.get("perTryTimeout")) : undefined;
   if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
   const backoff = f.get("backoff").present ? readDurationMs(f.get("backoff")) : undefined;
@@ -234,7 +236,7 @@ function readFaultPercent(f: Field, legacyAllowed: boolean): number | undefined 
   if (percentage.present) return readPerMillion(percentage, 0, { fault: true });
   if (legacyAllowed && legacy.present) {
     const n = legacy.deprecatedPercent("percentage");
-    return n === undefined ? undefined : n * 10_000;
+    return n === undefined ? undefined : perMillion(n);
   }
   f.warn("has no percentage: Istio injects this fault into no request", "add percentage: {value: 100} to inject it into every request");
   return 0;

@@ -7,6 +7,7 @@ import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { ADMIN_PREFIX } from "./session";
 import type { DashboardView, MirrorRow } from "./view-model";
 import type { SwitchChange } from "../switch/switch-state";
+import { NO_CAP, percentOf } from "../routing/per-million";
 
 export const routeHref = (route: string) => `${ADMIN_PREFIX}route?name=${encodeURIComponent(route)}`;
 
@@ -69,7 +70,7 @@ function SwitchPanel({ view }: { view: DashboardView }) {
       <CapForm current={global} back={ADMIN_PREFIX} id="global-cap" />
       <p class="muted">
         {routeCaps > 0 ? `${routeCaps} route(s) have their own cap (see the table). ` : ""}
-        MIRROR_PERCENT_CAP: {view.varCap.invalid ? view.varCap.invalid : view.varCap.perMillion >= 1_000_000 ? "not set" : `${view.varCap.perMillion / 10_000} %`}. The lower cap wins; every isolate applies a change within 5 s, without a deploy.
+        MIRROR_PERCENT_CAP: {view.varCap.invalid ? view.varCap.invalid : view.varCap.perMillion >= NO_CAP ? "not set" : `${percentOf(view.varCap.perMillion)} %`}. The lower cap wins; every isolate applies a change within 5 s, without a deploy.
       </p>
     </section>
   );

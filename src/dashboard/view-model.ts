@@ -4,6 +4,7 @@
 // mirror's comparison report (GET /__edge-mirror/api/report) when the route has one.
 import type { RouteTable, Route } from "../routing/table";
 import { capFor } from "../routing/plan";
+import { lowerCap, percentOf } from "../routing/per-million";
 import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
@@ -44,11 +45,9 @@ export interface DashboardView {
   who: string;
 }
 
-const percentOf = (perMillion: number) => perMillion / 10_000;
-
 export function dashboardView(table: RouteTable, report: Report, state: SwitchState, varCap: MirrorCap, who: string, now: number): DashboardView {
   const caps = switchCaps(state);
-  const global = Math.min(varCap.perMillion, caps.perMillion);
+  const global = lowerCap(varCap.perMillion, caps.perMillion);
   const rows: MirrorRow[] = [];
   for (const vhost of table.virtualHosts) {
     for (const route of vhost.routes) {
@@ -60,7 +59,7 @@ export function dashboardView(table: RouteTable, report: Report, state: SwitchSt
           destinations: destinations(route),
           mirror: m.cluster.name,
           configuredPercent: percentOf(m.perMillion),
-          inForcePercent: percentOf(Math.min(m.perMillion, cap)),
+          inForcePercent: percentOf(lowerCap(m.perMillion, cap)),
         };
         const routeCap = state.routes[route.name];
         if (routeCap !== undefined) row.routeCap = routeCap;

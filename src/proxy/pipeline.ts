@@ -7,6 +7,7 @@ import { planRequest, type ForwardedPlan } from "../routing/plan";
 import { requestFacts, trustedRequestId, type RequestFacts } from "../routing/request-facts";
 import { pickOrigin } from "../routing/load-balance";
 import { mirrorCap } from "../routing/kill-switch";
+import { lowerCap } from "../routing/per-million";
 import { SHADOW_MARKER } from "../routing/host";
 import type { Random } from "../routing/sample";
 import { forwardHeaders, hasHopByHop, stripHopByHop } from "./headers";
@@ -62,7 +63,7 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
     if (cap.invalid) line.killSwitch = cap.invalid;
     // The pause switch composes with the variable: the lower cap wins.
     const paused = ctx.mirrorSwitch?.caps;
-    const capPerMillion = paused && paused.perMillion < cap.perMillion ? paused.perMillion : cap.perMillion;
+    const capPerMillion = lowerCap(cap.perMillion, paused?.perMillion);
     const plan = planRequest(ctx.table, facts, { random: ctx.random, capPerMillion, routeCaps: paused?.routes });
     if (plan.action === "refuse") {
       if (plan.virtualService) line.virtualService = plan.virtualService;

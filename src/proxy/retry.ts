@@ -74,8 +74,8 @@ async function retryAfter(
   let result = first;
   for (let tryIndex = 1; ; tryIndex++) {
     if (result.ok) await result.response.body?.cancel().catch(() => {});
-    // Envoy's back-off: the route's base interval (Istio `backoff`, default 25 ms), growing, with jitter.
-    await new Promise((resolve) => setTimeout(resolve, (policy.backoffMs ?? 25) * tryIndex * (0.5 + random())));
+    // Envoy's back-off: the route's base interval (Istio `backoff`; the compiler fills in Envoy's 25 ms), growing, with jitter.
+    await new Promise((resolve) => setTimeout(resolve, policy.backoffMs * tryIndex * (0.5 + random())));
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) {
       return { result: { ok: false, error: "upstream_timeout", response: shortAnswer(504, "upstream request timeout") }, tries: tryIndex };

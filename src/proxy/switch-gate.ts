@@ -3,6 +3,7 @@
 // that first read here and are dropped when it caps the request out: the client is
 // never delayed, and a paused route is not mirrored even by a new isolate.
 import { capFor, type ForwardedPlan } from "../routing/plan";
+import { lowerCap } from "../routing/per-million";
 import type { SwitchCaps } from "../switch/switch-state";
 import type { Logger } from "../observe/log";
 import { sendShadows, type ShadowRequest, type ShadowTarget } from "./shadow";
@@ -16,7 +17,7 @@ export async function shadowsAfterSwitch(
   log: Logger,
 ): Promise<void> {
   const caps = await pending;
-  const global = caps.perMillion < varCapPerMillion ? caps.perMillion : varCapPerMillion;
+  const global = lowerCap(varCapPerMillion, caps.perMillion);
   const cap = capFor(plan.route, { capPerMillion: global, routeCaps: caps.routes });
   // Every mirror of the request shares one draw (Envoy's), so one cap decides them all.
   if (plan.draw === undefined || plan.draw.draw < cap) return sendShadows(request, targets, log);

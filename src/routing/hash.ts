@@ -1,6 +1,7 @@
 // Stable hashing for key-based mirror sampling and consistent-hash load balancing:
 // the same key always lands on the same side of a percentage, in every isolate.
 import type { HashKey } from "./table";
+import { ONE_MILLION } from "./per-million";
 
 /** FNV-1a (32-bit) over the key's UTF-16 code units; fast and stable, not cryptographic. */
 export function fnv1a(text: string): number {
@@ -14,7 +15,7 @@ export function fnv1a(text: string): number {
 
 /** A key's position in 0..999 999: compared with a mirror's threshold like Envoy's random draw. */
 export function hashPerMillion(key: string): number {
-  return fnv1a(`mirror:${key}`) % 1_000_000;
+  return fnv1a(`mirror:${key}`) % ONE_MILLION;
 }
 
 /** The value a HashKey names in a request, or undefined when the request does not carry it. */

@@ -12,6 +12,7 @@ import { redirectLocation } from "./redirect";
 import { rewriteTarget } from "./rewrite";
 import { drawPerMillion, mirrorDraw, pickDestination, type MirrorDraw, type Random } from "./sample";
 import { pickOrigin } from "./load-balance";
+import { lowerCap } from "./per-million";
 import type { RequestFacts } from "./request-facts";
 import type { CompareSettings, MatchBlock, MirrorTarget, RetryPolicy, Route, ShadowSettings, WeightedDestination } from "./table";
 import type { RouteTable } from "./table";
@@ -27,8 +28,7 @@ export interface PlanInputs {
 
 /** The cap in force on a route's mirrors: the lower of the global cap and the route's own, in millionths. */
 export function capFor(route: Route, { capPerMillion, routeCaps }: Pick<PlanInputs, "capPerMillion" | "routeCaps">): number {
-  const own = routeCaps?.[route.name];
-  return own !== undefined && own < capPerMillion ? own : capPerMillion;
+  return lowerCap(capPerMillion, routeCaps?.[route.name]);
 }
 
 export type Plan = RefusedPlan | AnsweredPlan | ForwardedPlan;

@@ -2,6 +2,7 @@
 // tests are exact (as Envoy's shouldShadow takes its stable_random).
 import { hashKeyValue, hashPerMillion } from "./hash";
 import type { HashKey, MirrorTarget, Route, WeightedDestination } from "./table";
+import { ONE_MILLION } from "./per-million";
 
 /** Returns a number in [0, 1). */
 export type Random = () => number;
@@ -29,7 +30,7 @@ export function selectMirrors(route: Pick<Route, "mirrors">, draw: number, capPe
 }
 
 export function drawPerMillion(random: Random): number {
-  return Math.floor(random() * 1_000_000);
+  return Math.floor(random() * ONE_MILLION);
 }
 
 export interface MirrorDraw {

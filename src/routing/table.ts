@@ -112,7 +112,7 @@ export interface WeightedDestination {
 /** One mirror of a route (`mirror` or a `mirrors[]` entry): where copies go, and how often. */
 export interface MirrorTarget {
   cluster: Cluster;
-  /** Sampling threshold in millionths, as Istio converts `value * 10000` (0..1_000_000). */
+  /** Sampling threshold in millionths (0..1_000_000), truncated from the percentage as Istio converts it (routing/per-million.ts). */
   perMillion: number;
 }
 
@@ -141,8 +141,8 @@ export interface RetryPolicy {
   /** retries after the first try (Istio `attempts`) */
   attempts: number;
   perTryTimeoutMs?: number;
-  /** base interval of the back-off between tries (Istio `backoff`; absent = Envoy's 25 ms) */
-  backoffMs?: number;
+  /** base interval of the back-off between tries (Istio `backoff`, else Envoy's 25 ms, filled in by the compiler) */
+  backoffMs: number;
   /** Envoy retry_on conditions: 5xx, gateway-error, connect-failure, reset, retriable-4xx, retriable-status-codes, envoy-ratelimited */
   on: string[];
   /** numbers from retryOn, for retriable-status-codes */

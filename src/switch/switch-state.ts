@@ -2,6 +2,7 @@
 // say, and how the stored caps become the decision step's inputs (millionths, as
 // PlanInputs takes them). The Durable Object (mirror-switch.ts) stores the state;
 // each isolate reads it at most every SWITCH_REFRESH_MS (switch-cache.ts).
+import { NO_CAP, perMillion } from "../routing/per-million";
 
 /** A change: a global cap when `route` is absent, else one route's; `percentCap: null` removes that cap. */
 export interface SwitchChangeRequest {
@@ -35,10 +36,6 @@ export interface SwitchCaps {
 
 /** How many changes are kept and shown. */
 export const SWITCH_HISTORY = 50;
-
-const NO_CAP = 1_000_000;
-
-export const perMillion = (percent: number): number => Math.round(percent * 10_000);
 
 export function switchCaps(state: SwitchState): SwitchCaps {
   const routes: Record<string, number> = {};

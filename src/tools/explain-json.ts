@@ -2,6 +2,7 @@
 // object, for scripts and CI (e.g. "does this request still reach v1, and is it
 // mirrored to v2?"). The fields are a stable contract; the README lists them.
 import type { Plan } from "../routing/plan";
+import { percentOf } from "../routing/per-million";
 import type { HeaderOps, RetryPolicy } from "../routing/table";
 import { describeKey, parseRequest, planFor, type ExplainOptions } from "./explain";
 import type { RouteTable } from "../routing/table";
@@ -76,7 +77,7 @@ export function explainJson(table: RouteTable, method: string, url: string, head
     sampling: draw ? { draw: draw.draw, sampleKey: shadow.settings.sampleKey ? describeKey(shadow.settings.sampleKey) : null, keyValue: draw.keyValue ?? null } : null,
     mirrors: plan.mirrors.map((m) => ({
       destination: m.target.cluster.name,
-      percent: m.target.perMillion / 10_000,
+      percent: percentOf(m.target.perMillion),
       mirrored: m.mirrored,
       reason: m.reason,
       origin: m.origin ?? null,
@@ -88,7 +89,7 @@ export function explainJson(table: RouteTable, method: string, url: string, head
     },
     compare:
       plan.compare && shadow.settings.compare
-        ? { ...plan.compare, percent: shadow.settings.compare.perMillion / 10_000, noisePercent: shadow.settings.compare.noisePerMillion / 10_000 }
+        ? { ...plan.compare, percent: percentOf(shadow.settings.compare.perMillion), noisePercent: percentOf(shadow.settings.compare.noisePerMillion) }
         : null,
   };
 }

@@ -6,6 +6,7 @@ import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
 import { requestFacts, type RequestFacts } from "../routing/request-facts";
 import { hashKeyValue } from "../routing/hash";
 import { pickOrigin } from "../routing/load-balance";
+import { NO_CAP, ONE_MILLION, perMillion, percentOf } from "../routing/per-million";
 import { findVirtualHost, hostOf, isShadowAuthority, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
 import type { Cluster, HashKey, HeaderOps, MatchBlock, RetryPolicy, Route, RouteTable, StringMatch, ValueMatch } from "../routing/table";
 
@@ -74,9 +75,9 @@ export function planFor(table: RouteTable, request: ExplainedRequest, options: E
   const routeCaps: Record<string, number> = {};
   for (const [route, percent] of Object.entries(options.routeCaps ?? {})) {
     if (!(percent >= 0 && percent <= 100)) throw new ExplainInputError(`--route-cap ${route}=${percent}: must be a percentage from 0 to 100`);
-    routeCaps[route] = Math.round(percent * 10_000);
+    routeCaps[route] = perMillion(percent);
   }
-  return planRequest(table, request.facts, { random: () => random, capPerMillion: cap === undefined ? 1_000_000 : Math.round(cap * 10_000), routeCaps });
+  return planRequest(table, request.facts, { random: () => random, capPerMillion: cap === undefined ? NO_CAP : perMillion(cap), routeCaps });
 }
 
 /** The explanation, one line per fact; detail lines are indented by two spaces. */
@@ -157,13 +158,13 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
   const several = route.destinations.length > 1;
   out.push(several ? "destination (one per request, at random by weight):" : "destination:");
   for (const d of route.destinations) {
-    out.push(`  ${d.cluster.name} ${percent((d.weight / route.totalWeight) * 1_000_000)} → ${describeOrigins(d.cluster, facts)}`);
+    out.push(`  ${d.cluster.name} ${percent((d.weight / route.totalWeight) * ONE_MILLION)} → ${describeOrigins(d.cluster, facts)}`);
     if (d.headers?.request) out.push(`    request headers, this destination only (not the shadow): ${describeOps(d.headers.request)}`);
     if (d.headers?.response) out.push(`    response headers, this destination only: ${describeOps(d.headers.response)}`);
   }
   if (plan.action !== "forward") {
     // The fault abort fired for this draw: the request is answered at the edge.
-    const threshold = (route.fault?.abort?.perMillion ?? 0) / 1_000_000;
+    const threshold = (route.fault?.abort?.perMillion ?? 0) / ONE_MILLION;
     out.push(`→ ${plan.answer.status} "fault filter abort" for the random draw ${options.random ?? 0}; with --random ${threshold} or above, the request is forwarded`);
     return out;
   }
@@ -359,7 +360,7 @@ function describeMap(map: Record<string, string>): string {
 
 /** A fraction of a million as a percentage: 1_000_000 → "100 %", 1 → "0.0001 %". */
 function percent(perMillion: number): string {
-  return `${Number((perMillion / 10_000).toFixed(4))} %`;
+  return `${Number(percentOf(perMillion).toFixed(4))} %`;
 }
 
 function formatMs(ms: number): string {

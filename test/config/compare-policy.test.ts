@@ -82,6 +82,15 @@ describe("MirrorPolicy compare: what it compiles to", () => {
     });
   });
 
+  it("truncates percentages finer than one in a million, with a warning, as every percentage (routing/per-million.ts)", () => {
+    const yaml = withCompare("  compare: {percent: 66.66666666, noisePercent: 0.00005}");
+    expect(routes(yaml)[0]!.shadow.compare).toMatchObject({ perMillion: 666_666, noisePerMillion: 0 });
+    expect(problems(yaml, "warning")).toEqual([
+      expect.stringContaining("compare.percent: 66.66666666 % is finer than Istio's precision (0.0001 %, one request in a million): it is applied as 66.6666 %"),
+      expect.stringContaining("compare.noisePercent: 0.00005 % is finer than Istio's precision (0.0001 %, one request in a million): it is applied as 0 %"),
+    ]);
+  });
+
   it("a gate with one field keeps the other's default", () => {
     const [users] = routes(withCompare("  compare:\n    gate: {minCompared: 50}"));
     expect(users!.shadow.compare!.gate).toEqual({ maxDivergencePercent: 1, minCompared: 50 });

@@ -290,6 +290,15 @@ describe("matches, filters, timeouts and retry", () => {
     expect(r.cors).toEqual({ allowOrigins: [{ regex: "https://.*\\.example\\.com" }], allowMethods: ["GET"], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAgeSeconds: 5 });
   });
 
+  it("converts a fraction as Istio does: through a percent, truncated (2/3 is 666 666 millionths, not 666 667)", () => {
+    const r = one(`filters:
+    - {type: RequestMirror, requestMirror: {backendRef: {name: v2, port: 8080}, fraction: {numerator: 2, denominator: 3}}}
+    - {type: RequestMirror, requestMirror: {backendRef: {name: v3, port: 8080}, fraction: {numerator: 1, denominator: 3000000}}}
+    backendRefs: [{name: v1, port: 8080}]`);
+    // the 1-in-3 000 000 mirror truncates to 0 and is dropped, as a 0 % one
+    expect(r.mirrors.map((m) => [m.cluster.name, m.perMillion])).toEqual([["v2", 666_666]]);
+  });
+
   it("compiles a redirect with Gateway API's defaults: 302, the scheme's own port", () => {
     expect(one("{matches: [{path: {value: /old}}], filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]}").redirect).toEqual({
       status: 302,
@@ -317,6 +326,8 @@ describe("matches, filters, timeouts and retry", () => {
       statusCodes: [500, 502],
       backoffMs: 100,
     });
+    // without backoff: Envoy's 25 ms base interval, filled in by the compiler
+    expect(one("{retry: {attempts: 1}, backendRefs: [{name: v1, port: 8080}]}").retries.backoffMs).toBe(25);
   });
 
   it.each([

@@ -131,7 +131,7 @@ describe("YAML anchors, aliases and << merge keys (kubectl resolves them)", () =
     const [a, b] = table.virtualHosts[0]!.routes;
     expect(b!.destinations).toEqual(a!.destinations);
     expect(b!.timeoutMs).toBe(3000);
-    expect(b!.retries).toEqual({ source: "route", attempts: 3, on: ["5xx"], statusCodes: [], perTryTimeoutMs: 1000 });
+    expect(b!.retries).toEqual({ source: "route", attempts: 3, on: ["5xx"], statusCodes: [], perTryTimeoutMs: 1000, backoffMs: 25 });
   });
 
   it("an error in a merged value is reported where the value is written, under the path that uses it", () => {

@@ -201,6 +201,8 @@ describe("istio virtual_service.proto HTTPRetry", () => {
       on: ["5xx", "retriable-status-codes"],
       statusCodes: [503],
       perTryTimeoutMs: 2000,
+      // no backoff: Envoy's 25 ms base interval, filled in here so the worker has no default of its own
+      backoffMs: 25,
     });
   });
 });
@@ -388,7 +390,7 @@ describe("MirrorPolicy (edge-mirror.dev/v1alpha1)", () => {
   it("every route carries the retries in force: its own, or Istio's default policy (pilot retry DefaultPolicy)", () => {
     const [canary] = table(VS_NAMED).virtualHosts[0]!.routes;
     // Since Istio 1.24 the default lists no retriable status code (istio/istio#52111).
-    expect(canary!.retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [] });
+    expect(canary!.retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [], backoffMs: 25 });
   });
 
   it("a route's shadows are cut off at the route timeout, else after 25 s", () => {

@@ -114,7 +114,7 @@ describe("mirror decisions (one draw per request against every threshold, the ca
 });
 
 describe("body and retries in force", () => {
-  const routeRetries = { source: "route" as const, attempts: 2, on: ["5xx"], statusCodes: [] };
+  const routeRetries = { source: "route" as const, attempts: 2, on: ["5xx"], statusCodes: [], backoffMs: 25 };
   const post = (route: Route, headers: Record<string, string> = {}, draw = 0) => forwarded(plan(tableOf(route), { method: "POST", body: true, headers, draw }));
 
   it("GET and HEAD carry no body, whatever the client sent", () => {
@@ -140,6 +140,6 @@ describe("body and retries in force", () => {
   });
 
   it("a bodiless request keeps the retries in force, Istio's default included", () => {
-    expect(forwarded(plan(tableOf(mirrored()))).retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [] });
+    expect(forwarded(plan(tableOf(mirrored()))).retries).toEqual({ source: "istio-default", attempts: 2, on: ["connect-failure"], statusCodes: [], backoffMs: 25 });
   });
 });

@@ -5,6 +5,7 @@
 // other; ExtensionRef and ExternalAuth are refused with the reason.
 import { PERCENT_RANGE, type Field, type KeyRules } from "../field";
 import type { CorsPolicy, HeaderOps, Redirect, Rewrite } from "../../routing/table";
+import { fractionPerMillion, ONE_MILLION, perMillion as percentPerMillion } from "../../routing/per-million";
 import { readBackendRef, type BackendRefSpec } from "./backend-ref";
 import { readCorsFilter } from "./cors-filter";
 import { readHeaderFilter } from "./header-filter";
@@ -124,21 +125,21 @@ function readMirror(f: Field): MirrorFilterSpec | undefined {
   const percentField = f.get("percent");
   const fraction = f.get("fraction");
   if (percentField.present && fraction.present) f.error("takes percent or fraction, not both (Gateway API)", "keep one of them");
-  let perMillion: number | undefined = 1_000_000;
+  let perMillion: number | undefined = ONE_MILLION;
   if (percentField.present) {
     const percent = percentField.wholeNumber({ max: PERCENT_RANGE.maximum });
-    perMillion = percent === undefined ? undefined : percent * 10_000;
+    perMillion = percent === undefined ? undefined : percentPerMillion(percent);
   } else if (fraction.checkMap(FRACTION)) {
     fraction.get("numerator").require("add numerator: 1");
     const numerator = fraction.get("numerator").wholeNumber();
     const denominatorField = fraction.get("denominator");
     const denominator = denominatorField.present ? denominatorField.wholeNumber() : 100;
     if (denominator === 0) denominatorField.error("must be at least 1");
-    perMillion = numerator === undefined || !denominator ? undefined : Math.round((numerator / denominator) * 1_000_000);
+    perMillion = numerator === undefined || !denominator ? undefined : fractionPerMillion(numerator, denominator);
     if (numerator !== undefined && denominator && numerator > denominator)
       fraction.get("numerator").error(`must not exceed the denominator (${numerator} > ${denominator})`, "a fraction of requests is at most 1");
   }
-  return backendRef && perMillion !== undefined ? { backendRef, perMillion: Math.min(perMillion, 1_000_000), field: f } : undefined;
+  return backendRef && perMillion !== undefined ? { backendRef, perMillion: Math.min(perMillion, ONE_MILLION), field: f } : undefined;
 }
 
 function readRedirect(f: Field, out: FiltersSpec): Redirect | undefined {

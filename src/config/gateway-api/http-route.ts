@@ -6,6 +6,7 @@
 import type { Field, KeyRules } from "../field";
 import type { Resource } from "../documents";
 import { MAX_RETRY_ATTEMPTS } from "../route-policies";
+import { DEFAULT_RETRY_BACKOFF_MS } from "../defaults";
 import type { RetryPolicy } from "../../routing/table";
 import { readBackendRef, readWeight, type BackendRefSpec } from "./backend-ref";
 import { readGatewayDuration } from "./duration";
@@ -197,7 +198,7 @@ function readRetry(f: Field): RetryPolicy | undefined {
   });
   const attemptsField = f.get("attempts");
   const attempts = attemptsField.present ? attemptsField.wholeNumber({ max: MAX_RETRY_ATTEMPTS, fix: "each retry is one more subrequest of the invocation" }) : 2;
-  const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on: ["connect-failure", "reset"], statusCodes };
+  const policy: RetryPolicy = { source: "route", attempts: attempts ?? 0, on: ["connect-failure", "reset"], statusCodes, backoffMs: DEFAULT_RETRY_BACKOFF_MS };
   if (statusCodes.length) policy.on.push("retriable-status-codes");
   const backoff = f.get("backoff").present ? readGatewayDuration(f.get("backoff")) : undefined;
   if (backoff) policy.backoffMs = backoff;
