@@ -9,7 +9,12 @@ import { compileFile, EXIT, ioFailure, runCli, UsageError, type ExitCode } from 
 import type { RouteTable } from "../routing/table";
 
 const DEFAULT_OUT = "generated/routes.json";
-const USAGE = "usage: tsx src/config/cli.ts compile [routes.yaml] [--out generated/routes.json]\n       tsx src/config/cli.ts check <routes.yaml>...";
+// Named as users run them (package.json); wrangler's [build] runs `tsx src/config/cli.ts compile`.
+const USAGE = `usage: npm run check -- <routes.yaml>...
+         validates each file, writes nothing
+       npm run build:routes [-- <routes.yaml>] [--out generated/routes.json]
+         compiles one file (default: $EDGE_MIRROR_ROUTES, else routes.yaml) into the worker's route table
+  exit codes: 0 ok (warnings allowed), 1 errors in a routes file, 2 usage or I/O problems (docs/cli.md)`;
 
 await runCli({
   name: "edge-mirror",
@@ -18,11 +23,11 @@ await runCli({
   reportWith: "the routes file that triggered it",
   run({ values, positionals: [command, ...files] }) {
     if (command === "compile") {
-      if (files.length > 1) throw new UsageError(`compile takes one routes file, found ${files.length}`);
+      if (files.length > 1) throw new UsageError(`build:routes compiles one routes file, got ${files.length}: ${files.join(" ")} (npm run check -- FILE... validates several)`);
       return compile(files[0] ?? process.env.EDGE_MIRROR_ROUTES ?? "routes.yaml", values.out);
     }
     if (command === "check") {
-      if (files.length === 0) throw new UsageError("check needs at least one routes file");
+      if (files.length === 0) throw new UsageError("check needs at least one routes file, e.g. npm run check -- routes.yaml");
       return check(files);
     }
     throw new UsageError(command === undefined ? "missing command" : `unknown command "${command}"`);

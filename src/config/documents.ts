@@ -2,11 +2,12 @@
 // line/column. Documents of other kinds (Deployments, Services, the rest of a
 // manifest) are skipped with a warning, so users can feed in what they have.
 import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from "yaml";
-import { Field, type KeyRules, type ReadContext } from "./field";
+import { Field, nearest, type KeyRules, type ReadContext } from "./field";
 import type { Problems } from "./errors";
 import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 import { resolveAliases } from "./yaml-aliases";
-import { GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
+import { leadSyntaxError } from "./yaml-syntax";
+import { GATEWAY_API_GROUP, GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
@@ -33,16 +34,11 @@ export function readDocuments(text: string, problems: Problems): Resource[] {
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const resources: Resource[] = [];
+  // One problem for all the syntax errors of the file: the cause, and the count (yaml-syntax.ts).
+  const syntax = leadSyntaxError(text, list.flatMap((doc) => doc.errors), lineCounter);
+  if (syntax) problems.add("error", syntax.at, { message: syntax.message, fix: syntax.fix });
   for (const doc of list) {
-    const syntax = [...doc.errors];
-    for (const e of syntax) {
-      const pos = lineCounter.linePos(e.pos[0]);
-      problems.add("error", pos, {
-        message: `YAML syntax: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
-        fix: "correct the YAML at this position (indentation, quotes, brackets)",
-      });
-    }
-    if (syntax.length > 0 || !doc.contents) continue;
+    if (doc.errors.length > 0 || !doc.contents) continue;
     const aliasProblems = resolveAliases(doc);
     for (const p of aliasProblems) {
       const pos = lineCounter.linePos(p.node?.range?.[0] ?? 0);
@@ -80,6 +76,16 @@ function collect(root: Field, out: Resource[]): void {
     root.error(`unknown kind "${kind}" in ${POLICY_GROUP}`, "the edge-mirror kind is MirrorPolicy");
     return;
   }
+  const typo = !isIstioKind && !isPolicy && !gatewayApi ? misspelledKind(group, kind) : undefined;
+  if (typo) {
+    root.ctx.problems.add("error", root.get("kind").at, {
+      resource: label,
+      path: "kind",
+      message: `unknown kind "${kind}" in ${group ?? "the core group (apiVersion: v1)"}: did you mean "${typo}"?`,
+      fix: `write kind: ${typo} (kinds are case-sensitive)`,
+    });
+    return;
+  }
   if (!isIstioKind && !isPolicy && !gatewayApi) {
     root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}; ${GATEWAY_API_READS}` });
     return;
@@ -100,6 +106,34 @@ function collect(root: Field, out: Resource[]): void {
   }
   const namespace = plain(doc.get("metadata").get("namespace"));
   out.push({ kind: (gatewayApi?.kind ?? kind) as Kind, name: name!, ...(namespace === undefined ? {} : { namespace }), root: doc, spec: doc.get("spec") });
+}
+
+/**
+ * The kinds edge-mirror reads, per API group (undefined: the core group), and the
+ * other kinds of those groups upstream defines, which are skipped with a warning as
+ * today: a kind near a read one (edit distance 2 or less) and not itself a real kind
+ * is a typo, an error with "did you mean", never a silent skip. TCPRoute is 2 edits
+ * from HTTPRoute, hence the list of real ones.
+ */
+const READ_KINDS = new Map<string | undefined, readonly string[]>([
+  [ISTIO_GROUP, [...ISTIO_KINDS, "WorkloadEntry"]],
+  [POLICY_GROUP, ["MirrorPolicy"]],
+  [GATEWAY_API_GROUP, ["HTTPRoute", "Gateway"]],
+  [undefined, ["Service"]],
+]);
+/** istio/api networking/v1 and gateway-api's apis/ (standard and experimental channels). */
+const OTHER_REAL_KINDS = new Set([
+  "Sidecar", "EnvoyFilter", "WorkloadGroup", "ProxyConfig",
+  "GatewayClass", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "ReferenceGrant", "BackendTLSPolicy", "BackendLBPolicy", "ListenerSet", "XListenerSet", "XBackendTrafficPolicy",
+  "Secret", "Endpoints", "Namespace", "ServiceAccount", "ConfigMap",
+]);
+
+function misspelledKind(group: string | undefined, kind: string | undefined): string | undefined {
+  if (kind === undefined || OTHER_REAL_KINDS.has(kind)) return undefined;
+  const read = READ_KINDS.get(group);
+  if (!read) return undefined;
+  const near = nearest(kind, read);
+  return near !== kind ? near : undefined;
 }
 
 /** A scalar's string value without reporting (used before the kind is known). */

@@ -300,7 +300,7 @@ function describe(node: Node | null | undefined): string {
 }
 
 /** The closest known key within edit distance 2, for "did you mean" hints. */
-function nearest(key: string, candidates: string[]): string | undefined {
+export function nearest(key: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {

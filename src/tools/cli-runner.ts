@@ -21,8 +21,8 @@
 //       return EXIT.OK;
 //     },
 //   });
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { compileRoutes } from "../config/compile";
 import { formatProblem, type ConfigProblem } from "../config/errors";
@@ -78,7 +78,7 @@ async function exitCodeOf<O extends Options>(cli: Cli<O>, argv: string[]): Promi
     } catch (e) {
       // node:util reports unknown options and missing option values with ERR_PARSE_ARGS_* codes.
       if (!String((e as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS")) throw e;
-      throw new UsageError((e as Error).message);
+      throw new UsageError(parseArgsMessage(e as NodeJS.ErrnoException, options));
     }
     if (parsed.values.help) {
       console.log(cli.usage);
@@ -98,6 +98,18 @@ async function exitCodeOf<O extends Options>(cli: Cli<O>, argv: string[]): Promi
 }
 
 /**
+ * node:util's messages, shortened: its unknown-option text ends in a stray quote
+ * (`as in '-- "--bogus"`) and is about positionals, which no edge-mirror tool takes
+ * with a leading dash. Says which options there are instead.
+ */
+function parseArgsMessage(e: NodeJS.ErrnoException, options: Options): string {
+  if (e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return e.message;
+  const option = /^Unknown option '([^']+)'/.exec(e.message)?.[1] ?? "?";
+  const known = Object.entries(options).map(([name, o]) => `--${name}${o.short ? ` (-${o.short})` : ""}`);
+  return `unknown option ${option}; the options are ${known.join(", ")}`;
+}
+
+/**
  * Reads and compiles one routes file, printing its problems in file order (and the
  * error count, then `consequence`), or why it cannot be read. `table` is present
  * exactly when `exitCode` is 0.
@@ -107,11 +119,34 @@ export function compileFile(file: string, consequence = "nothing was built"): { 
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    return { exitCode: ioFailure(`cannot read ${file}`, e, "create it (see the README's routes.yaml reference) or pass the path of your routes file") };
+    return { exitCode: ioFailure(`cannot read ${file}`, e, readFix(file, e)) };
   }
-  const { table, problems } = compileRoutes(text, relative(process.cwd(), file) || file);
+  const { table, problems } = compileRoutes(text, shownPath(file));
   printProblems(problems, consequence);
   return table ? { table, exitCode: EXIT.OK } : { exitCode: EXIT.ROUTE_ERRORS };
+}
+
+/** The fix for a routes file that cannot be read: a directory gets the files in it to pick from, not "create it". */
+function readFix(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EISDIR") {
+    let yamls: string[] = [];
+    try {
+      yamls = readdirSync(file).filter((name) => /\.ya?ml$/.test(name)).sort();
+    } catch {}
+    const shown = yamls.slice(0, 5).map((name) => join(file, name));
+    return shown.length > 0
+      ? `pass a routes file, not a directory: ${shown.join(", ")}${yamls.length > shown.length ? ", …" : ""}`
+      : "pass a routes file, not a directory (this one holds no .yaml file)";
+  }
+  if (code === "ENOENT") return "check the path, or create the file (see docs/cli.md and the README's routes.yaml reference)";
+  return "pass the path of a routes file you can read";
+}
+
+/** The file as messages name it: relative to the current directory when inside it, else as given. */
+export function shownPath(file: string): string {
+  const inside = relative(process.cwd(), file);
+  return inside && !inside.startsWith("..") && !isAbsolute(inside) ? inside : file;
 }
 
 /** Problems in file order, then how many errors there were and what that means. */

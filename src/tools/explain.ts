@@ -73,7 +73,13 @@ export function planFor(table: RouteTable, request: ExplainedRequest, options: E
   const cap = options.mirrorPercentCap;
   if (cap !== undefined && !(cap >= 0 && cap <= 100)) throw new ExplainInputError(`--cap ${cap}: must be a percentage from 0 to 100`);
   const routeCaps: Record<string, number> = {};
+  const names = table.virtualHosts.flatMap((v) => v.routes.map((r) => r.name));
   for (const [route, percent] of Object.entries(options.routeCaps ?? {})) {
+    // A cap on a route the file does not have would change nothing, silently: refuse it.
+    if (!names.includes(route)) {
+      const listed = names.slice(0, 10).join(", ") + (names.length > 10 ? `, … (${names.length} routes)` : "");
+      throw new ExplainInputError(`--route-cap ${route}=${percent}: this routes file has no route "${route}"; its routes, as the dashboard names them: ${listed}`);
+    }
     if (!(percent >= 0 && percent <= 100)) throw new ExplainInputError(`--route-cap ${route}=${percent}: must be a percentage from 0 to 100`);
     routeCaps[route] = perMillion(percent);
   }

@@ -15,7 +15,8 @@ const USAGE = `usage: npm run gate -- --url <worker URL> [--token <token>] [--ro
   and judges every compared route, or the one --route names.
   --max-divergence, --min-compared   override the routes' compare.gate for this run
   --ignore-flags   do not fail a route for v2's 5xx rate or p99 latency flags
-  --json           one JSON object: {verdict, exitCode, routes: [...]}
+  --json           one JSON object on stdout: {verdict, exitCode, routes: [...]}; when the report
+                   cannot be read, {"verdict": "error", "exitCode": 2, "error": "…", "routes": []}
   exit codes: 0 pass, 1 fail, 2 usage or connection problems, 3 inconclusive`;
 
 const TIMEOUT_MS = 30_000;
@@ -48,6 +49,8 @@ await runCli({
     const fetched = await fetchReport(url, token);
     if ("problem" in fetched) {
       console.error(`edge-mirror gate: ${fetched.problem}`);
+      // A pipeline reading --json gets an answer it can parse, with the same exit code.
+      if (values.json) console.log(JSON.stringify({ verdict: "error", exitCode: EXIT.USAGE_OR_IO, error: fetched.problem, routes: [] }, null, 2));
       return EXIT.USAGE_OR_IO;
     }
     const result = judge(fetched.routes, options);

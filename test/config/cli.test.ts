@@ -33,7 +33,15 @@ describe("check", () => {
     const { code, stderr } = cli("check", join(dir, "missing.yaml"));
     expect(code).toBe(2);
     expect(stderr).toContain("missing.yaml: no such file");
-    expect(stderr).toContain("fix: create it");
+    expect(stderr).toContain("fix: check the path, or create the file");
+  });
+
+  it("exits 2 on a directory, naming the routes files in it instead of saying \"create it\"", () => {
+    const routesDir = mkdtempSync(join(tmpdir(), "edge-mirror-cli-dir-"));
+    writeFileSync(join(routesDir, "routes.yaml"), readFileSync("routes.yaml", "utf8"));
+    const { code, stderr } = cli("check", routesDir);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`edge-mirror: cannot read ${routesDir}: is a directory, not a file\n    fix: pass a routes file, not a directory: ${join(routesDir, "routes.yaml")}\n`);
   });
 
   it("checks every file it is given and exits with the worst result", () => {
@@ -43,13 +51,14 @@ describe("check", () => {
     expect(stderr).toContain("routes.yaml is valid");
   });
 
-  it.each([["an unknown command", ["frobnicate"], 'unknown command "frobnicate"'], ["check without a file", ["check"], "check needs at least one routes file"], ["an unknown option", ["check", "--frob", "routes.yaml"], "Unknown option '--frob'"], ["--out without a value", ["compile", "--out"], "--out"]])(
+  it.each([["an unknown command", ["frobnicate"], 'unknown command "frobnicate"'], ["check without a file", ["check"], "check needs at least one routes file"], ["an unknown option", ["check", "--frob", "routes.yaml"], "edge-mirror: unknown option --frob; the options are --out, --help (-h)\nusage: "], ["--out without a value", ["compile", "--out"], "--out"]])(
     "exits 2 with usage on %s",
     (_, args, message) => {
       const { code, stderr } = cli(...args);
       expect(code).toBe(2);
       expect(stderr).toContain(message);
-      expect(stderr).toContain("usage: tsx src/config/cli.ts compile");
+      expect(stderr).toContain("usage: npm run check -- <routes.yaml>...");
+      expect(stderr).not.toContain("tsx src/config/cli.ts");
       expect(stderr).not.toMatch(/\n\s+at /);
     },
   );
@@ -57,7 +66,68 @@ describe("check", () => {
   it("prints the usage on stdout and exits 0 for --help", () => {
     const { code, stdout } = cli("--help");
     expect(code).toBe(0);
-    expect(stdout).toContain("usage: tsx src/config/cli.ts compile");
+    expect(stdout).toContain("usage: npm run check -- <routes.yaml>...");
+    expect(stdout).toContain("npm run build:routes [-- <routes.yaml>] [--out generated/routes.json]");
+  });
+});
+
+describe("check: one message a newcomer can act on", () => {
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const routes = readFileSync("routes.yaml", "utf8");
+  const errorsOf = (stderr: string) => stderr.split("\n").filter((l) => / error: /.test(l));
+
+  it("a misspelled kind is an error with \"did you mean\", not a skip followed by \"no VirtualService found\"", () => {
+    const { code, stderr } = cli("check", write("kind-typo.yaml", routes.replace("kind: VirtualService", "kind: VirtualServce")));
+    expect(code).toBe(1);
+    expect(errorsOf(stderr)).toEqual([expect.stringMatching(/kind-typo\.yaml:7:7 error: VirtualServce httpbin: kind: unknown kind "VirtualServce" in networking\.istio\.io: did you mean "VirtualService"\?$/)]);
+    expect(stderr).toContain("fix: write kind: VirtualService");
+    expect(stderr).not.toContain("no VirtualService found");
+  });
+
+  it("a real kind of the same group (TCPRoute, two edits from HTTPRoute) is still skipped with a warning", () => {
+    const tcp = "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: t}\nspec: {}\n---\n";
+    const { code, stderr } = cli("check", write("tcp-route.yaml", tcp + routes));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/tcp-route\.yaml:1:1 warning: skipped TCPRoute t/);
+  });
+
+  it("one unclosed [ is one error at the [ with the parser's count, not 12 cascading ones", () => {
+    const broken = routes.replace("  - route:", "  - [route:");
+    const { code, stderr } = cli("check", write("bracket.yaml", broken));
+    expect(code).toBe(1);
+    expect(errorsOf(stderr)).toEqual([
+      expect.stringMatching(/bracket\.yaml:14:5 error: YAML syntax: this "\[" is never closed \(the parser reported 12 YAML syntax errors; the other 11 most likely follow from this one: fix it and check again\)$/),
+    ]);
+    expect(stderr).toContain("1 error(s); nothing was built");
+  });
+
+  it("a tab used as indentation is the one error reported, at the tab", () => {
+    const broken = routes.replace("  hosts:\n  - httpbin\n  http:", "  hosts:\n\t- httpbin\n  http:");
+    const { code, stderr } = cli("check", write("tab.yaml", broken));
+    expect(code).toBe(1);
+    expect(errorsOf(stderr)).toEqual([expect.stringMatching(/tab\.yaml:12:1 error: YAML syntax: a tab used as indentation; YAML indents with spaces only \(the parser reported \d+ YAML syntax errors/)]);
+  });
+});
+
+describe("npm run build:routes", () => {
+  it("compiles the file given after -- (not routes.yaml plus it: \"found 2\")", () => {
+    const other = join(dir, "other.yaml");
+    writeFileSync(other, readFileSync("routes.yaml", "utf8").replace("name: httpbin\nspec:\n  hosts:", "name: other\nspec:\n  hosts:"));
+    const out = join(dir, "other.json");
+    const run = spawnSync("npm", ["run", "-s", "build:routes", "--", other, "--out", out], { encoding: "utf8", env: { ...process.env, EDGE_MIRROR_ROUTES: "" } });
+    expect(run.stderr).toContain(`${other} → ${out}`);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ source: other, virtualHosts: [{ name: "other" }] });
+  });
+
+  it("refuses two files, saying which and pointing at check", () => {
+    const { code, stderr } = cli("compile", "routes.yaml", "routes.gateway-api.yaml");
+    expect(code).toBe(2);
+    expect(stderr).toContain("build:routes compiles one routes file, got 2: routes.yaml routes.gateway-api.yaml (npm run check -- FILE... validates several)");
   });
 });
 

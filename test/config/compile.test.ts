@@ -95,7 +95,8 @@ describe("errors carry file, line, column, resource, field path and a fix", () =
 
   it("YAML syntax errors give their position and no stack", () => {
     const [problem] = compileRoutes("apiVersion: networking.istio.io/v1\nkind: [VirtualService\n").problems;
-    expect(problem).toMatchObject({ severity: "error", line: 3 });
+    // The position of the cause, the "[" never closed, not of where the parser noticed it (line 3).
+    expect(problem).toMatchObject({ severity: "error", line: 2, col: 7 });
     expect(problem!.message).toMatch(/^YAML syntax: /);
   });
 

@@ -9,6 +9,9 @@ import { compileFile, EXIT, printProblems, runCli, UsageError } from "../../src/
 import type { ConfigProblem } from "../../src/config/errors";
 
 const dir = mkdtempSync(join(tmpdir(), "edge-mirror-runner-"));
+/** A directory holding two routes files (and a file that is not one). */
+const routesDir = mkdtempSync(join(tmpdir(), "edge-mirror-routes-dir-"));
+for (const name of ["b.yml", "a.yaml", "notes.txt"]) writeFileSync(join(routesDir, name), "kind: VirtualService\n");
 const USAGE = "usage: tool <file> [-H 'name: value']...";
 
 let stdout: string[];
@@ -58,7 +61,8 @@ describe("runCli", () => {
   });
 
   it.each([
-    ["an unknown option", ["--frob"], "Unknown option '--frob'"],
+    // node:util's own text ends `as in '-- "--frob"`, with a stray quote.
+    ["an unknown option", ["--frob"], "tool: unknown option --frob; the options are --out, --help (-h)\n"],
     ["an option without its value", ["--out"], "--out"],
   ])("exits 2 with the message and usage on %s", async (_, argv, message) => {
     const run = vi.fn(() => EXIT.OK);
@@ -109,16 +113,22 @@ describe("compileFile", () => {
   });
 
   it.each([
-    ["a missing file", join(dir, "missing.yaml"), "no such file"],
-    ["a directory", dir, "is a directory, not a file"],
-  ])("reports %s as an I/O error with its fix, exit code 2", (_, file, reason) => {
+    ["a missing file", join(dir, "missing.yaml"), "no such file", "    fix: check the path, or create the file (see docs/cli.md and the README's routes.yaml reference)"],
+    ["a directory of routes files", routesDir, "is a directory, not a file", `    fix: pass a routes file, not a directory: ${join(routesDir, "a.yaml")}, ${join(routesDir, "b.yml")}`],
+    ["a directory without any", mkdtempSync(join(tmpdir(), "edge-mirror-empty-")), "is a directory, not a file", "    fix: pass a routes file, not a directory (this one holds no .yaml file)"],
+  ])("reports %s as an I/O error with its fix, exit code 2", (_, file, reason, fix) => {
     const { table, exitCode } = compileFile(file);
     expect(exitCode).toBe(2);
     expect(table).toBeUndefined();
-    expect(stderr).toEqual([
-      `edge-mirror: cannot read ${file}: ${reason}`,
-      "    fix: create it (see the README's routes.yaml reference) or pass the path of your routes file",
-    ]);
+    expect(stderr).toEqual([`edge-mirror: cannot read ${file}: ${reason}`, fix]);
+    expect(stderr.join("\n")).not.toContain("create it");
+  });
+
+  it("names a file outside the current directory as given, not as ../../…", () => {
+    const { exitCode } = compileFile(join(routesDir, "a.yaml"));
+    expect(exitCode).toBe(1);
+    expect(stderr[0]).toMatch(new RegExp(`^${join(routesDir, "a.yaml")}:\\d+:\\d+ `));
+    expect(stderr.join("\n")).not.toContain("../");
   });
 });
 

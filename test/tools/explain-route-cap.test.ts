@@ -25,8 +25,13 @@ describe("explain --route-cap", () => {
     );
   });
 
-  it("a cap on another route, or one above the draw, leaves the request mirrored", () => {
-    expect(explainJson(table, "GET", url, [], { routeCaps: { "other/http[0]": 0 } }).mirrors?.[0]).toMatchObject({ mirrored: true, reason: "sampled" });
+  it("a cap on a route this file does not have is refused, naming the routes it has", () => {
+    expect(() => explainJson(table, "GET", url, [], { routeCaps: { "other/http[0]": 0 } })).toThrow(
+      new ExplainInputError('--route-cap other/http[0]=0: this routes file has no route "other/http[0]"; its routes, as the dashboard names them: httpbin/http[0]'),
+    );
+  });
+
+  it("a cap above the draw leaves the request mirrored", () => {
     expect(explainJson(table, "GET", url, [], { random: 0.4, routeCaps: { "httpbin/http[0]": 50 } }).mirrors?.[0]).toMatchObject({ mirrored: true });
     expect(explainJson(table, "GET", url, [], { random: 0.6, routeCaps: { "httpbin/http[0]": 50 } }).mirrors?.[0]).toMatchObject({ mirrored: false, reason: "kill_switch" });
   });
@@ -42,11 +47,15 @@ describe("explain --route-cap", () => {
 
   it("the CLI reads repeated --route-cap VS/ROUTE=PERCENT, and refuses one without =", () => {
     const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/tools/explain-cli.ts", "routes.yaml", "GET", url, "--json", ...args], { encoding: "utf8" });
-    const paused = run("--route-cap", "other/x=5", "--route-cap", "httpbin/http[0]=0");
+    const paused = run("--route-cap", "httpbin/http[0]=5", "--route-cap", "httpbin/http[0]=0");
     expect(paused.status).toBe(0);
     expect(JSON.parse(paused.stdout).mirrors[0]).toMatchObject({ reason: "kill_switch" });
     const bad = run("--route-cap", "httpbin/http[0]");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("is not VS/ROUTE=PERCENT");
+    const unknown = run("--route-cap", "nosuch/route=0");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain('edge-mirror explain: --route-cap nosuch/route=0: this routes file has no route "nosuch/route"');
   });
 });

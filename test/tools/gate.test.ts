@@ -134,6 +134,18 @@ describe("npm run gate: exit codes", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    ["nothing listening", ["--url", "CLOSED"], "ECONNREFUSED"],
+    ["a wrong token", ["--url", "URL", "--token", "nope"], "refused the token (401)"],
+    ["a worker without the admin paths", ["--url", "BARE"], "/__edge-mirror/ does not exist"],
+  ])("--json and %s: {verdict: error, exitCode: 2} on stdout, the reason on stderr too", async (_, args, reason) => {
+    const { code, stdout, stderr } = await gate([...args.map((a) => a.replace("URL", url).replace("BARE", bareUrl).replace("CLOSED", closedUrl)), ...(args.includes("--token") ? [] : ["--token", TOKEN]), "--json"]);
+    expect(code).toBe(2);
+    const out = JSON.parse(stdout) as { verdict: string; exitCode: number; error: string; routes: unknown[] };
+    expect(out).toEqual({ verdict: "error", exitCode: 2, error: expect.stringContaining(reason), routes: [] });
+    expect(stderr).toContain(reason);
+  });
+
   it("--json: one object with the verdict, the exit code and every route", async () => {
     const { code, stdout } = await gate(["--url", url, "--token", TOKEN, "--json"]);
     expect(code).toBe(1);
