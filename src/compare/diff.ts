@@ -5,6 +5,7 @@
 // difference per path per request, so counts per path are counts of requests.
 import { createHasher, hashHex } from "./hash";
 import { ANY, childPath } from "./path";
+import { isEchoedHeaders, isOwnHeader } from "./own-headers";
 import type { DiffKind, Difference, Json, JsonObject, Lifted, LiftedBody } from "./types";
 
 export interface DiffOptions {
@@ -117,8 +118,13 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
   }
 
   function walkObject(a: JsonObject, b: JsonObject, path: string, depth: number): void {
-    const keysA = Object.keys(a);
-    const extra = Object.keys(b).filter((k) => !Object.hasOwn(a, k));
+    let keysA = Object.keys(a);
+    let extra = Object.keys(b).filter((k) => !Object.hasOwn(a, k));
+    // Echoed request headers: the worker's own markers are not the origin's answer (own-headers.ts).
+    if (isEchoedHeaders(path)) {
+      keysA = keysA.filter((k) => !isOwnHeader(k));
+      extra = extra.filter((k) => !isOwnHeader(k));
+    }
     const folded = isMapKeys(extra.length === 0 ? keysA : [...keysA, ...extra]);
     for (const key of keysA) {
       const p = childPath(path, folded ? ANY : key);

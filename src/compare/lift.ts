@@ -3,6 +3,7 @@
 // it is: JSON parsed, text as text, anything else (or anything that does not parse,
 // or is over the cap) by digest only.
 import { hashBytes } from "./hash";
+import { isOwnHeader } from "./own-headers";
 import type { Answer, Lifted, LiftedBody } from "./types";
 
 // fatal: a body that is not UTF-8 is not text we can compare field by field.
@@ -19,6 +20,7 @@ export function lift(answer: Answer, headerNames: readonly string[]): Lifted {
   const headers: Record<string, string> = {};
   for (const raw of headerNames) {
     const name = raw.toLowerCase();
+    if (isOwnHeader(name)) continue; // the worker's own markers (own-headers.ts)
     const value = byName.get(name);
     if (value !== undefined) headers[name] = value;
   }

@@ -208,6 +208,18 @@ describe("comparing v1's and v2's answers", () => {
     expect(await report("cmp/sampled")).toMatchObject({ mirrored: 2, compared: 1, noiseSamples: 1 });
   });
 
+  it("the worker's own headers, echoed back by the origin, are never compared (src/compare/own-headers.ts)", async () => {
+    const sent = await run("/headers", 12);
+    const seen = (await Promise.all(sent.map((s) => records(s.requestId)))).flatMap((r) => r.records);
+    // They were sent, and echoed: the shadow marker to v2, the noise marker on v1's second call.
+    expect(seen.filter((rec) => rec.origin === "v2" && rec.headers["x-edge-mirror-shadow"] === "1")).toHaveLength(12);
+    expect(seen.filter((rec) => rec.origin === "v1" && rec.headers["x-edge-mirror-noise"] === "1")).toHaveLength(12);
+    for (const s of sent) expect(shadowLogs(s)).toEqual([expect.objectContaining({ compared: true, noise: true })]);
+    const r = await report("cmp/echoed");
+    expect(r).toMatchObject({ compared: 12, divergent: 0, noiseSamples: 12, verdict: "pass" });
+    expect(r.fields.filter((f) => /x-edge-mirror/i.test(f.path))).toEqual([]);
+  });
+
   it("a POST is compared but never sent to v1 twice (noise calls are for GET and HEAD only)", async () => {
     const [s] = await run("/post", 1, { method: "POST", body: "hello", headers: { "content-length": "5" } });
     expect(shadowLogs(s!)[0]).toMatchObject({ compared: true });
