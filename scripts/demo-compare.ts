@@ -4,10 +4,7 @@
 // timestamp (noise), then shows the worker's report — verdict, divergent field,
 // noise — and what `npm run gate` says about it.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, unwatchFile, watchFile, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RouteReport } from "../src/compare/report";
 import type { WorkerEvent } from "../test/support/wrangler-dev";
 
@@ -16,32 +13,6 @@ export const COMPARE_POLICY = "scripts/demo-compare.yaml";
 const PATH = "/compare/demo";
 const REQUESTS = 40;
 const WAIT_MS = 20_000;
-
-export interface ServedRoutes {
-  /** the file wrangler dev compiles (EDGE_MIRROR_ROUTES) */
-  file: string;
-  stop(): void;
-}
-
-/**
- * routes.yaml + the compare policy, in a temp file kept in step with routes.yaml:
- * wrangler dev watches routes.yaml and rebuilds on save; the file is rewritten first
- * (the build's compiler takes a second to start), so an edit still takes effect.
- */
-export function servedRoutes(routes: string): ServedRoutes {
-  const dir = mkdtempSync(join(tmpdir(), "edge-mirror-demo-"));
-  const file = join(dir, "routes.demo.yaml");
-  const write = () => writeFileSync(file, `${readFileSync(routes, "utf8").trimEnd()}\n---\n${readFileSync(COMPARE_POLICY, "utf8")}`);
-  write();
-  watchFile(routes, { interval: 100 }, write);
-  return {
-    file,
-    stop() {
-      unwatchFile(routes, write);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 export interface Styles {
   bold: (s: string) => string;

@@ -16,7 +16,8 @@ import { startOrigin, type Origin } from "../test/support/origin";
 import { WRANGLER, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
-import { compareAct, servedRoutes, type ServedRoutes } from "./demo-compare";
+import { COMPARE_POLICY, compareAct } from "./demo-compare";
+import { BROKEN_STATUS, serveRoutes, type ServedRoutes, type ServedState } from "./demo-routes";
 
 const GATEWAY_API = process.argv.includes("--gateway-api");
 /** The routes file served, and how it says where v1 and v2 run. */
@@ -30,7 +31,11 @@ const WORKER_PORT = Number(process.env.PORT || 8787);
 const EXIT_AFTER_REPLAY = process.env.DEMO_EXIT_AFTER_REPLAY === "1";
 /** The bearer token of /__edge-mirror/ for this run (EDGE_MIRROR_ADMIN_TOKEN), printed for curl and npm run gate. */
 const ADMIN_TOKEN = process.env.EDGE_MIRROR_ADMIN_TOKEN || `demo-${randomBytes(6).toString("hex")}`;
-/** routes.yaml + scripts/demo-compare.yaml (comparison on), kept in step with routes.yaml; the Gateway API variant serves its file as it is. */
+/**
+ * What wrangler dev compiles: routes.yaml + scripts/demo-compare.yaml (comparison on),
+ * kept in step with routes.yaml, or a stand-in answering 503 while it has errors
+ * (scripts/demo-routes.ts); the Gateway API variant serves its file without the policy.
+ */
 let served: ServedRoutes | undefined;
 const REQUESTS = 3;
 const HOST = "httpbin:8000";
@@ -67,6 +72,20 @@ const accent = (line: string) =>
 let held: string[] | null = null;
 const emit = (line: string) => (held ? held.push(line) : say(line));
 
+// The first time v1 is called twice for one request, say why (once).
+let noiseExplained = false;
+function v1Line(line: string): void {
+  emit(`${PREFIX.v1}${accent(line)}`);
+  if (noiseExplained || !/ x-edge-mirror-noise=/.test(line)) return;
+  noiseExplained = true;
+  const why = [
+    "↑ v1 again, for the same request: the worker's second call, a noise sample (x-edge-mirror-noise: 1).",
+    `  ${COMPARE_POLICY} says noisePercent: 50, so half the compared GETs go to v1 twice; the client gets only`,
+    "  the first answer. What differs between v1's two answers (timestamps, ids) is noise, not a v2 regression.",
+  ];
+  for (const text of why) emit(`${PREFIX.v1}${dim(text)}`);
+}
+
 // ---------------------------------------------------------------- wrangler dev
 
 /** The worker's JSON log lines ({"event":"request"|"shadow",...}) seen so far. */
@@ -98,22 +117,42 @@ function onWranglerLine(line: string): void {
     return;
   }
   const built = /^\[custom build\] (edge-mirror: .*)$/.exec(line);
-  if (built && !ready) builtSummary = built[1]!;
+  if (built && !ready) builtSummary = shown(built[1]!);
   if (!ready || NOISE.some((re) => re.test(line))) return;
-  // After startup: rebuilds when routes.yaml changes, config errors, reloads.
-  emit(`${PREFIX.build}${line.replace(/^\[custom build\] /, "")}`);
+  // The build's "→ generated/routes.json" line: reportChange has said what changed, naming routes.yaml.
+  if (built && / → generated\/routes\.json /.test(line)) return;
+  // After startup: rebuilds when routes.yaml changes, reloads, wrangler's own errors.
+  emit(`${PREFIX.build}${shown(line.replace(/^\[custom build\] /, ""))}`);
+}
+
+/** A line with the temp file's path replaced by the files it is made of. */
+function shown(line: string): string {
+  return served ? line.replaceAll(served.file, GATEWAY_API ? DIALECT.routes : `${DIALECT.routes} + ${COMPARE_POLICY}`) : line;
+}
+
+/** A save of the routes file: its errors, against the file the user edited, or that it is served again. */
+function reportChange(state: ServedState): void {
+  if (state.valid) {
+    emit(`${PREFIX.build}${green(`${DIALECT.routes} is valid`)} (${state.summary}): wrangler dev reloads the worker with it`);
+    return;
+  }
+  for (const error of state.errors) for (const line of error.split("\n")) emit(`${PREFIX.build}${red(line)}`);
+  emit(
+    `${PREFIX.build}${yellow(`until ${DIALECT.routes} is fixed, every request is answered ${BROKEN_STATUS} with ${state.errors.length === 1 ? "this error" : "these errors"}`)}` +
+      dim(` (${CURL} shows it)`),
+  );
 }
 
 function startWrangler(): WranglerDev {
-  if (!GATEWAY_API) served ??= servedRoutes(DIALECT.routes);
+  served ??= serveRoutes({ routes: DIALECT.routes, ...(GATEWAY_API ? {} : { append: COMPARE_POLICY }), onChange: reportChange });
   const dev = startWranglerDev({
     port: WORKER_PORT,
-    routes: served?.file ?? DIALECT.routes,
+    routes: served.file,
     onLine: onWranglerLine,
     keepLines: 200,
     vars: { EDGE_MIRROR_ADMIN_TOKEN: ADMIN_TOKEN },
     // Each run's comparison counts (Durable Objects) start from nothing, beside the served routes.
-    ...(served ? { persistTo: join(dirname(served.file), "state") } : {}),
+    persistTo: join(dirname(served.file), "state"),
   });
   dev.child.on("exit", (code) => {
     if (stopping) return;
@@ -201,7 +240,7 @@ async function main(): Promise<void> {
   let v1: Origin | undefined;
   let v2: Origin;
   try {
-    v1 = await startOrigin({ name: "v1", port: V1_PORT, accessLog: (line) => emit(`${PREFIX.v1}${accent(line)}`) });
+    v1 = await startOrigin({ name: "v1", port: V1_PORT, accessLog: v1Line });
     origins.push(v1);
     v2 = await startOrigin({ name: "v2", port: V2_PORT, accessLog: (line) => emit(`${PREFIX.v2}${accent(line)}`) });
     origins.push(v2);
@@ -217,6 +256,10 @@ async function main(): Promise<void> {
   say(`  ${magenta("v2")}      origin       http://127.0.0.1:${V2_PORT}   ${DIALECT.v2}: gets the mirrored copy`);
   say(`  ${cyan("worker")}  wrangler dev http://127.0.0.1:${WORKER_PORT}   ${DIALECT.routes}: ${DIALECT.what}`);
   say("");
+  // A file with errors at start: say so now, against the file, instead of starting a worker that only answers 503.
+  served = serveRoutes({ routes: DIALECT.routes, ...(GATEWAY_API ? {} : { append: COMPARE_POLICY }), onChange: reportChange });
+  const initial = served.state();
+  if (!initial.valid) throw new DemoError([...initial.errors, `edge-mirror demo: ${DIALECT.routes} has errors; fix them and run npm start again`].join("\n"));
   process.stdout.write(dim(`  starting wrangler dev (about 10 s)… `));
   const started = Date.now();
   wrangler = startWrangler();
@@ -292,6 +335,7 @@ async function main(): Promise<void> {
     say(`  ${bold(`npm run gate -- --url http://127.0.0.1:${WORKER_PORT} --token ${ADMIN_TOKEN}`)}`);
   }
   say(dim(`  Edit ${DIALECT.routes} (try ${GATEWAY_API ? "percent: 50 under requestMirror" : "mirrorPercentage: {value: 50.0}"}); wrangler dev rebuilds it on save.`));
+  say(dim(`  A mistake in it is reported here, at its line and column, and requests are answered ${BROKEN_STATUS} saying what is wrong until it is fixed.`));
   if (EXIT_AFTER_REPLAY) {
     say(dim("  (DEMO_EXIT_AFTER_REPLAY=1: stopping after the replay)"));
     await shutdown(ok && compared ? 0 : 1);

@@ -303,7 +303,9 @@ function respond(
     accessLog(
       `127.0.0.1 - - [${clfDate(new Date())}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ` +
         `${status} ${Buffer.byteLength(body)} "-" "${req.headers["user-agent"] ?? "-"}" ` +
-        `x-forwarded-host=${forwardedHost}`,
+        `x-forwarded-host=${forwardedHost}` +
+        // The worker's second call to v1 for a compared request (MirrorPolicy compare.noisePercent).
+        (req.headers["x-edge-mirror-noise"] ? ` x-edge-mirror-noise=${req.headers["x-edge-mirror-noise"]}` : ""),
     );
   }
 }

@@ -23,6 +23,8 @@ export interface WranglerDevOptions {
   keepLines?: number;
   /** variables and secrets for the worker (`--var NAME:value`), e.g. EDGE_MIRROR_ADMIN_TOKEN */
   vars?: Record<string, string>;
+  /** the project directory wrangler dev runs in (its wrangler.toml, src/, generated/); this repository by default */
+  cwd?: string;
 }
 
 export interface WranglerDev {
@@ -39,12 +41,12 @@ export interface WranglerDev {
 /** A worker log line: `{"event":"request"|"shadow", ...}`. */
 export type WorkerEvent = { event: string } & Record<string, unknown>;
 
-export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity, vars = {} }: WranglerDevOptions): WranglerDev {
+export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity, vars = {}, cwd = ROOT }: WranglerDevOptions): WranglerDev {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", EDGE_MIRROR_ROUTES: routes, NO_COLOR: "1", FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: Ctrl-C reaches only the caller, which stops wrangler and its workerd together.
