@@ -14,7 +14,7 @@ import { drawPerMillion, mirrorDraw, pickDestination, type MirrorDraw, type Rand
 import { pickOrigin } from "./load-balance";
 import { lowerCap } from "./per-million";
 import type { RequestFacts } from "./request-facts";
-import type { CompareSettings, MatchBlock, MirrorTarget, RetryPolicy, Route, ShadowSettings, WeightedDestination } from "./table";
+import type { CompareSettings, MatchBlock, MirrorTarget, RetryPolicy, Route, ShadowSettings, VirtualHost, WeightedDestination } from "./table";
 import type { RouteTable } from "./table";
 
 export interface PlanInputs {
@@ -40,11 +40,15 @@ export interface RefusedPlan {
   error: "no_virtual_service" | "no_route";
   message: string;
   virtualService?: string;
+  /** the virtual host found (no_route): its routes, none of which matched */
+  virtualHost?: VirtualHost;
 }
 
 /** What every plan that found a route knows. */
 interface RoutedPlan {
   virtualService: string;
+  /** the virtual host the Host header selected (a VirtualService, or an HTTPRoute hostname), for tools that describe the plan */
+  virtualHost: VirtualHost;
   route: Route;
   /** the match block that matched, and its index; absent for a route without conditions */
   block?: MatchBlock;
@@ -152,9 +156,9 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
     return { action: "refuse", status: 404, error: "no_virtual_service", message: `no VirtualService for host "${host}"` };
   }
   const found = findRoute(vhost, facts);
-  if (!found) return { action: "refuse", status: 404, error: "no_route", message: "no route matched", virtualService: vhost.name };
+  if (!found) return { action: "refuse", status: 404, error: "no_route", message: "no route matched", virtualService: vhost.name, virtualHost: vhost };
   const { route, block } = found;
-  const routed: RoutedPlan = { virtualService: vhost.name, route };
+  const routed: RoutedPlan = { virtualService: vhost.name, virtualHost: vhost, route };
   if (block) {
     routed.block = block;
     routed.matchIndex = route.match.indexOf(block);

@@ -1,7 +1,7 @@
 // Weighted destination choice and mirror sampling. Randomness is passed in, so
 // tests are exact (as Envoy's shouldShadow takes its stable_random).
 import { hashKeyValue, hashPerMillion } from "./hash";
-import type { HashKey, MirrorTarget, Route, WeightedDestination } from "./table";
+import type { HashKey, Route, WeightedDestination } from "./table";
 import { ONE_MILLION } from "./per-million";
 
 /** Returns a number in [0, 1). */
@@ -19,15 +19,6 @@ export function pickDestination(route: Pick<Route, "destinations" | "totalWeight
   return destinations[destinations.length - 1];
 }
 
-
-/**
- * Envoy's sampling: one draw per request (0..999 999), compared with every
- * mirror policy's threshold, so a 5 % mirror gets a subset of what a 10 % mirror gets.
- * `capPerMillion` is the operator's kill switch (MIRROR_PERCENT_CAP), applied on top.
- */
-export function selectMirrors(route: Pick<Route, "mirrors">, draw: number, capPerMillion = 1_000_000): MirrorTarget[] {
-  return route.mirrors.filter((m) => draw < Math.min(m.perMillion, capPerMillion));
-}
 
 export function drawPerMillion(random: Random): number {
   return Math.floor(random() * ONE_MILLION);

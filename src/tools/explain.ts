@@ -5,9 +5,9 @@
 import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
 import { requestFacts, type RequestFacts } from "../routing/request-facts";
 import { hashKeyValue } from "../routing/hash";
-import { pickOrigin } from "../routing/load-balance";
 import { NO_CAP, ONE_MILLION, perMillion, percentOf } from "../routing/per-million";
-import { findVirtualHost, hostOf, isShadowAuthority, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
+import { hostOf, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
+import { ALWAYS_REDACTED_HEADERS } from "../compare/redact";
 import type { Cluster, HashKey, HeaderOps, MatchBlock, RetryPolicy, Route, RouteTable, StringMatch, ValueMatch } from "../routing/table";
 
 /** Bad input (not the routes file): the CLI reports it as a usage error. */
@@ -99,8 +99,8 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
     out.push(`→ 404 ${plan.message}; nothing is contacted, nothing is mirrored`);
     return out;
   }
-  // The plan's own lookup: a VirtualService and an HTTPRoute hostname may share a name.
-  const vhost = findVirtualHost(table, facts.authority)!;
+  // The plan's own virtual host: a VirtualService and an HTTPRoute hostname may share a name.
+  const vhost = plan.virtualHost!;
   out.push(
     vhost.httpRoutes
       ? `host ${show(facts.authority)} → hostname ${vhost.name} of HTTPRoute ${vhost.httpRoutes.join(", ")} (rules in Gateway API precedence order)`
@@ -164,7 +164,9 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
   const several = route.destinations.length > 1;
   out.push(several ? "destination (one per request, at random by weight):" : "destination:");
   for (const d of route.destinations) {
-    out.push(`  ${d.cluster.name} ${percent((d.weight / route.totalWeight) * ONE_MILLION)} → ${describeOrigins(d.cluster, facts)}`);
+    // The origin is the plan's for the destination it picked; another destination's is only described.
+    const picked = plan.action === "forward" && plan.destination === d ? plan.origin : undefined;
+    out.push(`  ${d.cluster.name} ${percent((d.weight / route.totalWeight) * ONE_MILLION)} → ${describeOrigins(d.cluster, facts, picked)}`);
     if (d.headers?.request) out.push(`    request headers, this destination only (not the shadow): ${describeOps(d.headers.request)}`);
     if (d.headers?.response) out.push(`    response headers, this destination only: ${describeOps(d.headers.response)}`);
   }
@@ -229,7 +231,7 @@ function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts)
     const forwardedHost = facts.headers.get("x-forwarded-host");
     const why =
       reason === "returning_shadow"
-        ? `it is a shadow coming back through the worker (${plan.returningShadow === "x-forwarded-host" && forwardedHost && isShadowAuthority(forwardedHost) ? `X-Forwarded-Host ${forwardedHost}` : plan.returningShadow === "host" ? `Host ${facts.authority}` : SHADOW_MARKER}), never mirrored again`
+        ? `it is a shadow coming back through the worker (${plan.returningShadow === "x-forwarded-host" ? `X-Forwarded-Host ${forwardedHost}` : plan.returningShadow === "host" ? `Host ${facts.authority}` : SHADOW_MARKER}), never mirrored again`
         : reason === "upgrade"
           ? "an Upgrade request is never mirrored (Envoy)"
           : reason === "connect"
@@ -243,15 +245,15 @@ function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts)
   const key = settings.sampleKey;
   if (key && draw.keyValue === undefined) out.push(`  sample key ${describeKey(key)} is not in the request: sampled at random`);
   if (key && draw.keyValue !== undefined) out.push(`  sample key ${describeKey(key)} = ${JSON.stringify(draw.keyValue)}: hash ${draw.draw} (of 1 000 000)`);
+  // Every verdict below is the plan's (decision.reason); the draw and thresholds only say why.
   for (const decision of plan.mirrors) {
     const m = decision.target;
     const share = percent(m.perMillion);
-    const where = describeOrigins(m.cluster, facts);
+    const where = describeOrigins(m.cluster, facts, decision.origin);
     if (draw.keyValue === undefined) out.push(`  ${m.cluster.name} → ${where}: random, ${share}`);
-    else {
-      const yes = draw.draw < m.perMillion;
-      out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw.draw} ${yes ? "<" : "≥"} ${m.perMillion}, so ${yes ? "mirrored" : "not mirrored"} (the same for every request with this key)`);
-    }
+    else if (decision.reason === "sampled") out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw.draw} < ${m.perMillion}, so mirrored (the same for every request with this key)`);
+    else if (decision.reason === "kill_switch") out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw.draw} < ${m.perMillion}, but capped out: not mirrored (the same for every request with this key)`);
+    else out.push(`  ${m.cluster.name} ${share} → ${where}: ${draw.draw} ≥ ${m.perMillion}, so not mirrored (the same for every request with this key)`);
   }
   out.push("  MIRROR_PERCENT_CAP, when set on the worker, caps these percentages");
   if (plan.mirrors.some((d) => d.reason === "kill_switch")) out.push("  capped out for this draw (MIRROR_PERCENT_CAP, or the pause switch of /__edge-mirror/): not mirrored, reason kill_switch");
@@ -279,7 +281,8 @@ function explainCompare(out: string[], plan: ForwardedPlan): void {
     );
   }
   if (compare.ignore.length) out.push(`  never reported: ${compare.ignore.join(", ")}`);
-  out.push(`  redacted before anything is stored: /headers/authorization, /headers/cookie, /headers/set-cookie${compare.redact.length ? `, ${compare.redact.join(", ")}` : ""}`);
+  const redacted = [...ALWAYS_REDACTED_HEADERS.map((name) => `/headers/${name}`), ...compare.redact];
+  out.push(`  redacted before anything is stored: ${redacted.join(", ")}`);
 }
 
 function describeRetries(policy: RetryPolicy, plan: ForwardedPlan): string {
@@ -305,16 +308,16 @@ function explainResponseHeaders(out: string[], route: Route, corsOrigin: string 
   }
 }
 
-function describeOrigins(cluster: Cluster, facts: RequestFacts): string {
+/** A cluster's origins; `picked`, the plan's origin for it, when the plan sends there (a consistent hash names it). */
+function describeOrigins(cluster: Cluster, facts: RequestFacts, picked?: string): string {
   const { origins, lb } = cluster;
   if (origins.length === 1) return origins[0]!;
   const list = origins.join(", ");
   if (lb && "hash" in lb) {
     const value = hashKeyValue(lb.hash, facts.headers, facts.query);
-    // Consistent hashing is deterministic: pickOrigin draws no random number and keeps no state here.
-    return value === undefined
-      ? `one of ${list} (consistent hash on ${describeKey(lb.hash)}, not in the request: at random)`
-      : `${pickOrigin(cluster, () => 0, facts.headers, facts.query)} (consistent hash on ${describeKey(lb.hash)} = ${JSON.stringify(value)}; origins ${list})`;
+    if (value === undefined) return `one of ${list} (consistent hash on ${describeKey(lb.hash)}, not in the request: at random)`;
+    const on = `consistent hash on ${describeKey(lb.hash)} = ${JSON.stringify(value)}`;
+    return picked === undefined ? `one of ${list} (${on})` : `${picked} (${on}; origins ${list})`;
   }
   if (lb && "simple" in lb && lb.simple === "ROUND_ROBIN") return `one of ${list} (round robin, per isolate)`;
   return `one of ${list} (at random)`;

@@ -80,6 +80,24 @@ describe("mirror decisions (one draw per request against every threshold, the ca
     expect(forwarded(plan(tableOf(mirrored()), { draw: 0.5 })).mirrors[0]).toMatchObject({ mirrored: false, reason: "not_sampled" });
   });
 
+  // Envoy's sampling (the rule selectMirrors in sample.ts used to state apart from the plan):
+  // one draw per request compared with every mirror's threshold, so a 5 % mirror gets a
+  // subset of what a 10 % mirror gets.
+  it("nests: a draw admitted by the 5 % mirror is admitted by the 10 % one", () => {
+    const two = mirrored({ mirrors: [{ cluster: { name: "svc/m0", origins: ["http://m0"] }, perMillion: 100_000 }, { cluster: { name: "svc/m1", origins: ["http://m1"] }, perMillion: 50_000 }] });
+    const sampled = (draw: number) => forwarded(plan(tableOf(two), { draw })).mirrors.filter((m) => m.mirrored).map((m) => m.target.cluster.name);
+    expect(sampled(0.049999)).toEqual(["svc/m0", "svc/m1"]);
+    expect(sampled(0.05)).toEqual(["svc/m0"]);
+    expect(sampled(0.1)).toEqual([]);
+  });
+
+  it("100 % admits the highest draw; 0.0001 % steps are honoured (Istio: value × 10 000 per million)", () => {
+    expect(forwarded(plan(tableOf(mirrored({ mirrors: [{ cluster: v2, perMillion: 1_000_000 }] })), { draw: 0.9999999 })).mirrored).toBe(1);
+    const tiny = mirrored({ mirrors: [{ cluster: v2, perMillion: 1 }] });
+    expect(forwarded(plan(tableOf(tiny), { draw: 0 })).mirrored).toBe(1);
+    expect(forwarded(plan(tableOf(tiny), { draw: 0.000001 })).mirrored).toBe(0);
+  });
+
   it("sampled by the route but over MIRROR_PERCENT_CAP: kill_switch", () => {
     expect(forwarded(plan(tableOf(mirrored()), { draw: 0.2, cap: 100_000 })).mirrors[0]).toMatchObject({ mirrored: false, reason: "kill_switch" });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { drawPerMillion, pickDestination, selectMirrors } from "../../src/routing/sample";
+import { drawPerMillion, pickDestination } from "../../src/routing/sample";
 import { pickOrigin } from "../../src/routing/load-balance";
 import type { Cluster, Route } from "../../src/routing/table";
 import { testRoute } from "../support/test-route";
@@ -32,24 +32,10 @@ describe("pickDestination (Istio: weight / sum)", () => {
   });
 });
 
-describe("selectMirrors (Envoy: one draw against every policy)", () => {
-  it("nests: a draw admitted by the 5 % mirror is admitted by the 10 % one", () => {
-    const r = route([1], [100_000, 50_000]);
-    expect(selectMirrors(r, 49_999).map((m) => m.cluster.name)).toEqual(["m0", "m1"]);
-    expect(selectMirrors(r, 50_000).map((m) => m.cluster.name)).toEqual(["m0"]);
-    expect(selectMirrors(r, 100_000)).toEqual([]);
-  });
-
-  it("100 % admits the highest draw; the draw covers 0..999 999", () => {
-    expect(selectMirrors(route([1], [1_000_000]), drawPerMillion(() => 0.9999999))).toHaveLength(1);
+describe("drawPerMillion", () => {
+  it("covers 0..999 999", () => {
     expect(drawPerMillion(() => 0)).toBe(0);
     expect(drawPerMillion(() => 0.9999999)).toBe(999_999);
-  });
-
-  it("honours 0.0001 % steps (Istio: value × 10 000 per million)", () => {
-    const r = route([1], [1]);
-    expect(selectMirrors(r, 0)).toHaveLength(1);
-    expect(selectMirrors(r, 1)).toHaveLength(0);
   });
 });
 

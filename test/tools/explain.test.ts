@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import { ExplainInputError, explainRequest } from "../../src/tools/explain";
+import { explainJson } from "../../src/tools/explain-json";
 import { hashPerMillion } from "../../src/routing/hash";
 import type { RouteTable } from "../../src/routing/table";
 import { istioDefaultRetries } from "../../src/config/defaults";
@@ -53,6 +54,43 @@ spec:
 ${http}
 ---${BACKENDS}${extra}`);
 }
+
+describe("a consistent hash: the origin named is the plan's, not picked again", () => {
+  const sticky = table(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: sticky}
+spec:
+  hosts: [sticky]
+  http:
+  - route: [{destination: {host: sticky}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: sticky}
+spec:
+  host: sticky
+  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: sticky}
+spec:
+  hosts: [sticky]
+  resolution: STATIC
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  endpoints:
+  - {address: 127.0.0.1, ports: {http: 9091}}
+  - {address: 127.0.0.1, ports: {http: 9092}}
+`);
+
+  it.each(["alice", "bob", "carol", "dave"])("x-user: %s", (user) => {
+    const origin = explainJson(sticky, "GET", "http://sticky/", [["x-user", user]]).origin;
+    expect(["http://127.0.0.1:9091", "http://127.0.0.1:9092"]).toContain(origin);
+    expect(explainRequest(sticky, "GET", "http://sticky/", [["x-user", user]])).toContain(
+      `  sticky 100 % → ${origin} (consistent hash on header x-user = "${user}"; origins http://127.0.0.1:9091, http://127.0.0.1:9092)`,
+    );
+  });
+});
 
 describe("the seed walkthrough (routes.yaml)", () => {
   const seed = table(readFileSync("routes.yaml", "utf8"));
@@ -187,6 +225,12 @@ spec:
     const lines = explainRequest(keyed, "GET", "http://keyed.test/", [["x-user", outside]]);
     expect(lines).toContain(`  httpbin/v2 50 % → http://127.0.0.1:9082: ${hashPerMillion(outside)} ≥ 500000, so not mirrored (the same for every request with this key)`);
     expect(lines).toContain("X-Forwarded-Host: primary keyed.test, shadow keyed.test-shadow (when mirrored)");
+  });
+
+  it("a user under the threshold but over the cap: the plan's kill_switch, said on the mirror's own line", () => {
+    const lines = explainRequest(keyed, "GET", "http://keyed.test/", [["x-user", inside]], { mirrorPercentCap: 0 });
+    expect(lines).toContain(`  httpbin/v2 50 % → http://127.0.0.1:9082: ${hashPerMillion(inside)} < 500000, but capped out: not mirrored (the same for every request with this key)`);
+    expect(lines.join("\n")).not.toContain("so mirrored");
   });
 
   it("without the key, the draw is random", () => {
