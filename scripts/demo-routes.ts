@@ -93,11 +93,13 @@ export function compileServed(routes: string, shownAs: string, append?: string):
   const ownLines = own.trimEnd().split("\n").length;
   const { table, problems } = compileRoutes(text, shownAs);
   if (table) return { text, state: { valid: true, errors: [], summary: summary(table) } };
-  const errors = problems
+  const located = problems
     .filter((p) => p.severity === "error")
-    .map((p) => (append !== undefined && p.line > ownLines + 1 ? { ...p, file: append, line: p.line - ownLines - 1 } : p))
-    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col)
-    .map((p: ConfigProblem) => formatProblem(p));
+    .map((p): ConfigProblem => (append !== undefined && p.line > ownLines + 1 ? { ...p, file: append, line: p.line - ownLines - 1 } : p));
+  // The policy's errors while the user's file has its own are their consequence ("no VirtualService
+  // named httpbin" after a syntax error): only the user's file's are shown then.
+  const inOwnFile = located.filter((p) => p.file === shownAs);
+  const errors = (inOwnFile.length > 0 ? inOwnFile : located).sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
   return { text: standIn(shownAs, errors), state: { valid: false, errors } };
 }
 

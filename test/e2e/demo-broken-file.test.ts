@@ -122,6 +122,13 @@ describe("npm start, routes.yaml saved with a mistake, then fixed", () => {
     expect(answer.origin).toBe("v1");
   });
 
+  it("a syntax error in routes.yaml is shown alone, not with the policy's consequences", async () => {
+    writeFileSync(routes, original.replace("  - route:", "  - [route:"));
+    await expect.poll(() => changes.at(-1)?.errors, { timeout: 5_000 }).toEqual([expect.stringMatching(/^routes\.yaml:14:5 error: YAML syntax: this "\[" is never closed/)]);
+    writeFileSync(routes, original);
+    await expect.poll(() => changes.at(-1)?.valid, { timeout: 5_000 }).toBe(true);
+  });
+
   it("an error in the appended policy is named against scripts/demo-compare.yaml, at its own line", async () => {
     writeFileSync(policy, readFileSync(policy, "utf8").replace("noisePercent: 50", "noisePercent: 500"));
     writeFileSync(routes, `${original}\n`); // the demo recompiles on a save of routes.yaml
