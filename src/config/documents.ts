@@ -7,7 +7,7 @@ import type { Problems } from "./errors";
 import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 import { resolveAliases } from "./yaml-aliases";
 import { leadSyntaxError } from "./yaml-syntax";
-import { GATEWAY_API_GROUP, GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
+import { ENVOY_GATEWAY_GROUP, ENVOY_GATEWAY_POLICIES, GATEWAY_API_GROUP, GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
@@ -69,7 +69,7 @@ function collect(root: Field, out: Resource[]): void {
     return;
   }
   const [group, version] = apiVersion?.includes("/") ? apiVersion.split("/", 2) : [undefined, apiVersion];
-  const isIstioKind = group === ISTIO_GROUP && (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
+  const isIstioKind = isIstio(group, kind);
   const isPolicy = group === POLICY_GROUP && kind === "MirrorPolicy";
   const gatewayApi = gatewayApiDocument(group, kind);
   if (group === POLICY_GROUP && !isPolicy) {
@@ -115,18 +115,27 @@ function collect(root: Field, out: Resource[]): void {
  * is a typo, an error with "did you mean", never a silent skip. TCPRoute is 2 edits
  * from HTTPRoute, hence the list of real ones.
  */
-const READ_KINDS = new Map<string | undefined, readonly string[]>([
+export const READ_KINDS = new Map<string | undefined, readonly string[]>([
   [ISTIO_GROUP, [...ISTIO_KINDS, "WorkloadEntry"]],
   [POLICY_GROUP, ["MirrorPolicy"]],
-  [GATEWAY_API_GROUP, ["HTTPRoute", "Gateway"]],
-  [undefined, ["Service"]],
+  [GATEWAY_API_GROUP, ["HTTPRoute", "Gateway", "BackendTLSPolicy"]],
+  [ENVOY_GATEWAY_GROUP, ENVOY_GATEWAY_POLICIES],
+  [undefined, ["Service", "Namespace"]],
 ]);
 /** istio/api networking/v1 and gateway-api's apis/ (standard and experimental channels). */
 const OTHER_REAL_KINDS = new Set([
   "Sidecar", "EnvoyFilter", "WorkloadGroup", "ProxyConfig",
-  "GatewayClass", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "ReferenceGrant", "BackendTLSPolicy", "BackendLBPolicy", "ListenerSet", "XListenerSet", "XBackendTrafficPolicy",
+  "GatewayClass", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "ReferenceGrant", "BackendLBPolicy", "ListenerSet", "XListenerSet", "XBackendTrafficPolicy",
+  "EnvoyProxy", "EnvoyPatchPolicy", "HTTPRouteFilter", "Backend",
   "Secret", "Endpoints", "Namespace", "ServiceAccount", "ConfigMap",
 ]);
+
+const isIstio = (group: string | undefined, kind: string | undefined) => group === ISTIO_GROUP && (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
+
+/** Whether a document of this group and kind is read (not skipped), as collect() decides. */
+export function readsKind(group: string | undefined, kind: string): boolean {
+  return isIstio(group, kind) || (group === POLICY_GROUP && kind === "MirrorPolicy") || gatewayApiDocument(group, kind) !== undefined;
+}
 
 function misspelledKind(group: string | undefined, kind: string | undefined): string | undefined {
   if (kind === undefined || OTHER_REAL_KINDS.has(kind)) return undefined;

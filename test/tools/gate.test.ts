@@ -80,7 +80,9 @@ function gate(args: string[], env: Record<string, string> = {}): Promise<{ code:
   });
 }
 
-describe("npm run gate: exit codes", () => {
+// Each case starts the CLI (node + tsx) up to three times: on a shared, loaded machine that takes
+// more than vitest's default 5 s, which says nothing about the gate.
+describe("npm run gate: exit codes", { timeout: 30_000 }, () => {
   it("0 when the route passes, with one line saying why", async () => {
     const { code, stdout, stderr } = await gate(["--url", url, "--token", TOKEN, "--route", "api/healthy"]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
