@@ -4,7 +4,7 @@
 // reach the client), and the log line.
 import type { CompareSettings, Route, RouteTable } from "../routing/table";
 import { planRequest, type ForwardedPlan } from "../routing/plan";
-import { requestFacts, trustedRequestId, type RequestFacts } from "../routing/request-facts";
+import { requestFacts, trustedRequestId, withRequestId, type RequestFacts } from "../routing/request-facts";
 import { pickOrigin } from "../routing/load-balance";
 import { mirrorCap } from "../routing/kill-switch";
 import { lowerCap } from "../routing/per-million";
@@ -45,12 +45,15 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
   // Every getter and Headers call crosses into the runtime: read each once.
   const incoming = request.headers;
   const method = request.method;
+  // Before routing, as Envoy's connection manager does (mutateRequestHeaders runs before
+  // the route is chosen): a route matching on x-request-id sees the id the request goes out with.
+  const sentId = incoming.get("x-request-id");
+  const requestId = trustedRequestId(sentId) ?? crypto.randomUUID();
   // GET and HEAD never carry a body here (requestFacts): their body getter is not called.
-  const facts = requestFacts(method, url, incoming, method !== "GET" && method !== "HEAD" && request.body !== null);
-  const requestId = trustedRequestId(incoming.get("x-request-id")) ?? crypto.randomUUID();
+  const facts = requestFacts(method, url, withRequestId(incoming, sentId, requestId), method !== "GET" && method !== "HEAD" && request.body !== null);
   const line: RequestLog = { event: "request", requestId, method: facts.method, host: facts.authority, path: facts.path, status: 0, durationMs: 0, mirrors: 0 };
   // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.
-  const format: FormatContext = { facts, startedMs: started, protocol: () => request.cf?.httpProtocol as string | undefined, request: incoming };
+  const format: FormatContext = { facts, startedMs: started, protocol: () => request.cf?.httpProtocol as string | undefined, request: facts.headers };
   const finish = (response: Response, error?: RequestError) => {
     line.status = response.status;
     line.durationMs = Date.now() - started;

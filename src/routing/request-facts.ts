@@ -62,3 +62,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,255}$/;
 export function trustedRequestId(value: string | null): string | undefined {
   return value !== null && REQUEST_ID.test(value) ? value : undefined;
 }
+
+/**
+ * The headers routing sees: the incoming ones when they already carry `id`, else a
+ * copy carrying it (incoming request headers are immutable). Envoy sets x-request-id
+ * in ConnectionManagerUtility::mutateRequestHeaders, before the route is chosen
+ * (envoy source/common/http/conn_manager_utility.cc, conn_manager_impl.cc decodeHeaders).
+ */
+export function withRequestId(headers: Headers, sent: string | null, id: string): Headers {
+  if (sent === id) return headers;
+  const copy = new Headers(headers);
+  copy.set("x-request-id", id);
+  return copy;
+}

@@ -3,7 +3,7 @@
 // describes the plan — as lines for people, or as one JSON object for scripts and
 // CI — so the explanation cannot drift from what the worker does.
 import { planRequest, type ForwardedPlan, type Plan } from "../routing/plan";
-import { requestFacts, type RequestFacts } from "../routing/request-facts";
+import { requestFacts, trustedRequestId, withRequestId, type RequestFacts } from "../routing/request-facts";
 import { hashKeyValue } from "../routing/hash";
 import { NO_CAP, ONE_MILLION, perMillion, percentOf } from "../routing/per-million";
 import { hostOf, NOISE_MARKER, SHADOW_MARKER } from "../routing/host";
@@ -62,7 +62,10 @@ export function parseRequest(method: string, url: string, headers: [string, stri
   // Without Host, the runtime's Host is the URL's.
   if (!requestHeaders.has("host")) requestHeaders.set("host", parsed.host);
   // A request of any method but GET/HEAD is taken to carry a body, as a client's usually does.
-  const facts = requestFacts(normalisedMethod, parsed.href, requestHeaders, true);
+  // As the worker does (src/proxy/pipeline.ts): the id is set before routing, like Envoy's.
+  const sent = requestHeaders.get("x-request-id");
+  const withId = withRequestId(requestHeaders, sent, trustedRequestId(sent) ?? crypto.randomUUID());
+  const facts = requestFacts(normalisedMethod, parsed.href, withId, true);
   return { method: normalisedMethod, url: parsed.href, facts };
 }
 

@@ -135,6 +135,25 @@ describe("the seed walkthrough (routes.yaml)", () => {
   });
 });
 
+describe("x-request-id, set before routing as in the worker (Envoy mutateRequestHeaders)", () => {
+  const keyed = routes("ids", "ids.test", `  - name: generated
+    match: [{headers: {x-request-id: {regex: "[0-9a-f]{8}-.*"}}}]
+    fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+    route: [{destination: {host: httpbin, subset: v1}}]
+  - name: other
+    route: [{destination: {host: httpbin, subset: v2}}]`);
+
+  it("a request without an id is explained with a generated UUID, so a route keyed on it matches", () => {
+    const lines = explainRequest(keyed, "GET", "http://ids.test/", []);
+    expect(lines.join("\n")).toContain("route ids/generated");
+    expect(lines.join("\n")).toMatch(/abort.*418|418.*abort/);
+  });
+
+  it("a plain id given with -H is the one routes see", () => {
+    expect(explainRequest(keyed, "GET", "http://ids.test/", [["x-request-id", "plain-1"]]).join("\n")).toContain("route ids/other");
+  });
+});
+
 describe("routes, matches and weights", () => {
   it("a 30/70 route shows every destination's share", () => {
     const t = routes("weighted", "weights.test", `  - route:
