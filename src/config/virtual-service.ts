@@ -50,7 +50,11 @@ export const VIRTUAL_SERVICE: KeyRules = {
   ignored: EXPORT_TO,
 };
 
+/** A VirtualService with only tcp and/or tls routes: valid in Istio (one of http, tcp, tls), refused whole here. */
+const STREAMS_ONLY: KeyRules = { ...VIRTUAL_SERVICE, known: ["hosts", "gateways", "tcp", "tls"] };
+
 const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";
+const DELEGATE_FIX = "copy the http routes of the VirtualService it names in place of this entry (istiod ANDs their matches with this entry's)";
 
 export const HTTP_ROUTE: KeyRules = {
   known: [
@@ -58,6 +62,7 @@ export const HTTP_ROUTE: KeyRules = {
     "headers", "rewrite", "retries", "fault", "redirect", "directResponse", "corsPolicy",
   ],
   refused: { delegate: DELEGATE },
+  fixes: { delegate: DELEGATE_FIX },
 };
 
 /** http[].route[] */
@@ -66,6 +71,17 @@ export const HTTP_ROUTE_DESTINATION: KeyRules = { known: ["destination", "weight
 export const HTTP_MIRROR_POLICY: KeyRules = { known: ["destination", "percentage"] };
 
 export function readVirtualService(name: string, spec: Field, namespace?: string): VirtualServiceSpec | undefined {
+  const streams = ["tcp", "tls"].filter((k) => spec.get(k).present);
+  if (streams.length > 0 && !spec.get("http").present) {
+    spec.checkMap(STREAMS_ONLY);
+    const first = spec.get(streams[0]!);
+    first.error(
+      `this VirtualService has only ${streams.join(" and ")} routes (Istio takes one of http, tcp, tls); the edge serves http routes only: a Worker receives HTTP requests, after Cloudflare has terminated TLS, never a TCP connection or a TLS stream to route by SNI`,
+      "leave this VirtualService out of routes.yaml and carry that traffic outside the worker (Cloudflare Spectrum proxies TCP and TLS); if the service speaks HTTP, write its routes under http:",
+      first.keyAt,
+    );
+    return undefined;
+  }
   if (!spec.checkMap(VIRTUAL_SERVICE)) return undefined;
   const hostsField = spec.get("hosts");
   const hosts = hostsField.items().flatMap((f) => {
@@ -73,9 +89,9 @@ export function readVirtualService(name: string, spec: Field, namespace?: string
     return host === undefined ? [] : [{ host, field: f }];
   });
   if (hostsField.present && hosts.length === 0) hostsField.error("must list at least one host", "add the hostname clients use, e.g. - api.example.com");
-  else hostsField.require("add the hostnames clients use, e.g. hosts: [api.example.com]");
+  else hostsField.require("add the hostnames clients use, e.g. hosts: [api.example.com] (a VirtualService without hosts is a delegate, used only through another's http[].delegate, which the edge does not stitch: copy its routes there)");
   const httpField = spec.get("http");
-  if (!httpField.require("add an http: list with at least one route")) return undefined;
+  if (!httpField.require("add an http: list with at least one route (Istio takes one of http, tcp, tls; the edge serves http routes)")) return undefined;
   const http = httpField.items().flatMap((f) => {
     const route = readHttpRoute(f, namespace);
     return route ? [route] : [];
@@ -98,7 +114,8 @@ function readHttpRoute(f: Field, namespace: string | undefined): HttpRouteSpec |
   const directField = f.get("directResponse");
   // Istio: exactly one of route, redirect, directResponse (and delegate).
   const actions = [routeField, redirectField, directField].filter((a) => a.present);
-  if (actions.length === 0) routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
+  // delegate is refused on its own (HTTP_ROUTE): no second message that a route is missing.
+  if (actions.length === 0 && !f.get("delegate").present) routeField.require("add route: with at least one destination, e.g. - destination: {host: httpbin, subset: v1}");
   if (actions.length > 1)
     f.error(`has ${actions.map((a) => a.path.split(".").pop()).join(" and ")}; an HTTP route takes exactly one of route, redirect, directResponse (Istio)`, "split them into separate http[] entries");
   const route = routeField.items().flatMap((r) => {

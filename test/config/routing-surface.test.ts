@@ -105,6 +105,20 @@ describe("istio virtual_service.proto HTTPRoute: exactly one of route, redirect,
     );
   });
 
+  it("delegate is refused once, with the reason and the fix, and no second error that route is missing", () => {
+    const found = messages(vs(`  - delegate: {name: reviews, namespace: nsA}`));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain("fix: copy the http routes of the VirtualService it names in place of this entry");
+  });
+
+  it("a VirtualService with only tcp and tls routes gets one error naming both, not 'spec.http: is required'", () => {
+    const yaml = vs(ROUTE_V1).replace(`  http:\n${ROUTE_V1}`, "  tcp: [{route: [{destination: {host: httpbin}}]}]\n  tls: [{match: [{sniHosts: [httpbin]}], route: [{destination: {host: httpbin}}]}]");
+    const found = messages(yaml);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain("spec.tcp: this VirtualService has only tcp and tls routes (Istio takes one of http, tcp, tls); the edge serves http routes only");
+    expect(found[0]).toContain("fix: leave this VirtualService out of routes.yaml");
+  });
+
   it("delegate is refused with the reason", () => {
     expect(errors(vs(`  - delegate: {name: reviews, namespace: nsA}`))).toContain(
       "spec.http[0].delegate: cannot apply at the edge: delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService",

@@ -85,19 +85,19 @@ export const VIRTUAL_SERVICE_CASES: IstioCase[] = [
     name: "TestValidateVirtualService/missing tcp route",
     istio: "invalid",
     yaml: virtualService("hosts: [foo.bar]\ntcp:\n- match: [{port: 999}]"),
-    error: "spec.tcp: cannot apply at the edge",
+    error: "spec.tcp: this VirtualService has only tcp routes",
   },
   {
     name: "TestValidateVirtualService/missing tls route",
     istio: "invalid",
     yaml: virtualService("hosts: [foo.bar]\ntls:\n- match: [{port: 999, sniHosts: [foo.bar]}]"),
-    error: "spec.tls: cannot apply at the edge",
+    error: "spec.tls: this VirtualService has only tls routes",
   },
   {
     name: "TestValidateVirtualService/ip address as sni host",
     istio: "valid",
     yaml: virtualService("hosts: [foo.bar]\ntls:\n- match: [{port: 999, sniHosts: [1.1.1.1]}]\n  route: [{destination: {host: foo.baz}}]"),
-    error: "spec.tls: cannot apply at the edge",
+    error: "spec.tls: this VirtualService has only tls routes",
     edge: "`spec.tcp`, `spec.tls`",
   },
   {
@@ -142,6 +142,21 @@ export const VIRTUAL_SERVICE_CASES: IstioCase[] = [
     yaml: virtualService("hosts: [foo.bar]\nhttp:\n- delegate: {name: test, namespace: test}"),
     error: "spec.http[0].delegate: cannot apply at the edge",
     edge: "`http[].delegate`",
+  },
+  // ValidateVirtualService: "http, tcp or tls must be provided"; the edge serves http only
+  {
+    name: "TestValidateVirtualService/tcp routes only",
+    istio: "valid",
+    yaml: virtualService("hosts: [foo.bar]\ntcp:\n- route: [{destination: {host: foo.baz, port: {number: 80}}}]"),
+    error: "spec.tcp: this VirtualService has only tcp routes (Istio takes one of http, tcp, tls); the edge serves http routes only",
+    edge: "`spec.tcp`, `spec.tls`",
+  },
+  {
+    name: "TestValidateVirtualService/tls routes only",
+    istio: "valid",
+    yaml: virtualService("hosts: [foo.bar]\ntls:\n- match: [{sniHosts: [foo.bar]}]\n  route: [{destination: {host: foo.baz}}]"),
+    error: "spec.tls: this VirtualService has only tls routes",
+    edge: "`spec.tcp`, `spec.tls`",
   },
   {
     name: "TestValidateRootHTTPRoute/root with delegate and redirect",
