@@ -8,6 +8,7 @@ import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 import { resolveAliases } from "./yaml-aliases";
 import { leadSyntaxError } from "./yaml-syntax";
 import { ENVOY_GATEWAY_GROUP, ENVOY_GATEWAY_POLICIES, GATEWAY_API_GROUP, GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
+import { refuseAccessControl } from "./access-control";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;
@@ -76,6 +77,9 @@ function collect(root: Field, out: Resource[]): void {
     root.error(`unknown kind "${kind}" in ${POLICY_GROUP}`, "the edge-mirror kind is MirrorPolicy");
     return;
   }
+  // Access control the worker does not enforce fails closed (access-control.ts).
+  const resource = new Field({ ...ctx, resource: label }, root.node, "", root.at);
+  if (refuseAccessControl(resource, group, kind, plain(root.get("metadata").get("namespace")))) return;
   const typo = !isIstioKind && !isPolicy && !gatewayApi ? misspelledKind(group, kind) : undefined;
   if (typo) {
     root.ctx.problems.add("error", root.get("kind").at, {
