@@ -1,9 +1,12 @@
 // Destination (host, subset, port) → Cluster: the origins a route's requests go
 // to, through DestinationRule subsets and ServiceEntry endpoints, with the
 // DestinationRule's settings for that subset and port (load balancer, TLS).
-// Every reference must resolve at build time; what does not is an error with the fix.
+// Host names and rules are chosen per namespace as Istio chooses them
+// (istio-namespaces.ts). Every reference must resolve at build time; what does
+// not is an error with the fix.
 import type { DestinationSpec } from "./destination";
 import { settingsFor, type DestinationRuleSpec } from "./destination-rule";
+import { DEFAULT_NAMESPACE, fullName, passedOver, selectRule, visibleTo } from "./istio-namespaces";
 import { notHttpReason, type PortSpec, type ServiceEntrySpec } from "./service-entry";
 import type { Cluster } from "../routing/table";
 
@@ -12,20 +15,34 @@ export class ClusterResolver {
   /** ports some destination resolved to: the others of a protocol a Worker cannot proxy are skipped with a warning */
   private readonly used = new Set<PortSpec>();
   constructor(
-    private readonly rules: Map<string, DestinationRuleSpec>,
-    private readonly entries: Map<string, ServiceEntrySpec>,
+    private readonly rules: readonly DestinationRuleSpec[],
+    private readonly entries: readonly ServiceEntrySpec[],
   ) {}
 
-  resolve(d: DestinationSpec): Cluster | undefined {
-    const key = `${d.host}|${d.subset ?? ""}|${d.port ?? ""}`;
+  /** A destination of a resource in `namespace` (a VirtualService's): its short host resolves there, and Istio's rule for that namespace applies. */
+  resolve(d: DestinationSpec, namespace = DEFAULT_NAMESPACE): Cluster | undefined {
+    return this.resolveFull(d, fullName(d.host, namespace), namespace);
+  }
+
+  /** A ServiceEntry host as written (Gateway API's `kind: Hostname` backendRef): the ServiceEntry's own namespace is the caller's. */
+  resolveHostname(d: DestinationSpec): Cluster | undefined {
+    const se = this.entries.find((e) => e.hosts.some((h) => h.host === d.host));
+    const entry = se?.hosts.find((h) => h.host === d.host);
+    return se && entry ? this.resolveFull(d, entry.fullHost, se.namespace ?? DEFAULT_NAMESPACE) : this.resolve(d);
+  }
+
+  private resolveFull(d: DestinationSpec, host: string, namespace: string): Cluster | undefined {
+    const key = `${host}|${namespace}|${d.subset ?? ""}|${d.port ?? ""}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const se = this.entry(d);
-    const labels = se && this.subsetLabels(d);
+    const se = this.entry(d, host, namespace);
+    // A ServiceEntry without a namespace stands for the service in the namespace that names it.
+    const rule = se && selectRule(this.rules, host, namespace, se.namespace ?? namespace);
+    const labels = se && this.subsetLabels(d, host, namespace, rule);
     const port = se && labels && this.port(d, se);
     if (!se || !labels || !port) return undefined;
     // Istio: the subset's trafficPolicy overrides the rule's, port-level settings their policy's.
-    const settings = settingsFor(this.rules.get(d.host), d.subset, port.number);
+    const settings = settingsFor(rule, d.subset, port.number);
     const scheme = settings.tls === "SIMPLE" ? "https" : port.scheme!;
     const origins = this.endpoints(d, se, labels)?.map((e) => originUrl(scheme, e.address, e.ports[port.name] ?? port.targetPort ?? port.number));
     if (!origins) return undefined;
@@ -37,7 +54,7 @@ export class ClusterResolver {
 
   /** Warns about each port of a protocol a Worker cannot proxy that no destination uses: it is skipped. */
   warnUnusedPorts(): void {
-    for (const se of new Set(this.entries.values())) {
+    for (const se of this.entries) {
       for (const port of se.ports) {
         if (!port.scheme && !this.used.has(port))
           port.field.warn(`skipped: ${notHttpReason(port.protocol)}; no HTTP route uses port ${port.number}, so the worker ignores it`);
@@ -45,23 +62,51 @@ export class ClusterResolver {
     }
   }
 
-  private entry(d: DestinationSpec): ServiceEntrySpec | undefined {
-    const se = this.entries.get(d.host);
-    const known = [...this.entries.keys()];
-    if (!se)
-      d.field.get("host").error(
-        `no ServiceEntry registers host "${d.host}"${known.length ? ` (registered: ${known.join(", ")})` : ""}`,
-        `add a ServiceEntry with hosts: [${d.host}] and endpoints pointing at the origin`,
-      );
-    return se;
+  /**
+   * The ServiceEntry registering `host` that a proxy in `namespace` sees (its exportTo);
+   * of several, the one in that namespace, as Istio's sidecar scope prefers.
+   */
+  private entry(d: DestinationSpec, host: string, namespace: string): ServiceEntrySpec | undefined {
+    const registering = this.entries.filter((e) => e.hosts.some((h) => h.fullHost === host || (e.namespace === undefined && fullName(h.host, namespace) === host)));
+    const visible = registering.filter((e) => visibleTo(e.exportTo, e.namespace ?? namespace, namespace));
+    const se = visible.find((e) => e.namespace === namespace) ?? visible.find((e) => e.namespace === undefined) ?? (visible.length === 1 ? visible[0] : undefined);
+    if (se) return se;
+    const field = d.field.get("host");
+    const named = host === d.host || namespace === DEFAULT_NAMESPACE ? `"${d.host}"` : `"${d.host}" (${host}: Istio completes a short name in the VirtualService's namespace, ${namespace})`;
+    if (visible.length > 1) {
+      field.error(`${named} is registered by ServiceEntries in several other namespaces (${visible.map((e) => `${e.namespace ?? DEFAULT_NAMESPACE}/${e.name}`).join(", ")})`, "narrow their exportTo so one is visible here, or move one into this namespace");
+      return undefined;
+    }
+    if (registering.length > 0) {
+      const hidden = registering.map((e) => `${e.namespace ?? DEFAULT_NAMESPACE}/${e.name} (exportTo: [${(e.exportTo ?? []).join(", ")}])`).join(", ");
+      field.error(`${named} is registered by ServiceEntry ${hidden}, which is not exported to namespace ${namespace}; Istio gives this route no such service (503)`, `add ${namespace} to the ServiceEntry's exportTo, or "*"`);
+      return undefined;
+    }
+    const sameName = this.entries.filter((e) => e.hosts.some((h) => h.host === d.host));
+    const known = this.entries.flatMap((e) => e.hosts.map((h) => (h.host === h.fullHost || e.namespace === undefined ? h.host : `${h.host} (namespace ${e.namespace})`)));
+    field.error(
+      `no ServiceEntry registers host ${named}${sameName.length ? `; ServiceEntry ${sameName.map((e) => `${e.name} registers it in namespace ${e.namespace ?? DEFAULT_NAMESPACE}`).join(", ")}, another service` : known.length ? ` (registered: ${known.join(", ")})` : ""}`,
+      sameName.length
+        ? `put the ServiceEntry in namespace ${namespace} (metadata.namespace), or name the service in full: ${sameName.map((e) => fullName(d.host, e.namespace ?? DEFAULT_NAMESPACE)).join(" or ")}`
+        : `add a ServiceEntry with hosts: [${d.host}] and endpoints pointing at the origin`,
+    );
+    return undefined;
   }
 
-  private subsetLabels(d: DestinationSpec): Record<string, string> | undefined {
+  private subsetLabels(d: DestinationSpec, host: string, namespace: string, dr: DestinationRuleSpec | undefined): Record<string, string> | undefined {
     if (d.subset === undefined) return {};
-    const dr = this.rules.get(d.host);
     const subset = dr?.subsets.get(d.subset);
     if (!dr) {
-      d.field.get("subset").error(`no DestinationRule defines subsets for host "${d.host}"`, `add a DestinationRule with host: ${d.host} and subset ${d.subset}`);
+      const others = passedOver(this.rules, d.host, host, namespace);
+      const why = others.map((o) => `DestinationRule ${o.rule.namespace}/${o.rule.name} does not apply: ${o.why}`).join("; ");
+      d.field.get("subset").error(
+        others.length
+          ? `no DestinationRule that Istio applies here defines subsets for host "${d.host}" (${host}): ${why}. Istio would route to a subset that does not exist (503); the edge refuses instead`
+          : `no DestinationRule defines subsets for host "${d.host}"`,
+        others.length
+          ? `add a DestinationRule for ${host} in namespace ${namespace}, or export one to it (exportTo: [${namespace}] or "*")`
+          : `add a DestinationRule with host: ${d.host} and subset ${d.subset}`,
+      );
       return undefined;
     }
     if (!subset) {

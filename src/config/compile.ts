@@ -8,6 +8,7 @@ import { isGatewayApiKind } from "./gateway-api/kinds";
 import { addHttpRouteHosts, compileHttpRoutes, hasHttpRoutes } from "./gateway-api/compile-http-routes";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import { ClusterResolver } from "./cluster-resolver";
+import { DEFAULT_NAMESPACE } from "./istio-namespaces";
 import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
 import { readGateway, type GatewaySpec } from "./gateway";
 import { applyMatchGateways, bindGateways } from "./gateway-binding";
@@ -29,8 +30,8 @@ export interface CompileResult {
 export function compileRoutes(text: string, file = "routes.yaml"): CompileResult {
   const problems = new Problems(file);
   const services: VirtualServiceSpec[] = [];
-  const rules = new Map<string, DestinationRuleSpec>();
-  const entries = new Map<string, ServiceEntrySpec>();
+  const rules: DestinationRuleSpec[] = [];
+  const entries: ServiceEntrySpec[] = [];
   const policies: MirrorPolicySpec[] = [];
   const gateways: GatewaySpec[] = [];
   // HTTPRoutes and what they refer to: compiled by gateway-api/compile-http-routes.ts.
@@ -51,21 +52,22 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
       const policy = readMirrorPolicy(doc.name, doc.spec);
       if (policy) policies.push(policy);
     } else if (doc.kind === "DestinationRule") {
-      const dr = readDestinationRule(doc.name, doc.spec);
+      const dr = readDestinationRule(doc.name, doc.spec, doc.namespace);
       checkDestinationRule(doc.spec);
       if (!dr) continue;
-      const other = rules.get(dr.host);
-      if (other) dr.field.get("host").error(`host "${dr.host}" already has DestinationRule ${other.name}`, "merge the subsets into one DestinationRule");
-      else rules.set(dr.host, dr);
+      // Rules of one namespace for one service; in two namespaces they are two rules (istio-namespaces.ts chooses).
+      const other = rules.find((r) => r.namespace === dr.namespace && r.fullHost === dr.fullHost);
+      if (other) dr.field.get("host").error(`host "${dr.host}" already has DestinationRule ${other.name}${dr.namespace === DEFAULT_NAMESPACE ? "" : ` in namespace ${dr.namespace}`}`, "merge the subsets into one DestinationRule");
+      else rules.push(dr);
     } else {
-      const se = readServiceEntry(doc.name, doc.spec);
+      const se = readServiceEntry(doc.name, doc.spec, doc.namespace);
       checkServiceEntry(doc.spec);
       if (!se) continue;
-      for (const { host, field } of se.hosts) {
-        const other = entries.get(host);
-        if (other) field.error(`host "${host}" is already registered by ServiceEntry ${other.name}`, "list each host in one ServiceEntry");
-        else entries.set(host, se);
+      for (const { host, fullHost, field } of se.hosts) {
+        const other = entries.find((e) => e.namespace === se.namespace && e.hosts.some((h) => h.fullHost === fullHost));
+        if (other) field.error(`host "${host}" is already registered by ServiceEntry ${other.name}${se.namespace === undefined ? "" : ` in namespace ${se.namespace}`}`, "list each host in one ServiceEntry");
       }
+      entries.push(se);
       if (se.resolution === "STATIC" && se.endpoints.length === 0)
         se.field.error("resolution STATIC needs endpoints", "add endpoints: [{address: 203.0.113.7}] or use resolution: DNS");
     }
@@ -81,7 +83,8 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
 
   const resolver = new ClusterResolver(rules, entries);
   const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
-  const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts: new Set(entries.keys()), resolveHostname: (d) => resolver.resolve(d) });
+  const serviceEntryHosts = new Set(entries.flatMap((e) => e.hosts.map((h) => h.host)));
+  const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts, resolveHostname: (d) => resolver.resolveHostname(d) });
   resolver.warnUnusedPorts();
   const binding = bindGateways(services, gateways, services.map(checkVirtualService));
   const table: RouteTable = { version: 1, source: file, virtualHosts, hosts: binding.hosts };
@@ -102,7 +105,7 @@ export function compileOrThrow(text: string, file = "routes.yaml"): RouteTable {
 
 function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][number], index: number, resolver: ClusterResolver): Route {
   const destinations = r.route.flatMap((d) => {
-    const cluster = resolver.resolve(d.destination);
+    const cluster = resolver.resolve(d.destination, vs.namespace);
     if (!cluster) return [];
     const destination: WeightedDestination = { cluster, weight: r.route.length === 1 ? 1 : (d.weight ?? 0) };
     if (d.headers) destination.headers = d.headers;
@@ -122,7 +125,7 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
     destinations: destinations.filter((d) => d.weight > 0),
     totalWeight,
     mirrors: r.mirrors.flatMap((m) => {
-      const cluster = resolver.resolve(m.destination);
+      const cluster = resolver.resolve(m.destination, vs.namespace);
       // Istio converts the percentage to a fraction of a million; 0 means no mirror at all.
       const share = perMillion(m.percent);
       return cluster && share > 0 ? [{ cluster, perMillion: share }] : [];

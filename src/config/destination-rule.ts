@@ -9,7 +9,8 @@ import { warnConnectionPool, warnOutlierDetection } from "./connection-policies"
 import { PORT_SELECTOR } from "./destination";
 import { headerName } from "./header-names";
 import { readLabels } from "./labels";
-import { EXPORT_TO, NOT_YET } from "./reasons";
+import { NOT_YET } from "./reasons";
+import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./istio-namespaces";
 import type { LoadBalancer } from "../routing/table";
 
 /** What one trafficPolicy (or one of its portLevelSettings) sets; absent = not set. */
@@ -25,19 +26,25 @@ export interface TrafficPolicySpec extends PolicySettings {
 
 export interface DestinationRuleSpec {
   name: string;
+  /** metadata.namespace, `default` when absent */
+  namespace: string;
+  /** spec.host as written */
   host: string;
+  /** the service it is for: a short host completed in the rule's namespace (Istio) */
+  fullHost: string;
+  /** spec.exportTo; undefined = every namespace */
+  exportTo?: string[];
   policy?: TrafficPolicySpec;
   subsets: Map<string, { labels: Record<string, string>; policy?: TrafficPolicySpec; field: Field }>;
   field: Field;
 }
 
 export const DESTINATION_RULE: KeyRules = {
-  known: ["host", "subsets", "trafficPolicy"],
+  known: ["host", "subsets", "trafficPolicy", "exportTo"],
   refused: { workloadSelector: "selects mesh workloads; the edge has none" },
   fixes: {
     workloadSelector: "remove it only if this DestinationRule is meant for the worker's requests too (removing it applies the rule to every caller); otherwise leave the DestinationRule out of routes.yaml",
   },
-  ignored: EXPORT_TO,
 };
 
 export const TRAFFIC_POLICY: KeyRules = {
@@ -171,7 +178,7 @@ function readLoadBalancer(lb: Field): LoadBalancer | undefined {
   return name === undefined ? undefined : { hash: { cookie: name } };
 }
 
-export function readDestinationRule(name: string, spec: Field): DestinationRuleSpec | undefined {
+export function readDestinationRule(name: string, spec: Field, namespace = DEFAULT_NAMESPACE): DestinationRuleSpec | undefined {
   if (!spec.checkMap(DESTINATION_RULE)) return undefined;
   const hostField = spec.get("host");
   hostField.require("name the service these subsets belong to, e.g. host: httpbin");
@@ -188,5 +195,7 @@ export function readDestinationRule(name: string, spec: Field): DestinationRuleS
     const subsetPolicy = s.get("trafficPolicy").present ? readTrafficPolicy(s.get("trafficPolicy")) : undefined;
     subsets.set(subsetName, { labels: readLabels(s.get("labels")), ...(subsetPolicy ? { policy: subsetPolicy } : {}), field: s });
   }
-  return host === undefined ? undefined : { name, host, ...(policy ? { policy } : {}), subsets, field: spec };
+  const exportTo = readExportTo(spec.get("exportTo"));
+  if (host === undefined) return undefined;
+  return { name, namespace, host, fullHost: fullName(host, namespace), ...(exportTo === undefined ? {} : { exportTo }), ...(policy ? { policy } : {}), subsets, field: spec };
 }

@@ -3,7 +3,8 @@
 // protocols and labels. Every other field is refused with a reason: never silently ignored.
 import type { Field, KeyRules } from "./field";
 import { readLabels } from "./labels";
-import { EXPORT_TO, NOT_YET } from "./reasons";
+import { NOT_YET } from "./reasons";
+import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./istio-namespaces";
 
 export interface PortSpec {
   number: number;
@@ -26,7 +27,19 @@ export interface EndpointSpec {
 
 export interface ServiceEntrySpec {
   name: string;
-  hosts: { host: string; field: Field }[];
+  /**
+   * metadata.namespace. Absent: the ServiceEntry lands wherever it is applied, so its
+   * short hosts serve a destination of any namespace that no namespaced one serves.
+   */
+  namespace?: string;
+  /**
+   * `host` as written; `fullHost` the service it registers. A short host stands for the
+   * Kubernetes Service of that name in the ServiceEntry's namespace (Istio itself keeps
+   * ServiceEntry hosts as written: see docs/istio-support.md).
+   */
+  hosts: { host: string; fullHost: string; field: Field }[];
+  /** spec.exportTo; undefined = every namespace */
+  exportTo?: string[];
   ports: PortSpec[];
   endpoints: EndpointSpec[];
   resolution?: string;
@@ -34,7 +47,7 @@ export interface ServiceEntrySpec {
 }
 
 export const SERVICE_ENTRY: KeyRules = {
-  known: ["hosts", "ports", "endpoints", "resolution", "location"],
+  known: ["hosts", "ports", "endpoints", "resolution", "location", "exportTo"],
   refused: {
     addresses: "virtual IPs route TCP inside a mesh; the worker selects services by host name",
     workloadSelector: "selects mesh workloads; the edge has none",
@@ -44,7 +57,6 @@ export const SERVICE_ENTRY: KeyRules = {
     workloadSelector: "list the workloads' addresses under endpoints instead (removing only workloadSelector leaves the ServiceEntry without its origins)",
     subjectAltNames: "remove it, knowing the origin's certificate is then checked by Cloudflare against public CAs and the host name, not against these names",
   },
-  ignored: EXPORT_TO,
 };
 
 /** ServiceEntry.ports[], Istio's ServicePort. */
@@ -73,14 +85,15 @@ export function notHttpReason(protocol: string): string {
   return `protocol ${protocol} is not HTTP, and a Worker proxies HTTP requests only`;
 }
 
-export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | undefined {
+export function readServiceEntry(name: string, spec: Field, namespace?: string): ServiceEntrySpec | undefined {
   if (!spec.checkMap(SERVICE_ENTRY)) return undefined;
   const hostsField = spec.get("hosts");
   hostsField.require("list the service names destinations use, e.g. hosts: [httpbin]");
   const hosts = hostsField.items().flatMap((f) => {
     const host = f.string();
-    return host === undefined ? [] : [{ host, field: f }];
+    return host === undefined ? [] : [{ host, fullHost: fullName(host, namespace ?? DEFAULT_NAMESPACE), field: f }];
   });
+  const exportTo = readExportTo(spec.get("exportTo"));
   const resolutionField = spec.get("resolution");
   const resolution = resolutionField.string();
   if (resolution === "DYNAMIC_DNS") {
@@ -107,7 +120,7 @@ export function readServiceEntry(name: string, spec: Field): ServiceEntrySpec | 
     const endpoint = readEndpoint(e, resolution);
     return endpoint ? [endpoint] : [];
   });
-  return { name, hosts, ports, endpoints, resolution, field: spec };
+  return { name, ...(namespace === undefined ? {} : { namespace }), hosts, ...(exportTo === undefined ? {} : { exportTo }), ports, endpoints, resolution, field: spec };
 }
 
 function readPort(p: Field): PortSpec | undefined {

@@ -50,9 +50,6 @@ export const VIRTUAL_SERVICE: KeyRules = {
   ignored: EXPORT_TO,
 };
 
-/** A VirtualService with only tcp and/or tls routes: valid in Istio (one of http, tcp, tls), refused whole here. */
-const STREAMS_ONLY: KeyRules = { ...VIRTUAL_SERVICE, known: ["hosts", "gateways", "tcp", "tls"] };
-
 const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";
 const DELEGATE_FIX = "copy the http routes of the VirtualService it names in place of this entry (istiod ANDs their matches with this entry's)";
 
@@ -72,8 +69,8 @@ export const HTTP_MIRROR_POLICY: KeyRules = { known: ["destination", "percentage
 
 export function readVirtualService(name: string, spec: Field, namespace?: string): VirtualServiceSpec | undefined {
   const streams = ["tcp", "tls"].filter((k) => spec.get(k).present);
+  // Only tcp and/or tls routes: valid in Istio (one of http, tcp, tls), refused whole here, in one error.
   if (streams.length > 0 && !spec.get("http").present) {
-    spec.checkMap(STREAMS_ONLY);
     const first = spec.get(streams[0]!);
     first.error(
       `this VirtualService has only ${streams.join(" and ")} routes (Istio takes one of http, tcp, tls); the edge serves http routes only: a Worker receives HTTP requests, after Cloudflare has terminated TLS, never a TCP connection or a TLS stream to route by SNI`,

@@ -150,7 +150,7 @@ describe("VirtualService validation (istio pkg/config/validation)", () => {
   it("accepts exportTo with a warning", () => {
     const yaml = vs(ROUTE_V1).replace("  hosts: [httpbin]", '  hosts: [httpbin]\n  exportTo: ["."]');
     expect(messages(yaml)).toEqual([]);
-    expect(messages(yaml, "warning").join("\n")).toContain("spec.exportTo: is ignored: namespaces do not exist at the edge");
+    expect(messages(yaml, "warning").join("\n")).toContain("spec.exportTo: is ignored: it chooses which namespaces' proxies apply this VirtualService");
   });
 
   it("refuses a host routed by two VirtualServices, and malformed hosts", () => {
