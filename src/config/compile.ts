@@ -8,7 +8,7 @@ import { isGatewayApiKind } from "./gateway-api/kinds";
 import { addHttpRouteHosts, compileHttpRoutes, hasHttpRoutes } from "./gateway-api/compile-http-routes";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import { ClusterResolver } from "./cluster-resolver";
-import { DEFAULT_NAMESPACE } from "./istio-namespaces";
+import { checkVirtualServiceExport, DEFAULT_NAMESPACE } from "./istio-namespaces";
 import { readDestinationRule, type DestinationRuleSpec } from "./destination-rule";
 import { readGateway, type GatewaySpec } from "./gateway";
 import { applyMatchGateways, bindGateways } from "./gateway-binding";
@@ -87,6 +87,7 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts, resolveHostname: (d) => resolver.resolveHostname(d) });
   resolver.warnUnusedPorts();
   const binding = bindGateways(services, gateways, services.map(checkVirtualService));
+  for (const vs of services) checkVirtualServiceExport(vs);
   const table: RouteTable = { version: 1, source: file, virtualHosts, hosts: binding.hosts };
   applyPolicies(policies.filter((p) => p.virtualService !== undefined), services, table);
   // After the policies, which target routes by their index in the VirtualService.

@@ -7,6 +7,7 @@
 // At the edge the caller is the proxy applying the VirtualService: the worker
 // stands in for a proxy in the VirtualService's own namespace.
 import type { Field } from "./field";
+import type { VirtualServiceSpec } from "./virtual-service";
 import { isDnsLabel, isIpAddress } from "./istio-host-name";
 
 /** Where a resource without metadata.namespace lands (kubectl's default). */
@@ -117,4 +118,34 @@ export function passedOver<R extends RuleCandidate>(rules: readonly R[], literal
     if (rule.host === literal) return [{ rule, why: `its host "${literal}" means ${rule.fullHost} in its namespace ${rule.namespace}: another service` }];
     return [];
   });
+}
+
+/**
+ * A VirtualService's exportTo where it changes what is served (push_context.go
+ * VirtualServicesForGateway, sidecar scopes): the worker stands in for a proxy in the
+ * VirtualService's namespace, so one not exported there is not applied by Istio's
+ * proxies there; and a gateway proxy applies it only when exported to the proxy's
+ * namespace, which the edge cannot see (a Gateway's selector may pick pods of any
+ * namespace), so anything narrower than "*" on a gateway-bound one is refused.
+ */
+export function checkVirtualServiceExport(vs: VirtualServiceSpec): void {
+  const field = vs.field.get("exportTo");
+  const exportTo = readExportTo(field);
+  if (exportTo === undefined || exportTo.length === 0 || exportTo.includes("*")) return;
+  const namespace = vs.namespace ?? DEFAULT_NAMESPACE;
+  const list = `[${exportTo.join(", ")}]`;
+  const meshBound = vs.gateways.length === 0 || vs.gateways.some((g) => g.mesh);
+  if (meshBound && !visibleTo(exportTo, namespace, namespace))
+    field.error(
+      `${list} leaves out the VirtualService's own namespace ${namespace}: Istio's proxies there do not apply it, and the worker stands in for one of them`,
+      `add "." to exportTo (or use "*"), or leave this VirtualService out of routes.yaml`,
+    );
+  else if (meshBound)
+    field.warn(`${list}: applied as Istio's proxies in namespace ${namespace} apply it; the worker applies it to every request for its hosts, which reach the edge from no namespace`);
+  const gateways = vs.gateways.filter((g) => !g.mesh).map((g) => (g.mesh ? "mesh" : g.namespace === undefined ? g.name : `${g.namespace}/${g.name}`));
+  if (gateways.length > 0)
+    field.error(
+      `${list} decides whether the proxy of Gateway ${gateways.join(", ")} applies this VirtualService: Istio serves it there only when exportTo includes the namespace that proxy runs in, and the edge cannot see which namespace that is (a Gateway's selector may pick pods of any namespace, often istio-system)`,
+      'use exportTo: ["*"] (or remove exportTo) if the gateway serves this VirtualService; otherwise leave it out of routes.yaml',
+    );
 }

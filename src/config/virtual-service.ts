@@ -6,7 +6,6 @@ import type { Field, KeyRules } from "./field";
 import { readDestination, type DestinationSpec } from "./destination";
 import { readGatewayRefs, type GatewayRef } from "./gateway";
 import { readMatchBlock } from "./match-spec";
-import { EXPORT_TO } from "./reasons";
 import { warnFinerThanStep } from "./per-million";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
 import type { HeadersPolicy, MatchBlock, Route } from "../routing/table";
@@ -42,12 +41,11 @@ export interface VirtualServiceSpec {
 }
 
 export const VIRTUAL_SERVICE: KeyRules = {
-  known: ["hosts", "gateways", "http"],
+  known: ["hosts", "gateways", "http", "exportTo"],
   refused: {
     tcp: "a Worker proxies HTTP requests only",
     tls: "TLS is terminated by Cloudflare; SNI passthrough routing does not exist for a Worker",
   },
-  ignored: EXPORT_TO,
 };
 
 const DELEGATE = "delegate VirtualServices are stitched together by istiod across namespaces; write the routes in this VirtualService";

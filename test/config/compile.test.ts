@@ -150,7 +150,7 @@ describe("VirtualService validation (istio pkg/config/validation)", () => {
   it("accepts exportTo with a warning", () => {
     const yaml = vs(ROUTE_V1).replace("  hosts: [httpbin]", '  hosts: [httpbin]\n  exportTo: ["."]');
     expect(messages(yaml)).toEqual([]);
-    expect(messages(yaml, "warning").join("\n")).toContain("spec.exportTo: is ignored: it chooses which namespaces' proxies apply this VirtualService");
+    expect(messages(yaml, "warning").join("\n")).toContain("spec.exportTo: [.]: applied as Istio's proxies in namespace default apply it; the worker applies it to every request for its hosts");
   });
 
   it("refuses a host routed by two VirtualServices, and malformed hosts", () => {

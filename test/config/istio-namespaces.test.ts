@@ -186,6 +186,23 @@ describe("exportTo", () => {
     );
   });
 
+  it("a VirtualService not exported to its own namespace is refused: the worker stands in for a proxy there, which Istio would not give it", () => {
+    const yaml = reviewsRoute("bookinfo", "reviews").replace("  hosts:", "  exportTo: [frontend]\n  hosts:");
+    expect(errors(yaml, reviewsService("bookinfo", 19091), reviewsRule("reviews", "bookinfo", "reviews", "v3")).join("\n")).toContain(
+      "VirtualService reviews: spec.exportTo: [frontend] leaves out the VirtualService's own namespace bookinfo: Istio's proxies there do not apply it",
+    );
+  });
+
+  it('a gateway-bound VirtualService exported narrower than "*" is refused: the gateway proxy\'s namespace decides, and the edge cannot see it', () => {
+    const gateway = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: bookinfo-gateway, namespace: bookinfo}\nspec:\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]";
+    const bound = (exportTo: string) => reviewsRoute("bookinfo", "reviews").replace("  hosts:", `  exportTo: ${exportTo}\n  gateways: [bookinfo-gateway]\n  hosts:`);
+    const backends = [reviewsService("bookinfo", 19091), reviewsRule("reviews", "bookinfo", "reviews", "v3"), gateway];
+    expect(errors(bound('["."]'), ...backends).join("\n")).toContain(
+      "spec.exportTo: [.] decides whether the proxy of Gateway bookinfo/bookinfo-gateway applies this VirtualService: Istio serves it there only when exportTo includes the namespace that proxy runs in, and the edge cannot see which namespace that is",
+    );
+    expect(errors(bound('["*"]'), ...backends)).toEqual([]);
+  });
+
   it("a VirtualService's exportTo is accepted with a warning saying the worker applies it to every request for its hosts", () => {
     const yaml = reviewsRoute("bookinfo", "reviews").replace("  hosts:", '  exportTo: ["."]\n  hosts:');
     const result = compile(yaml, reviewsService("bookinfo", 19091), reviewsRule("reviews", "bookinfo", "reviews", "v3"));
