@@ -112,7 +112,10 @@ export function bindGateways(services: VirtualServiceSpec[], gateways: GatewaySp
   for (const m of meshHosts) {
     const taken = meshOwner.get(m.pattern);
     if (taken) {
-      m.field.error(`host "${m.pattern}" is already routed by VirtualService ${services[taken.vs]!.name}`, "list each host in one VirtualService");
+      const [a, b] = [services[taken.vs]!.namespace ?? "default", services[m.vs]!.namespace ?? "default"];
+      // Short names complete per namespace in Istio (reviews.a… and reviews.b… are two services); a Host header carries no namespace.
+      const namespaces = a !== b && !m.pattern.includes(".") ? ` in namespace ${a} (Istio completes "${m.pattern}" per namespace, so it names two services there; a request's Host header carries no namespace, so the edge cannot tell them apart)` : "";
+      m.field.error(`host "${m.pattern}" is already routed by VirtualService ${services[taken.vs]!.name}${namespaces}`, namespaces ? `give one of them a host name that says which service it is, e.g. ${m.pattern}.${b}.svc.cluster.local` : "list each host in one VirtualService");
       continue;
     }
     meshOwner.set(m.pattern, m);

@@ -94,6 +94,14 @@ describe("bookinfo in two namespaces", () => {
     expect(originOf(t, "reviews.staging.example")).toBe("http://127.0.0.1:29091");
   });
 
+  it("VirtualServices of two namespaces for the short host reviews: two services in Istio, one Host header at the edge, refused with the reason", () => {
+    const found = errors(...bookinfo, reviewsRoute("staging", "reviews"), reviewsService("staging", 29091), reviewsRule("reviews", "staging", "reviews", "v3"));
+    expect(found.join("\n")).toContain(
+      'VirtualService reviews: spec.hosts[0]: host "reviews" is already routed by VirtualService reviews in namespace bookinfo (Istio completes "reviews" per namespace, so it names two services there; a request\'s Host header carries no namespace, so the edge cannot tell them apart)',
+    );
+    expect(found.join("\n")).toContain("fix: give one of them a host name that says which service it is, e.g. reviews.staging.svc.cluster.local");
+  });
+
   it("two DestinationRules for one host in one namespace are still one too many", () => {
     expect(errors(...bookinfo, reviewsRule("reviews-again", "bookinfo", "reviews", "v2")).join("\n")).toContain(
       'DestinationRule reviews-again: spec.host: host "reviews" already has DestinationRule reviews in namespace bookinfo',
