@@ -6,7 +6,10 @@
 // not is an error with the fix.
 import type { DestinationSpec } from "./destination";
 import { settingsFor, type DestinationRuleSpec } from "./destination-rule";
-import { DEFAULT_NAMESPACE, fullName, passedOver, selectRule, visibleTo } from "./istio-namespaces";
+import { DEFAULT_NAMESPACE, fullName, passedOver, ROOT_NAMESPACE, selectRule, visibleTo } from "./istio-namespaces";
+
+/** Stands for a namespace no resource names (never a valid namespace name). */
+const ANOTHER_NAMESPACE = "(another namespace)";
 import { notHttpReason, type PortSpec, type ServiceEntrySpec } from "./service-entry";
 import type { Cluster } from "../routing/table";
 
@@ -19,9 +22,14 @@ export class ClusterResolver {
     private readonly entries: readonly ServiceEntrySpec[],
   ) {}
 
-  /** A destination of a resource in `namespace` (a VirtualService's): its short host resolves there, and Istio's rule for that namespace applies. */
-  resolve(d: DestinationSpec, namespace = DEFAULT_NAMESPACE): Cluster | undefined {
-    return this.resolveFull(d, fullName(d.host, namespace), namespace);
+  /**
+   * A destination of a resource in `namespace` (a VirtualService's): its short host resolves
+   * there, and Istio's rule for that namespace applies. `viaGateway`: the VirtualService is
+   * bound to a Gateway, whose proxy may run in any namespace: the service and rule must then
+   * be the same whichever namespace that is.
+   */
+  resolve(d: DestinationSpec, namespace = DEFAULT_NAMESPACE, viaGateway = false): Cluster | undefined {
+    return this.resolveFull(d, fullName(d.host, namespace), namespace, viaGateway);
   }
 
   /** A ServiceEntry host as written (Gateway API's `kind: Hostname` backendRef): the ServiceEntry's own namespace is the caller's. */
@@ -31,13 +39,14 @@ export class ClusterResolver {
     return se && entry ? this.resolveFull(d, entry.fullHost, se.namespace ?? DEFAULT_NAMESPACE) : this.resolve(d);
   }
 
-  private resolveFull(d: DestinationSpec, host: string, namespace: string): Cluster | undefined {
-    const key = `${host}|${namespace}|${d.subset ?? ""}|${d.port ?? ""}`;
+  private resolveFull(d: DestinationSpec, host: string, namespace: string, viaGateway = false): Cluster | undefined {
+    const key = `${host}|${namespace}|${d.subset ?? ""}|${d.port ?? ""}|${viaGateway}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
     const se = this.entry(d, host, namespace);
     // A ServiceEntry without a namespace stands for the service in the namespace that names it.
     const rule = se && selectRule(this.rules, host, namespace, se.namespace ?? namespace);
+    if (se && viaGateway && !this.sameForAnyGateway(d, host, namespace, se, rule)) return undefined;
     const labels = se && this.subsetLabels(d, host, namespace, rule);
     const port = se && labels && this.port(d, se);
     if (!se || !labels || !port) return undefined;
@@ -50,6 +59,37 @@ export class ClusterResolver {
     if (settings.lb) cluster.lb = settings.lb;
     this.cache.set(key, cluster);
     return cluster;
+  }
+
+  /**
+   * A gateway's proxy applies rules as a proxy of the namespace it runs in (push_context.go
+   * destinationRule(proxyNamespace, …)), which the edge cannot see: the Gateway's selector may
+   * pick pods of any namespace, often istio-system. The service and the rule chosen for the
+   * VirtualService's namespace must be the ones chosen from istio-system and from any other.
+   */
+  private sameForAnyGateway(d: DestinationSpec, host: string, namespace: string, se: ServiceEntrySpec, rule: DestinationRuleSpec | undefined): boolean {
+    const serviceNamespace = se.namespace ?? namespace;
+    const name = (r: DestinationRuleSpec | undefined) => (r ? `DestinationRule ${r.namespace}/${r.name}` : "no DestinationRule");
+    for (const proxy of [ROOT_NAMESPACE, ANOTHER_NAMESPACE]) {
+      if (proxy === namespace) continue;
+      const from = proxy === ROOT_NAMESPACE ? `from ${ROOT_NAMESPACE}` : "from another namespace";
+      if (!visibleTo(se.exportTo, serviceNamespace, proxy)) {
+        d.field.get("host").error(
+          `the VirtualService is bound to a Gateway, whose proxy may run in any namespace; ServiceEntry ${serviceNamespace}/${se.name} (exportTo: [${(se.exportTo ?? []).join(", ")}]) is not visible ${from}, so whether Istio serves this route depends on where that proxy runs, which the edge cannot see`,
+          'export the ServiceEntry to every namespace (exportTo: ["*"], or no exportTo)',
+        );
+        return false;
+      }
+      const other = selectRule(this.rules, host, proxy, serviceNamespace);
+      if (other !== rule && (d.subset !== undefined || rule?.policy !== undefined || other?.policy !== undefined)) {
+        d.field.error(
+          `the VirtualService is bound to a Gateway, whose proxy may run in any namespace, and the DestinationRule Istio applies depends on it: ${name(rule)} for a proxy in ${namespace}, ${name(other)} ${from}; the edge cannot see where that proxy runs`,
+          `export the rule for ${host} to every namespace (exportTo: ["*"], or no exportTo) and keep one rule for it that every proxy finds`,
+        );
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Warns about each port of a protocol a Worker cannot proxy that no destination uses: it is skipped. */

@@ -105,8 +105,10 @@ export function compileOrThrow(text: string, file = "routes.yaml"): RouteTable {
 }
 
 function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][number], index: number, resolver: ClusterResolver): Route {
+  // Served by a Gateway's proxy, whose namespace the edge cannot see (cluster-resolver.ts).
+  const viaGateway = [vs.gateways, ...r.matchGateways].some((refs) => refs?.some((g) => !g.mesh));
   const destinations = r.route.flatMap((d) => {
-    const cluster = resolver.resolve(d.destination, vs.namespace);
+    const cluster = resolver.resolve(d.destination, vs.namespace, viaGateway);
     if (!cluster) return [];
     const destination: WeightedDestination = { cluster, weight: r.route.length === 1 ? 1 : (d.weight ?? 0) };
     if (d.headers) destination.headers = d.headers;
@@ -126,7 +128,7 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
     destinations: destinations.filter((d) => d.weight > 0),
     totalWeight,
     mirrors: r.mirrors.flatMap((m) => {
-      const cluster = resolver.resolve(m.destination, vs.namespace);
+      const cluster = resolver.resolve(m.destination, vs.namespace, viaGateway);
       // Istio converts the percentage to a fraction of a million; 0 means no mirror at all.
       const share = perMillion(m.percent);
       return cluster && share > 0 ? [{ cluster, perMillion: share }] : [];

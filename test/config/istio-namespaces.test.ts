@@ -156,6 +156,27 @@ describe("bookinfo in two namespaces", () => {
   });
 });
 
+describe("a VirtualService bound to a Gateway: the gateway's proxy may run in any namespace", () => {
+  const gateway = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: bookinfo-gateway, namespace: bookinfo}\nspec:\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]";
+  const bound = reviewsRoute("bookinfo", "reviews").replace("  hosts:", "  gateways: [bookinfo-gateway]\n  hosts:");
+
+  it("a rule exported to every namespace is the same rule from any proxy: it builds", () => {
+    expect(originOf(table(gateway, bound, reviewsService("bookinfo", 19091), reviewsRule("reviews", "bookinfo", "reviews", "v2")), "reviews")).toBe("http://127.0.0.1:19092");
+  });
+
+  it('a rule exported only to "." applies to a proxy in bookinfo, not to one in istio-system (bookinfo\'s own gateway runs there): refused with the reason', () => {
+    const found = errors(gateway, bound, reviewsService("bookinfo", 19091), reviewsRule("reviews", "bookinfo", "reviews", "v3", '\n  exportTo: ["."]'));
+    expect(found.join("\n")).toContain(
+      "the VirtualService is bound to a Gateway, whose proxy may run in any namespace, and the DestinationRule Istio applies depends on it: DestinationRule bookinfo/reviews for a proxy in bookinfo, no DestinationRule from istio-system",
+    );
+  });
+
+  it('a ServiceEntry exported only to "." is not visible to a gateway proxy elsewhere: refused with the reason', () => {
+    const found = errors(gateway, bound, reviewsService("bookinfo", 19091, '\n  exportTo: ["."]'), reviewsRule("reviews", "bookinfo", "reviews", "v3"));
+    expect(found.join("\n")).toContain("ServiceEntry bookinfo/reviews (exportTo: [.]) is not visible from istio-system, so whether Istio serves this route depends on where that proxy runs");
+  });
+});
+
 describe("exportTo", () => {
   const frontend = reviewsRoute("frontend", "reviews", "reviews.bookinfo.svc.cluster.local");
 
