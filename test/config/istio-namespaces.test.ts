@@ -82,6 +82,12 @@ describe("bookinfo in two namespaces", () => {
     expect(originOf(table(...bookinfo), "reviews")).toBe("http://127.0.0.1:19093");
   });
 
+  it("bookinfo's jason task, every file in namespace bookinfo with the reviews rules of destination-rule-all.yaml: jason → v2, others → v3", () => {
+    const t = table(inNamespace(sample("destination-rule-all.yaml"), "bookinfo"), inNamespace(sample("virtual-service-reviews-jason-v2-v3.yaml"), "bookinfo"), reviewsService("bookinfo", 19091));
+    expect(explainJson(t, "GET", "http://reviews/reviews/0", [["end-user", "jason"]]).origin).toBe("http://127.0.0.1:19092");
+    expect(originOf(t, "reviews")).toBe("http://127.0.0.1:19093");
+  });
+
   it("a DestinationRule for reviews in each namespace: two rules, no duplicate, each VirtualService takes its own namespace's", () => {
     const t = table(
       ...bookinfo,
