@@ -12,11 +12,16 @@ import { jsonLogger, type Logger } from "./observe/log";
 import { CompareRecorder } from "./observe/compare-recorder";
 import { handleAdmin, isAdminPath } from "./admin/admin";
 import { SwitchCache, switchLookup } from "./switch/switch-cache";
+import { MemoryLedger } from "./proxy/memory-budget";
+import { WorkWindow } from "./compare/work-budget";
+import type { IsolateBudgets } from "./proxy/pipeline";
 
 export interface AppOptions {
   /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */
   random?: Random;
   logger?: Logger;
+  /** the isolate's memory ledger and comparison work window (tests pass their own, to read them) */
+  budgets?: IsolateBudgets;
 }
 
 /**
@@ -38,7 +43,7 @@ class OneRoute<T> implements Router<T> {
 
 const everyPath = () => "*";
 
-export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger }: AppOptions = {}) {
+export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger, budgets = isolateBudgets() }: AppOptions = {}) {
   // The one route matches every path, so Hono need not extract the path from the URL.
   const app = new HonoBase<{ Bindings: Env }>({ router: new OneRoute(), getPath: everyPath });
   // Compared routes' counts, batched in this isolate (one recorder per app: per isolate in production).
@@ -60,6 +65,8 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
       waitUntil,
       recorder,
       bindings: c.env,
+      budgets,
+      memoryBudgetMib: c.env?.MIRROR_MEMORY_BUDGET_MIB,
     }, url);
   });
   // The pipeline logs its own failures with the request's id; this catches anything before it.
@@ -80,4 +87,9 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
     return shortAnswer(500, "internal error");
   });
   return app;
+}
+
+/** A fresh isolate's budgets: one app per isolate in production (src/index.ts), so one of each per isolate. */
+export function isolateBudgets(): IsolateBudgets {
+  return { memory: new MemoryLedger(), cpu: new WorkWindow() };
 }

@@ -3,10 +3,12 @@
 // turned into what may leave the worker — field paths and kinds for the counts, the
 // paths to log, and a redacted example.
 import { diffAnswers } from "./diff";
-import { lift } from "./lift";
+import { hashJson } from "./hash";
+import { jsonBodyBytes, lift } from "./lift";
 import { pathMatches } from "./path";
 import { redactDifference } from "./redact";
 import type { Answer, Difference, DiffKind, Lifted, RedactedDifference } from "./types";
+import { WorkMeter } from "./work-budget";
 import type { CompareSettings } from "../routing/table";
 
 export interface PathKind {
@@ -35,18 +37,25 @@ export function compareAnswers(
   v2: Answer,
   noise: Answer | undefined,
   settings: Pick<CompareSettings, "headers" | "ignore" | "redact">,
+  /** charged with the work done (src/compare/work-budget.ts); the caller reads what it spent */
+  meter: WorkMeter = new WorkMeter(),
 ): CompareOutcome {
   // A healthy v2 mostly answers the same bytes: then the bodies are equal and are
   // neither parsed nor walked (the bench: 250 KiB answers cost a JSON parse each).
   // And mostly the same status and headers too: then nothing is lifted at all.
   let lifted: Lifted | undefined;
   const full = () => (lifted ??= lift(v1, settings.headers));
+  const heads = (other: Answer) => diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences;
+  // The bodies differ and comparing them field by field would pass the meter: by digest, kind too_complex.
+  const tooComplex = (other: Answer) => [...heads(other), bodyDigests(v1, other)];
   const against = (other: Answer): Difference[] => {
     const bodiesEqual = sameBody(v1, other);
     if ((bodiesEqual || noBodies(v1, other)) && sameHead(v1, other)) return [];
-    return bodiesEqual
-      ? diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences
-      : diffAnswers(full(), lift(other, settings.headers)).differences;
+    if (bodiesEqual) return heads(other);
+    // JSON.parse is one call that cannot be stopped: its bytes are charged before it runs.
+    if (!meter.parse((lifted ? 0 : jsonBodyBytes(v1)) + jsonBodyBytes(other))) return tooComplex(other);
+    const result = diffAnswers(full(), lift(other, settings.headers), { meter });
+    return result.tooComplex ? [...result.differences, bodyDigests(v1, other)] : result.differences;
   };
   const found = against(v2);
   const ignored = (path: string) => settings.ignore.some((pattern) => pathMatches(pattern, path));
@@ -61,6 +70,13 @@ export function compareAnswers(
   };
   if (noise) outcome.noise = against(noise).map(pathKind);
   return outcome;
+}
+
+/** The bodies' difference when they were not compared field by field: their sizes, and a hash of those to count by. */
+function bodyDigests(a: Answer, b: Answer): Difference {
+  const v1 = `${a.body?.length ?? 0} bytes`;
+  const v2 = `${b.body?.length ?? 0} bytes`;
+  return { path: "/body", kind: "too_complex", v1, v2, v1Hash: hashJson(v1), v2Hash: hashJson(v2) };
 }
 
 /** Both bodies read whole and byte for byte the same (over-cap digests are compared as digests). */

@@ -7,6 +7,7 @@ import { createHasher, hashHex } from "./hash";
 import { ANY, childPath } from "./path";
 import { isEchoedHeaders, isOwnHeader } from "./own-headers";
 import type { DiffKind, Difference, Json, JsonObject, Lifted, LiftedBody } from "./types";
+import type { WorkMeter } from "./work-budget";
 
 export interface DiffOptions {
   /**
@@ -17,13 +18,20 @@ export interface DiffOptions {
   maxDepth?: number;
   /** distinct paths kept per request; the rest are dropped and `truncated` is set */
   maxPaths?: number;
+  /** charged one node per value walked and per array element hashed; when it refuses, the body walk stops */
+  meter?: WorkMeter;
 }
 
 export interface DiffResult {
   differences: Difference[];
   /** true when more than maxPaths paths differed and some were dropped */
   truncated: boolean;
+  /** the body walk passed the meter's limit: `differences` holds the status and headers' only */
+  tooComplex?: true;
 }
+
+/** Thrown inside the walk when the meter refuses; never escapes diffAnswers. */
+const TOO_COMPLEX = Symbol("too_complex");
 
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_MAX_PATHS = 256;
@@ -39,7 +47,7 @@ export const MAP_KEY_LIMIT = 50;
 // When several differences fold into one path in one request (two elements of
 // /body/items differ in different ways), the most structural one is kept: a shape
 // change must not hide behind a value change, because shape changes are never noise.
-const SEVERITY: Record<DiffKind, number> = { type: 6, missing: 5, added: 4, length: 3, order: 2, value: 1 };
+const SEVERITY: Record<DiffKind, number> = { type: 7, missing: 6, added: 5, length: 4, order: 3, too_complex: 2, value: 1 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LONG_HEX = /^[0-9a-f]{16,}$/i;
@@ -65,7 +73,7 @@ export function isMapKeys(keys: readonly string[]): boolean {
 
 /** Compares status, the lifted headers and the body. Pure; v1 and v2 are not modified. */
 export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): DiffResult {
-  const { maxDepth = DEFAULT_MAX_DEPTH, maxPaths = DEFAULT_MAX_PATHS } = options;
+  const { maxDepth = DEFAULT_MAX_DEPTH, maxPaths = DEFAULT_MAX_PATHS, meter } = options;
   const hash = createHasher();
   const found = new Map<string, Difference>();
   let truncated = false;
@@ -90,6 +98,7 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
   }
 
   function walk(a: Json, b: Json, path: string, depth: number): void {
+    if (meter && !meter.walk(1)) throw TOO_COMPLEX;
     if (a === b) return;
     const ta = typeOf(a);
     if (ta !== typeOf(b)) return add(path, "type", a, b);
@@ -107,6 +116,7 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
   // would report every later element as changed).
   function walkArray(a: Json[], b: Json[], path: string, depth: number): void {
     if (a.length !== b.length) return add(path, "length", a, b);
+    if (meter && !meter.walk(a.length + b.length)) throw TOO_COMPLEX;
     const ha = a.map(hash);
     const hb = b.map(hash);
     if (ha.every((h, i) => h === hb[i])) return;
@@ -136,7 +146,13 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
 
   if (v1.status !== v2.status) add("/status", "value", v1.status, v2.status);
   diffHeaders(v1.headers, v2.headers, add);
-  diffBody(v1.body, v2.body, add, walk);
+  try {
+    diffBody(v1.body, v2.body, add, walk);
+  } catch (e) {
+    if (e !== TOO_COMPLEX) throw e;
+    for (const path of found.keys()) if (path === "/body" || path.startsWith("/body/")) found.delete(path);
+    return { differences: [...found.values()], truncated, tooComplex: true };
+  }
   return { differences: [...found.values()], truncated };
 }
 

@@ -28,6 +28,15 @@ export function lift(answer: Answer, headerNames: readonly string[]): Lifted {
   return body === undefined ? { status: answer.status, headers } : { status: answer.status, headers, body };
 }
 
+/** The bytes lift() would JSON.parse for this answer's body (0 when it would not parse it). */
+export function jsonBodyBytes(answer: Answer): number {
+  if (answer.overCap || !answer.body) return 0;
+  for (const name in answer.headers) {
+    if (name.toLowerCase() === "content-type") return isJson(mediaType(answer.headers[name])) ? answer.body.length : 0;
+  }
+  return 0;
+}
+
 function lowercaseKeys(headers: Readonly<Record<string, string>>): Map<string, string> {
   const map = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) map.set(name.toLowerCase(), value);

@@ -62,7 +62,7 @@ export const EXAMPLES_PER_PATH = 3;
 export const MAX_EXAMPLES = 100;
 export const OVERFLOW = "*";
 
-const SEVERITY: Record<DiffKind, number> = { type: 6, missing: 5, added: 4, length: 3, order: 2, value: 1 };
+const SEVERITY: Record<DiffKind, number> = { type: 7, missing: 6, added: 5, length: 4, order: 3, too_complex: 2, value: 1 };
 
 export function emptyTally(): Tally {
   return {

@@ -43,9 +43,11 @@ export interface Lifted {
 /**
  * value: a primitive changed; type: the JSON type (or the body's kind) changed;
  * missing: in v1, not in v2; added: in v2, not in v1; length: an array's length changed;
- * order: an array holds the same elements in another order.
+ * order: an array holds the same elements in another order;
+ * too_complex: the bodies differ, and comparing them field by field would have passed
+ * one comparison's CPU budget (src/compare/work-budget.ts), so they were compared by digest.
  */
-export type DiffKind = "value" | "type" | "missing" | "added" | "length" | "order";
+export type DiffKind = "value" | "type" | "missing" | "added" | "length" | "order" | "too_complex";
 
 /** Kinds that change the shape of an answer: never explained away as noise (Keploy refuses to, too). */
 export const STRUCTURAL_KINDS: ReadonlySet<DiffKind> = new Set<DiffKind>(["missing", "added", "type"]);

@@ -34,6 +34,8 @@ export interface RequestLog {
   mirrors: number;
   /** set when MIRROR_PERCENT_CAP could not be read: mirroring is stopped until it is fixed */
   killSwitch?: string;
+  /** set when MIRROR_MEMORY_BUDGET_MIB could not be used as it is: the budget that applies instead */
+  memoryBudget?: string;
   /** tries of the primary, when retries made more than one */
   tries?: number;
   /** injected by a fault policy */
@@ -44,7 +46,8 @@ export interface RequestLog {
 
 export type ShadowError = "connect_failed" | "timeout";
 /** kill_switch: a fresh isolate's first read of the pause switch capped the request out (src/proxy/switch-gate.ts) */
-export type ShadowSkip = "body_too_large" | "body_incomplete" | "kill_switch";
+/** memory_budget: the isolate's memory ledger had no room for the body copy (src/proxy/memory-budget.ts) */
+export type ShadowSkip = "body_too_large" | "body_incomplete" | "kill_switch" | "memory_budget";
 
 export interface ShadowLog {
   event: "shadow";
@@ -75,7 +78,11 @@ export interface ShadowLog {
 }
 
 /** Why a request drawn for comparison was not compared, though its shadow was answered. */
-export type CompareSkip = "v1_failed" | "v1_unread" | "v2_unread" | "compare_failed";
+/**
+ * memory_budget: the isolate's memory ledger had no room for an answer (src/proxy/memory-budget.ts);
+ * cpu_budget: this isolate's comparisons used their share of the last second (src/compare/work-budget.ts).
+ */
+export type CompareSkip = "v1_failed" | "v1_unread" | "v2_unread" | "compare_failed" | "memory_budget" | "cpu_budget";
 
 /** Why a compared route's counts could not be counted or stored (stored ones are kept for the next try). */
 export interface CompareLog {

@@ -14,6 +14,9 @@ import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreN
 import type { CompareSkip, Logger, ShadowLog } from "../observe/log";
 import { readAnswer } from "./read-answer";
 import { beforeDeadline } from "./deadline";
+import { OverBudget, type Hold } from "./memory-budget";
+import type { IsolateBudgets } from "./pipeline";
+import { WorkMeter } from "../compare/work-budget";
 
 /** What the worker's environment offers for comparing (wrangler.toml bindings; either may be absent). */
 export interface CompareBindings {
@@ -37,6 +40,8 @@ export interface ComparisonOptions {
   bindings: CompareBindings | undefined;
   log: Logger;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** the isolate's memory ledger and comparison work window */
+  budgets: IsolateBudgets;
 }
 
 export interface Comparison {
@@ -51,6 +56,11 @@ export interface Comparison {
   v1(response: Response, durationMs: number): Response;
   /** v1 did not answer (503, 504, …): nothing to compare */
   v1Failed(): void;
+  /**
+   * Every shadow of the request has settled (compared, failed, skipped or timed out):
+   * the answers held for comparing go back to the memory ledger, even reads still going.
+   */
+  shadowsDone(): void;
 }
 
 type V1 = { answer: Answer; ms: number } | { skip: CompareSkip };
@@ -82,28 +92,50 @@ export function startComparison(o: ComparisonOptions): Comparison {
       o.recorder.log({ event: "compare", route: route.key, error: "count_failed", detail: (e as Error)?.message ?? String(e) });
     }
   };
-  if (!o.compared) return { log, v1: (response) => response, v1Failed() {} };
+  if (!o.compared) return { log, v1: (response) => response, v1Failed() {}, shadowsDone() {} };
 
+  const { memory, cpu } = o.budgets;
   // v1's answer once known; `settled` lets a shadow that answers after it skip the wait.
   let settled: V1 | undefined;
   let settleV1!: (v1: V1) => void;
   const v1 = new Promise<V1>((resolve) => (settleV1 = (value) => resolve((settled ??= value))));
-  const noise = o.noise ? callNoise(o.noise, o.method, names, cap, o.timeoutMs) : undefined;
+  // What v1's and the noise answers hold in the ledger, until every shadow has settled.
+  const holds: Hold[] = [];
+  let done = false;
+  // The isolate's comparisons used their second: nothing is read, nor v1 called again.
+  if (!cpu.allows(Date.now())) settleV1({ skip: "cpu_budget" });
+  const noise = o.noise && !settled ? callNoise(o.noise, o.method, names, cap, o.timeoutMs, held(memory.hold())) : undefined;
+
+  function held(hold: Hold): Hold {
+    holds.push(hold);
+    return hold;
+  }
 
   return {
     log,
     async compareShadow(destination, response, v2Ms, deadline) {
-      let v2: Answer;
-      try {
-        v2 = await readAnswer(response, names, cap);
-      } catch {
-        return { compareSkipped: "v2_unread" };
+      // Skipped already (v1 failed, or a budget): v2's answer is not read.
+      if (settled && "skip" in settled) {
+        response.body?.cancel().catch(() => {});
+        return { compareSkipped: settled.skip };
       }
-      // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
-      const first = settled ?? (await beforeDeadline(v1, deadline, (): V1 => ({ skip: "v1_failed" })));
-      if ("skip" in first) return { compareSkipped: first.skip };
+      const hold = memory.hold();
       try {
-        const outcome = compareAnswers(first.answer, v2, noise && (await noise), settings);
+        let v2: Answer;
+        try {
+          v2 = await readAnswer(response, names, cap, hold);
+        } catch (e) {
+          return { compareSkipped: e instanceof OverBudget ? "memory_budget" : "v2_unread" };
+        }
+        // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
+        const first = settled ?? (await beforeDeadline(v1, deadline, (): V1 => ({ skip: "v1_failed" })));
+        if ("skip" in first) return { compareSkipped: first.skip };
+        const noiseAnswer = noise && (await noise);
+        // Other comparisons may have used the isolate's second while these answers were read.
+        if (!cpu.allows(Date.now())) return { compareSkipped: "cpu_budget" };
+        const meter = new WorkMeter();
+        const outcome = compareAnswers(first.answer, v2, noiseAnswer, settings, meter);
+        cpu.charge(Date.now(), meter.spentUs);
         outcomes.set(destination, { outcome, v1Ms: first.ms, v2Ms });
         const fields: Partial<ShadowLog> = { compared: true };
         if (outcome.reported.length > 0) fields.divergent = outcome.reported.slice(0, LOGGED_PATHS);
@@ -112,21 +144,35 @@ export function startComparison(o: ComparisonOptions): Comparison {
         return fields;
       } catch (e) {
         return { compareSkipped: "compare_failed", compareDetail: (e as Error)?.message ?? String(e) };
+      } finally {
+        hold.release();
       }
     },
     v1(response, ms) {
+      // Nothing left to compare with (skipped, or every shadow settled): not teed at all.
+      if (settled || done) return response;
+      // A sized answer the ledger has no room for is not teed either: the client's answer streams as it is.
+      const declared = response.headers.get("content-length");
+      if (declared !== null && !memory.fits(Math.min(Number(declared), cap))) {
+        settleV1({ skip: "memory_budget" });
+        return response;
+      }
       // The worker reads a clone (the runtime tees the body: the client's branch streams
       // untouched, byte for byte), at once, up to the cap, then cancels it: the runtime
       // buffers for the slower branch, so a branch left unread would hold the answer.
       const mine = response.body ? response.clone() : response;
-      readAnswer(mine, names, cap).then(
+      readAnswer(mine, names, cap, held(memory.hold())).then(
         (answer) => settleV1({ answer, ms }),
-        () => settleV1({ skip: "v1_unread" }),
+        (e: unknown) => settleV1({ skip: e instanceof OverBudget ? "memory_budget" : "v1_unread" }),
       );
       return response;
     },
     v1Failed() {
       settleV1({ skip: "v1_failed" });
+    },
+    shadowsDone() {
+      done = true;
+      for (const hold of holds) hold.release();
     },
   };
 }
@@ -161,11 +207,11 @@ function headerNames(settings: CompareSettings): string[] {
 }
 
 /** The same request to v1 again, marked, read like the others; undefined when it fails (no noise sample then). */
-function callNoise({ url, headers }: { url: string; headers: Headers }, method: string, names: string[], cap: number, timeoutMs: number): Promise<Answer | undefined> {
+function callNoise({ url, headers }: { url: string; headers: Headers }, method: string, names: string[], cap: number, timeoutMs: number, hold: Hold): Promise<Answer | undefined> {
   const marked = new Headers(headers);
   marked.set(NOISE_MARKER, "1");
   return fetch(url, { method, headers: marked, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) })
-    .then((r) => readAnswer(r, names, cap))
+    .then((r) => readAnswer(r, names, cap, hold))
     .catch(() => undefined);
 }
 

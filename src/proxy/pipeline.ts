@@ -23,6 +23,14 @@ import type { CompareRecorder } from "../observe/compare-recorder";
 import { shadowsAfterSwitch } from "./switch-gate";
 import type { SwitchLookup } from "../switch/switch-cache";
 import type { Logger, RequestError, RequestLog } from "../observe/log";
+import { memoryBudget, type MemoryLedger } from "./memory-budget";
+import type { WorkWindow } from "../compare/work-budget";
+
+/** What one isolate allows the experiment (issue 17): bytes held, and comparison work per second. */
+export interface IsolateBudgets {
+  memory: MemoryLedger;
+  cpu: WorkWindow;
+}
 
 export interface PipelineContext {
   table: RouteTable;
@@ -37,6 +45,9 @@ export interface PipelineContext {
   recorder?: CompareRecorder;
   /** the worker's environment: where the counts go */
   bindings?: CompareBindings;
+  budgets: IsolateBudgets;
+  /** MIRROR_MEMORY_BUDGET_MIB as the worker's environment has it */
+  memoryBudgetMib: string | undefined;
 }
 
 /** `url`: request.url, when the caller has read it already. */
@@ -64,6 +75,9 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
   try {
     const cap = mirrorCap(ctx.mirrorPercentCap);
     if (cap.invalid) line.killSwitch = cap.invalid;
+    const budget = memoryBudget(ctx.memoryBudgetMib);
+    ctx.budgets.memory.limit = budget.bytes;
+    if (budget.invalid) line.memoryBudget = budget.invalid;
     // The pause switch composes with the variable: the lower cap wins.
     const paused = ctx.mirrorSwitch?.caps;
     const capPerMillion = lowerCap(cap.perMillion, paused?.perMillion);
@@ -124,12 +138,14 @@ async function forwardPlanned(
   let copy: Promise<BodyCopy> | undefined;
   let abandon: (() => void) | undefined;
   if (plan.body === "buffer") {
+    // Read for the route's retries; held longer for the shadows, so counted in the ledger then.
     const bytes = new Uint8Array(await request.arrayBuffer());
     body = bytes;
-    copy = Promise.resolve({ ok: true, bytes });
+    const hold = plan.mirrored > 0 ? ctx.budgets.memory.reserve(bytes.byteLength) : undefined;
+    copy = Promise.resolve(hold ? { ok: true, bytes, release: hold.release } : { ok: false, reason: "memory_budget" });
   } else if (plan.body === "too_large") copy = Promise.resolve({ ok: false, reason: "body_too_large" });
   else if (plan.body === "tap" && body instanceof ReadableStream) {
-    const tap = tapBody(body, facts.contentLength, shadow.settings.bodyCapBytes);
+    const tap = tapBody(body, facts.contentLength, shadow.settings.bodyCapBytes, ctx.budgets.memory);
     body = tap.body;
     copy = tap.copy;
     abandon = tap.abandon;
@@ -162,11 +178,11 @@ async function forwardPlanned(
       compare: comparison?.compareShadow,
     };
     const pending = ctx.mirrorSwitch?.pending;
-    ctx.waitUntil(
-      pending
-        ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, log)
-        : sendShadows(shadowRequest, targets, log),
-    );
+    const shadows = pending
+      ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, log)
+      : sendShadows(shadowRequest, targets, log);
+    // Once every shadow settled, what the comparison held goes back to the memory ledger.
+    ctx.waitUntil(comparison ? shadows.finally(comparison.shadowsDone) : shadows);
   }
 
   const { result, tries } = await primary;
@@ -205,6 +221,7 @@ function compareRequest(plan: ForwardedPlan, settings: CompareSettings, facts: R
     bindings: ctx.bindings,
     log: ctx.log,
     waitUntil: ctx.waitUntil,
+    budgets: ctx.budgets,
   });
 }
 

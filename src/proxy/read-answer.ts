@@ -4,10 +4,16 @@
 // runtime holds what the client's branch has not taken yet, so reading it to the end
 // would hold a large answer in memory for a slow client). An over-cap body is known
 // by the SHA-256 of its first cap bytes and its declared length.
+//
+// With a hold, every byte read is reserved in the isolate's memory ledger first
+// (memory-budget.ts): a sized answer all at once, an unsized one chunk by chunk; when
+// the ledger has no room the rest is cancelled and the read fails with OverBudget.
+// The hold keeps the bytes until its owner releases it (comparison.ts).
 import type { Answer } from "../compare/types";
 import { concat } from "./body-tap";
+import { OverBudget, type Hold } from "./memory-budget";
 
-export async function readAnswer(response: Response, names: readonly string[], cap: number): Promise<Answer> {
+export async function readAnswer(response: Response, names: readonly string[], cap: number, hold?: Hold): Promise<Answer> {
   const headers = response.headers;
   const kept: Record<string, string> = {};
   for (const name of names) {
@@ -19,6 +25,10 @@ export async function readAnswer(response: Response, names: readonly string[], c
   if (!body) return answer;
   const declared = headers.get("content-length");
   if (declared !== null && Number(declared) <= cap) {
+    if (hold && !hold.add(Number(declared))) {
+      await body.cancel().catch(() => {});
+      throw new OverBudget();
+    }
     // Small and sized (the common case): read natively in one go, with no stream reader in JavaScript.
     answer.body = new Uint8Array(await response.arrayBuffer());
     return answer;
@@ -29,6 +39,10 @@ export async function readAnswer(response: Response, names: readonly string[], c
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (hold && !hold.add(value.byteLength)) {
+      await reader.cancel().catch(() => {});
+      throw new OverBudget();
+    }
     chunks.push(value);
     size += value.byteLength;
     if (size > cap) {

@@ -53,10 +53,21 @@ async function sendWithBody(
 ): Promise<void> {
   const copy = await beforeDeadline(bodyCopy, deadline, (): BodyCopy => ({ ok: false, reason: "body_incomplete" }));
   if (!copy.ok) {
+    // Past the deadline the copy may still complete: its bytes go back to the ledger then.
+    if (copy.reason === "body_incomplete") releaseCopy(bodyCopy);
     for (const t of targets) log(shadowLine(request, t, started, { skipped: copy.reason }));
     return;
   }
-  await Promise.all(targets.map((t) => sendOne(request, t, copy.bytes, deadline, started, log)));
+  try {
+    await Promise.all(targets.map((t) => sendOne(request, t, copy.bytes, deadline, started, log)));
+  } finally {
+    copy.release();
+  }
+}
+
+/** Gives a body copy that will not be sent back to the isolate's memory ledger, whenever it settles. */
+export function releaseCopy(copy: Promise<BodyCopy> | undefined): void {
+  copy?.then((c) => c.ok && c.release(), done);
 }
 
 function sendOne(
