@@ -4,6 +4,7 @@
 import { inject } from "vitest";
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
+import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import type { RouteTable } from "../../src/routing/table";
 import type { RequestLog, ShadowLog } from "../../src/observe/log";
 import type { OriginRecord } from "./origin";
@@ -25,17 +26,19 @@ export interface SendOptions extends RequestInit {
   table?: RouteTable;
   /** the worker's environment (wrangler vars), on top of wrangler.toml's COMPARE_STORE binding */
   env?: Record<string, unknown>;
+  /** the isolate's memory ledger and work window (default: fresh ones for this request) */
+  budgets?: IsolateBudgets;
 }
 
 let counter = 0;
 
 /** Sends a request through the worker; sets a unique x-request-id unless one is given. */
-export async function send(url: string, { random = 0, table: t = table, env = {}, ...init }: SendOptions = {}): Promise<Sent> {
+export async function send(url: string, { random = 0, table: t = table, env = {}, budgets, ...init }: SendOptions = {}): Promise<Sent> {
   const headers = new Headers(init.headers);
   if (!headers.has("x-request-id")) headers.set("x-request-id", `t-${Date.now()}-${++counter}`);
   const requestId = headers.get("x-request-id")!;
   const logs: (RequestLog | ShadowLog)[] = [];
-  const app = createApp(t, { random: () => random, logger: (line) => logs.push(line) });
+  const app = createApp(t, { random: () => random, logger: (line) => logs.push(line), budgets });
   const ctx = createExecutionContext();
   // Only the comparison's store from wrangler.toml: other bindings change timing (the pause switch's first read).
   const response = await app.fetch(new Request(url, { ...init, headers }), { COMPARE_STORE: bindings.COMPARE_STORE, ...env }, ctx);
