@@ -18,6 +18,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../../test/support/loopback";
 import { buildDeployBundle } from "../shared/bundle";
+import { bundleAt } from "../shared/bundle-at";
 import { statusKiB } from "../shared/procfs";
 import { peakBetween, startRssSampler } from "../shared/rss-sampler";
 import { renderTemplate } from "../shared/template";
@@ -138,6 +139,7 @@ function httpRequest(port: number, { method = "GET", path: p = "/", headers = {}
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 interface Ctx {
+  name: string;
   port: number;
   proc: Proc;
   v1: Origin;
@@ -159,7 +161,7 @@ export interface NoisyResult {
   report?: Record<string, unknown>;
 }
 
-async function noisyNeighbour(ctx: Ctx): Promise<NoisyResult> {
+async function noisyNeighbour(ctx: Ctx, withControl = true): Promise<NoisyResult> {
   const { steadyRate, steadyConnections, heavyRate, rounds } = BUDGET_CONFIG;
   const steady = { host: "plain", path: "/get", rate: steadyRate, connections: steadyConnections };
   const heavy = { host: "compared", path: "/big.json", rate: heavyRate, connections: 1 };
@@ -185,13 +187,15 @@ async function noisyNeighbour(ctx: Ctx): Promise<NoisyResult> {
         out.disturbed.push(d);
         out.heavy.push(h);
       },
-      async () => out.uncompared.push((await beside(traffic))[0]),
+      async () => {
+        if (withControl) out.uncompared.push((await beside(traffic))[0]);
+      },
     ];
     for (let i = 0; i < phases.length; i++) await phases[(i + round - 1) % phases.length]!();
-    const [a, d, u, h] = [out.alone.at(-1)!, out.disturbed.at(-1)!, out.uncompared.at(-1)!, out.heavy.at(-1)!];
+    const [a, d, u, h] = [out.alone.at(-1)!, out.disturbed.at(-1)!, out.uncompared.at(-1), out.heavy.at(-1)!];
     console.error(
-      `  round ${round}: alone p50 ${fmtMs(a.p50)} p99 ${fmtMs(a.p99)}; beside the compared route p50 ${fmtMs(d.p50)} p99 ${fmtMs(d.p99)} ` +
-        `(${h.requests} heavy requests, ${h.non2xx + h.socketErrors} errors); beside the same traffic uncompared p50 ${fmtMs(u.p50)} p99 ${fmtMs(u.p99)}`,
+      `  ${ctx.name} round ${round}: alone p50 ${fmtMs(a.p50)} p99 ${fmtMs(a.p99)}; beside the compared route p50 ${fmtMs(d.p50)} p99 ${fmtMs(d.p99)} ` +
+        `(${h.requests} heavy requests, ${h.non2xx + h.socketErrors} errors)${u ? `; beside the same traffic uncompared p50 ${fmtMs(u.p50)} p99 ${fmtMs(u.p99)}` : ""}`,
     );
   }
   await sleep(1500);
@@ -262,6 +266,8 @@ const median = (xs: number[]) => {
 
 export interface BudgetResults {
   noisy?: NoisyResult;
+  /** the same scenario on the worker as it was before the budgets (BENCH_BUDGETS_BEFORE, a git ref) */
+  noisyBefore?: NoisyResult & { ref: string };
   burst?: BurstResult;
 }
 
@@ -290,10 +296,26 @@ export async function runBudgetScenarios(selected: BudgetScenario[]): Promise<Bu
     ],
   );
   await waitUntilServing(ports.worker, proc, "the project (budgets)", { host: "plain" });
-  const ctx: Ctx = { port: ports.worker, proc, v1, v2 };
+  const ctx: Ctx = { name: "project", port: ports.worker, proc, v1, v2 };
   const out: BudgetResults = {};
+  const before = env.BENCH_BUDGETS_BEFORE;
+  let beforeCtx: Ctx | undefined;
+  if (before && selected.includes("noisy-neighbour")) {
+    console.error(`bench: building the worker at ${before} (before the budgets), for the same scenario`);
+    const yaml = renderTemplate(path.join(BENCH_DIR, "budgets-routes.template.yaml"), { V1_PORT: ports.v1, V2_PORT: ports.v2 });
+    const file = path.join(dir, "before.js");
+    writeFileSync(file, await bundleAt(before, yaml, { minify: true }));
+    const port = await freePort();
+    const p = startSystemWorkerd("budgets-before", workerdInfo(), file, port, { EDGE_MIRROR_ADMIN_TOKEN: TOKEN }, [
+      { binding: "COMPARE_STORE", className: "CompareStore" },
+      { binding: "MIRROR_SWITCH", className: "MirrorSwitch" },
+    ]);
+    await waitUntilServing(port, p, "the worker before the budgets", { host: "plain" });
+    beforeCtx = { name: `before (${before})`, port, proc: p, v1, v2 };
+  }
   try {
     if (selected.includes("noisy-neighbour")) out.noisy = await noisyNeighbour(ctx);
+    if (beforeCtx && before) out.noisyBefore = { ...(await noisyNeighbour(beforeCtx, false)), ref: before };
     if (selected.includes("memory-burst")) out.burst = await memoryBurst(ctx);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${tail(proc.errPath)}`);
@@ -302,7 +324,7 @@ export async function runBudgetScenarios(selected: BudgetScenario[]): Promise<Bu
 }
 
 /** The goal rows (same run): the steady client's p50 and p99, disturbed over alone; the burst's answers and RSS. */
-export function budgetGoals({ noisy, burst }: BudgetResults): GoalRow[] {
+export function budgetGoals({ noisy, noisyBefore, burst }: BudgetResults): GoalRow[] {
   const rows: GoalRow[] = [];
   const row = (name: string, value: number | null, goal: string, met: (v: number) => boolean, digits: number, note = "") =>
     rows.push({ name, value, goal, status: value === null ? "not measured" : !goal ? "" : met(value) ? "met" : "**missed**", shown: value === null ? "–" : value.toFixed(digits), note });
@@ -313,6 +335,14 @@ export function budgetGoals({ noisy, burst }: BudgetResults): GoalRow[] {
     const label = `${BUDGET_CONFIG.steadyRate} req/s plain, beside ${BUDGET_CONFIG.heavyRate} req/s of 1 MiB / 100,000-key compared answers`;
     row(`noisy neighbour: steady client's p50, disturbed / alone (${label})`, median(p50), "≤ 1.20", (v) => v <= 1.2, 2, p50.map((x) => x.toFixed(2)).join(", "));
     row(`noisy neighbour: steady client's p99, disturbed / alone`, median(p99), "≤ 1.50", (v) => v <= 1.5, 2, p99.map((x) => x.toFixed(2)).join(", "));
+    if (noisyBefore) {
+      const before = (field: "p50" | "p99") =>
+        noisyBefore.alone.map((a, i) => (a[field] && noisyBefore.disturbed[i]![field] ? noisyBefore.disturbed[i]![field]! / a[field]! : null)).filter((x): x is number => x !== null);
+      const b50 = before("p50");
+      const b99 = before("p99");
+      row(`noisy neighbour, before the budgets (${noisyBefore.ref}): p50, disturbed / alone`, median(b50), "", () => true, 2, b50.map((x) => x.toFixed(2)).join(", "));
+      row(`noisy neighbour, before the budgets (${noisyBefore.ref}): p99, disturbed / alone`, median(b99), "", () => true, 2, b99.map((x) => x.toFixed(2)).join(", "));
+    }
     const control = noisy.alone.map((a, i) => (a.p50 && noisy.uncompared[i]?.p50 ? noisy.uncompared[i]!.p50! / a.p50 : null)).filter((x): x is number => x !== null);
     row("noisy neighbour (control): p50 beside the same 1 MiB traffic, not compared / alone", median(control), "", () => true, 2, control.map((x) => x.toFixed(2)).join(", "));
   }
@@ -332,7 +362,7 @@ export function budgetGoals({ noisy, burst }: BudgetResults): GoalRow[] {
 }
 
 /** The section of RESULTS.md with each round's figures. */
-export function budgetSection({ noisy, burst }: BudgetResults): string[] {
+export function budgetSection({ noisy, noisyBefore, burst }: BudgetResults): string[] {
   const L: string[] = [];
   if (noisy) {
     L.push("## Isolate budgets: a noisy neighbour");
@@ -349,6 +379,15 @@ export function budgetSection({ noisy, burst }: BudgetResults): string[] {
       const u = noisy.uncompared[i]!;
       L.push(`| ${i + 1} | ${fmtMs(a.p50)} | ${fmtMs(a.p99)} | ${fmtMs(d.p50)} | ${fmtMs(d.p99)} | ${noisy.heavy[i]!.requests} | ${fmtMs(u.p50)} | ${fmtMs(u.p99)} |`);
     });
+    if (noisyBefore) {
+      L.push("", `The same scenario on the worker before the budgets (\`${noisyBefore.ref}\`, same origins, its own workerd), in the same run:`, "");
+      L.push("| round | alone p50 | alone p99 | beside compared p50 | beside compared p99 | heavy requests |");
+      L.push("|---:|---:|---:|---:|---:|---:|");
+      noisyBefore.alone.forEach((a, i) => {
+        const d = noisyBefore.disturbed[i]!;
+        L.push(`| ${i + 1} | ${fmtMs(a.p50)} | ${fmtMs(a.p99)} | ${fmtMs(d.p50)} | ${fmtMs(d.p99)} | ${noisyBefore.heavy[i]!.requests} |`);
+      });
+    }
     const r = noisy.report;
     if (r) L.push("", `The compared route's report: compared ${String(r.compared)}, skipped ${JSON.stringify(r.skipped)}, fields ${JSON.stringify((r.fields as { path: string; kind: string }[] | undefined)?.map((f) => `${f.path} ${f.kind}`))}.`);
     L.push("");

@@ -2,7 +2,8 @@
 //   BENCH_DURATION (s per run, 5), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32),
 //   BENCH_ROUNDS (GET runs per system, 5), BENCH_SYSTEMS (comma list, default all),
 //   BENCH_SCENARIOS (comma list of get-fast,get-slow,post-1k,post-512k,json-1k,json-1k-compared,
-//   json-1k-paced,json-1k-compared-paced,json-256k,json-256k-compared),
+//   json-1k-paced,json-1k-compared-paced,json-256k,json-256k-compared, and the isolate budgets'
+//   noisy-neighbour,memory-burst: lab/bench/budgets.ts, which has knobs of its own),
 //   BENCH_PACED_FRACTION (the paced scenarios' offered rate, as a fraction of the mirrored 1 KiB route's throughput, 0.25),
 //   BENCH_PIN=0 (no taskset), BENCH_KEEP=1 (keep the temp dir), BENCH_OUT
 //   (directory for the reports, default lab/bench), BENCH_RETRIES (how many runs
@@ -60,6 +61,8 @@ export const CONFIG = {
     "json-256k",
     "json-256k-compared",
   ]),
+  /** the isolate budgets' scenarios (lab/bench/budgets.ts), run after the others */
+  budgetScenarios: list<"noisy-neighbour" | "memory-burst">("BENCH_SCENARIOS", ["noisy-neighbour", "memory-burst"]).filter((k) => k === "noisy-neighbour" || k === "memory-burst"),
   pacedFraction: num("BENCH_PACED_FRACTION", 0.25),
   out: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : BENCH_DIR,
   /** how many runs disturbed by other processes may be repeated, in all */

@@ -34,6 +34,7 @@ import { cleanupSync, stopAll, work } from "./processes";
 import { goals, markdown, notes, type Summaries } from "./report";
 import { buildProject, floorWorker, nginxOrigin, startNginxMirror, startSystemWorkerd, waitUntilServing } from "./systems";
 import { wrkCommandLine } from "./wrk";
+import { budgetGoals, budgetSection, runBudgetScenarios, type BudgetResults } from "./budgets";
 
 process.on("exit", () => {
   if (!work.exiting) cleanupSync();
@@ -137,7 +138,13 @@ async function main(): Promise<void> {
     summary[key] = byName;
   }
 
-  const goalRows = goals(summary, bundle, allRuns);
+  // The isolate budgets (issue 17): their own origins and worker; the others' are stopped first, so they share no CPU.
+  let budgets: BudgetResults = {};
+  if (CONFIG.budgetScenarios.length) {
+    await stopAll();
+    budgets = await runBudgetScenarios(CONFIG.budgetScenarios);
+  }
+  const goalRows = [...goals(summary, bundle, allRuns), ...budgetGoals(budgets)];
   const md = markdown({
     info,
     bundle,
@@ -146,12 +153,14 @@ async function main(): Promise<void> {
     notes: notes({ compatibilityDate: compatibilityDate(), totalSeconds: (Date.now() - started) / 1000 }),
   });
   mkdirSync(CONFIG.out, { recursive: true });
-  writeFileSync(path.join(CONFIG.out, "RESULTS.md"), md);
+  const section = budgetSection(budgets);
+  const written = section.length ? `${md}\n${section.join("\n")}` : md;
+  writeFileSync(path.join(CONFIG.out, "RESULTS.md"), written);
   writeFileSync(
     path.join(CONFIG.out, "results.json"),
-    JSON.stringify({ info, config: { ...CONFIG, wrk: wrkCommandLine(false) }, bundle: { ...bundle, path: undefined }, goals: goalRows, summary, runs: allRuns }, null, 2) + "\n",
+    JSON.stringify({ info, config: { ...CONFIG, wrk: wrkCommandLine(false) }, bundle: { ...bundle, path: undefined }, goals: goalRows, summary, runs: allRuns, budgets }, null, 2) + "\n",
   );
-  process.stdout.write(`\n${md}\n`);
+  process.stdout.write(`\n${written}\n`);
   console.error(`bench: wrote ${path.relative(ROOT, path.join(CONFIG.out, "RESULTS.md"))} and results.json`);
 
   work.exiting = true;

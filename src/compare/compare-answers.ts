@@ -3,12 +3,11 @@
 // turned into what may leave the worker — field paths and kinds for the counts, the
 // paths to log, and a redacted example.
 import { diffAnswers } from "./diff";
-import { hashJson } from "./hash";
 import { jsonBodyBytes, lift } from "./lift";
 import { pathMatches } from "./path";
 import { redactDifference } from "./redact";
 import type { Answer, Difference, DiffKind, Lifted, RedactedDifference } from "./types";
-import { WorkMeter } from "./work-budget";
+import { PARSE_NS_PER_BYTE, WorkMeter } from "./work-budget";
 import type { CompareSettings } from "../routing/table";
 
 export interface PathKind {
@@ -46,16 +45,17 @@ export function compareAnswers(
   let lifted: Lifted | undefined;
   const full = () => (lifted ??= lift(v1, settings.headers));
   const heads = (other: Answer) => diffAnswers(lift(withoutBody(v1), settings.headers), lift(withoutBody(other), settings.headers)).differences;
-  // The bodies differ and comparing them field by field would pass the meter: by digest, kind too_complex.
-  const tooComplex = (other: Answer) => [...heads(other), bodyDigests(v1, other)];
   const against = (other: Answer): Difference[] => {
     const bodiesEqual = sameBody(v1, other);
     if ((bodiesEqual || noBodies(v1, other)) && sameHead(v1, other)) return [];
     if (bodiesEqual) return heads(other);
     // JSON.parse is one call that cannot be stopped: its bytes are charged before it runs.
-    if (!meter.parse((lifted ? 0 : jsonBodyBytes(v1)) + jsonBodyBytes(other))) return tooComplex(other);
-    const result = diffAnswers(full(), lift(other, settings.headers), { meter });
-    return result.tooComplex ? [...result.differences, bodyDigests(v1, other)] : result.differences;
+    // Past the meter the bodies (which differ) are compared as bytes: kind too_complex, their sizes as values.
+    if (meter.charge(((lifted ? 0 : jsonBodyBytes(v1)) + jsonBodyBytes(other)) * PARSE_NS_PER_BYTE)) {
+      const result = diffAnswers(full(), lift(other, settings.headers), { meter });
+      if (!result.tooComplex) return result.differences;
+    }
+    return [...heads(other), { path: "/body", kind: "too_complex", v1: `${v1.body?.length ?? 0} bytes`, v2: `${other.body?.length ?? 0} bytes` }];
   };
   const found = against(v2);
   const ignored = (path: string) => settings.ignore.some((pattern) => pathMatches(pattern, path));
@@ -70,13 +70,6 @@ export function compareAnswers(
   };
   if (noise) outcome.noise = against(noise).map(pathKind);
   return outcome;
-}
-
-/** The bodies' difference when they were not compared field by field: their sizes, and a hash of those to count by. */
-function bodyDigests(a: Answer, b: Answer): Difference {
-  const v1 = `${a.body?.length ?? 0} bytes`;
-  const v2 = `${b.body?.length ?? 0} bytes`;
-  return { path: "/body", kind: "too_complex", v1, v2, v1Hash: hashJson(v1), v2Hash: hashJson(v2) };
 }
 
 /** Both bodies read whole and byte for byte the same (over-cap digests are compared as digests). */

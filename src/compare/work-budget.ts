@@ -31,74 +31,46 @@ export const COMPARISON_BUDGET_US = 8_000;
  */
 export const ISOLATE_BUDGET_US_PER_SECOND = 40_000;
 
-/** One comparison's meter: charges refused past the limit leave it unchanged. */
+/** One comparison's meter, in estimated nanoseconds: a charge that would pass the limit is refused and leaves it unchanged. */
 export class WorkMeter {
-  #spentNs = 0;
-  readonly #limitNs: number;
+  spentNs = 0;
 
-  constructor(limitUs = COMPARISON_BUDGET_US) {
-    this.#limitNs = limitUs * 1000;
-  }
+  constructor(readonly limitNs = COMPARISON_BUDGET_US * 1000) {}
 
-  /** estimated microseconds charged so far */
-  get spentUs(): number {
-    return this.#spentNs / 1000;
-  }
-
-  /** Charges parsing `bytes` of JSON; false when that would pass the limit. */
-  parse(bytes: number): boolean {
-    return this.#charge(bytes * PARSE_NS_PER_BYTE);
-  }
-
-  /** Charges walking `nodes` nodes; false when that would pass the limit. */
-  walk(nodes: number): boolean {
-    return this.#charge(nodes * WALK_NS_PER_NODE);
-  }
-
-  #charge(ns: number): boolean {
-    if (this.#spentNs + ns > this.#limitNs) return false;
-    this.#spentNs += ns;
+  /** Charges `ns` (bytes × PARSE_NS_PER_BYTE, nodes × WALK_NS_PER_NODE); false when that would pass the limit. */
+  charge(ns: number): boolean {
+    if (this.spentNs + ns > this.limitNs) return false;
+    this.spentNs += ns;
     return true;
   }
 }
 
-const SLOTS = 10;
-const SLOT_MS = 100;
-
 /**
- * The isolate's comparisons over a sliding second of Date.now(), in ten 100 ms slots.
- * Date.now() moves at I/O, and every comparison starts after I/O (an answer read),
- * so the window moves with them.
+ * The isolate's comparisons over a sliding second of Date.now(): a bucket that drains
+ * its whole budget each second, so what was spent a second ago is forgotten and the
+ * budget refills at the rate it may be spent. Date.now() moves at I/O, and every
+ * comparison starts after I/O (an answer read), so the window moves with them.
  */
 export class WorkWindow {
-  readonly #limitUs: number;
-  readonly #slots = new Float64Array(SLOTS);
-  readonly #slotAt = new Float64Array(SLOTS).fill(-Infinity);
+  /** estimated microseconds in the bucket at `at` */
+  level = 0;
+  at = 0;
 
-  constructor(limitUsPerSecond = ISOLATE_BUDGET_US_PER_SECOND) {
-    this.#limitUs = limitUsPerSecond;
-  }
+  constructor(readonly limitUs = ISOLATE_BUDGET_US_PER_SECOND) {}
 
-  /** estimated microseconds spent in the second up to `now` */
+  /** estimated microseconds spent in the second up to `now`, as the bucket holds them */
   spentUs(now: number): number {
-    const slot = Math.floor(now / SLOT_MS);
-    let sum = 0;
-    for (let i = 0; i < SLOTS; i++) if (this.#slotAt[i]! > slot - SLOTS) sum += this.#slots[i]!;
-    return sum;
+    this.level = Math.max(0, this.level - ((now - this.at) * this.limitUs) / 1000);
+    this.at = now;
+    return this.level;
   }
 
   /** Whether a comparison may start now. */
   allows(now: number): boolean {
-    return this.spentUs(now) < this.#limitUs;
+    return this.spentUs(now) < this.limitUs;
   }
 
   charge(now: number, us: number): void {
-    const slot = Math.floor(now / SLOT_MS);
-    const i = slot % SLOTS;
-    if (this.#slotAt[i] !== slot) {
-      this.#slotAt[i] = slot;
-      this.#slots[i] = 0;
-    }
-    this.#slots[i]! += us;
+    this.level = this.spentUs(now) + us;
   }
 }

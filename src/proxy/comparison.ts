@@ -14,7 +14,7 @@ import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreN
 import type { CompareSkip, Logger, ShadowLog } from "../observe/log";
 import { readAnswer } from "./read-answer";
 import { beforeDeadline } from "./deadline";
-import { OverBudget, type Hold } from "./memory-budget";
+import { OVER_BUDGET, type Hold } from "./memory-budget";
 import type { IsolateBudgets } from "./pipeline";
 import { WorkMeter } from "../compare/work-budget";
 
@@ -100,16 +100,11 @@ export function startComparison(o: ComparisonOptions): Comparison {
   let settleV1!: (v1: V1) => void;
   const v1 = new Promise<V1>((resolve) => (settleV1 = (value) => resolve((settled ??= value))));
   // What v1's and the noise answers hold in the ledger, until every shadow has settled.
-  const holds: Hold[] = [];
+  const kept = memory.hold();
   let done = false;
   // The isolate's comparisons used their second: nothing is read, nor v1 called again.
   if (!cpu.allows(Date.now())) settleV1({ skip: "cpu_budget" });
-  const noise = o.noise && !settled ? callNoise(o.noise, o.method, names, cap, o.timeoutMs, held(memory.hold())) : undefined;
-
-  function held(hold: Hold): Hold {
-    holds.push(hold);
-    return hold;
-  }
+  const noise = o.noise && !settled ? callNoise(o.noise, o.method, names, cap, o.timeoutMs, kept) : undefined;
 
   return {
     log,
@@ -125,7 +120,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
         try {
           v2 = await readAnswer(response, names, cap, hold);
         } catch (e) {
-          return { compareSkipped: e instanceof OverBudget ? "memory_budget" : "v2_unread" };
+          return { compareSkipped: e === OVER_BUDGET ? "memory_budget" : "v2_unread" };
         }
         // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
         const first = settled ?? (await beforeDeadline(v1, deadline, (): V1 => ({ skip: "v1_failed" })));
@@ -135,7 +130,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
         if (!cpu.allows(Date.now())) return { compareSkipped: "cpu_budget" };
         const meter = new WorkMeter();
         const outcome = compareAnswers(first.answer, v2, noiseAnswer, settings, meter);
-        cpu.charge(Date.now(), meter.spentUs);
+        cpu.charge(Date.now(), meter.spentNs / 1000);
         outcomes.set(destination, { outcome, v1Ms: first.ms, v2Ms });
         const fields: Partial<ShadowLog> = { compared: true };
         if (outcome.reported.length > 0) fields.divergent = outcome.reported.slice(0, LOGGED_PATHS);
@@ -161,9 +156,9 @@ export function startComparison(o: ComparisonOptions): Comparison {
       // untouched, byte for byte), at once, up to the cap, then cancels it: the runtime
       // buffers for the slower branch, so a branch left unread would hold the answer.
       const mine = response.body ? response.clone() : response;
-      readAnswer(mine, names, cap, held(memory.hold())).then(
+      readAnswer(mine, names, cap, kept).then(
         (answer) => settleV1({ answer, ms }),
-        (e: unknown) => settleV1({ skip: e instanceof OverBudget ? "memory_budget" : "v1_unread" }),
+        (e: unknown) => settleV1({ skip: e === OVER_BUDGET ? "memory_budget" : "v1_unread" }),
       );
       return response;
     },
@@ -172,7 +167,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
     },
     shadowsDone() {
       done = true;
-      for (const hold of holds) hold.release();
+      kept.release();
     },
   };
 }

@@ -20,7 +20,6 @@ export interface MemoryBudget {
 }
 
 const DEFAULT: MemoryBudget = { bytes: DEFAULT_MEMORY_BUDGET_MIB * MIB };
-let cached: { raw: string; budget: MemoryBudget } | undefined;
 
 /**
  * Reads MIRROR_MEMORY_BUDGET_MIB: a number of MiB from 0 to 96 (0: nothing is held,
@@ -29,17 +28,14 @@ let cached: { raw: string; budget: MemoryBudget } | undefined;
  */
 export function memoryBudget(raw: string | undefined): MemoryBudget {
   if (raw === undefined || raw.trim() === "") return DEFAULT;
-  if (cached?.raw === raw) return cached.budget;
   const value = Number(raw);
-  const quoted = `MIRROR_MEMORY_BUDGET_MIB=${JSON.stringify(raw)}`;
-  const budget: MemoryBudget =
-    !Number.isFinite(value) || value < 0
-      ? { bytes: DEFAULT.bytes, invalid: `${quoted} is not a number from 0 to ${MAX_MEMORY_BUDGET_MIB}; the default ${DEFAULT_MEMORY_BUDGET_MIB} MiB applies` }
-      : value > MAX_MEMORY_BUDGET_MIB
-        ? { bytes: MAX_MEMORY_BUDGET_MIB * MIB, invalid: `${quoted} is over the maximum; ${MAX_MEMORY_BUDGET_MIB} MiB applies` }
-        : { bytes: Math.floor(value * MIB) };
-  cached = { raw, budget };
-  return budget;
+  const over = value > MAX_MEMORY_BUDGET_MIB;
+  return value >= 0 && !over
+      ? { bytes: Math.floor(value * MIB) }
+      : {
+          bytes: (over ? MAX_MEMORY_BUDGET_MIB : DEFAULT_MEMORY_BUDGET_MIB) * MIB,
+          invalid: `MIRROR_MEMORY_BUDGET_MIB=${JSON.stringify(raw)} is not a number from 0 to ${MAX_MEMORY_BUDGET_MIB}: ${over ? MAX_MEMORY_BUDGET_MIB : DEFAULT_MEMORY_BUDGET_MIB} MiB applies`,
+        };
 }
 
 /** Bytes reserved for one piece of work; released once, whatever path it ends on. */
@@ -48,42 +44,22 @@ export interface Hold {
   add(bytes: number): boolean;
   /** gives every byte back; idempotent */
   release(): void;
-  readonly bytes: number;
+  /** bytes reserved by this hold */
+  bytes(): number;
 }
 
 export class MemoryLedger {
-  #held = 0;
-  #peak = 0;
-  #refused = 0;
-  #limit: number;
-
-  constructor(limit = DEFAULT.bytes) {
-    this.#limit = limit;
-  }
-
-  /** The budget, read from the variable on each request (cached: the variable changes only with a deploy). */
-  set limit(bytes: number) {
-    this.#limit = bytes;
-  }
-  get limit(): number {
-    return this.#limit;
-  }
   /** bytes reserved now */
-  get held(): number {
-    return this.#held;
-  }
+  held = 0;
   /** the most ever reserved at once */
-  get peak(): number {
-    return this.#peak;
-  }
-  /** reservations refused */
-  get refused(): number {
-    return this.#refused;
-  }
+  peak = 0;
+
+  /** the budget, set from the variable on each request */
+  constructor(public limit = DEFAULT.bytes) {}
 
   /** Whether `bytes` more would fit now. */
   fits(bytes: number): boolean {
-    return this.#held + bytes <= this.#limit;
+    return this.held + bytes <= this.limit;
   }
 
   /** A hold with `bytes` reserved, or undefined (nothing reserved) when they do not fit. */
@@ -96,35 +72,22 @@ export class MemoryLedger {
   hold(): Hold {
     let mine = 0;
     let released = false;
-    const add = (bytes: number): boolean => {
-      if (released || this.#held + bytes > this.#limit) {
-        this.#refused++;
-        return false;
-      }
-      mine += bytes;
-      this.#held += bytes;
-      if (this.#held > this.#peak) this.#peak = this.#held;
-      return true;
-    };
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.#held -= mine;
-      mine = 0;
-    };
     return {
-      add,
-      release,
-      get bytes() {
-        return mine;
+      add: (bytes) => {
+        if (released || !this.fits(bytes)) return false;
+        mine += bytes;
+        if ((this.held += bytes) > this.peak) this.peak = this.held;
+        return true;
       },
+      release: () => {
+        if (!released) this.held -= mine;
+        released = true;
+        mine = 0;
+      },
+      bytes: () => mine,
     };
   }
 }
 
 /** Thrown by a read that the ledger had no room for (read-answer.ts). */
-export class OverBudget extends Error {
-  constructor() {
-    super("the isolate's memory budget (MIRROR_MEMORY_BUDGET_MIB) is used up");
-  }
-}
+export const OVER_BUDGET = Symbol("memory_budget");

@@ -11,7 +11,7 @@
 // The hold keeps the bytes until its owner releases it (comparison.ts).
 import type { Answer } from "../compare/types";
 import { concat } from "./body-tap";
-import { OverBudget, type Hold } from "./memory-budget";
+import { OVER_BUDGET, type Hold } from "./memory-budget";
 
 export async function readAnswer(response: Response, names: readonly string[], cap: number, hold?: Hold): Promise<Answer> {
   const headers = response.headers;
@@ -27,7 +27,7 @@ export async function readAnswer(response: Response, names: readonly string[], c
   if (declared !== null && Number(declared) <= cap) {
     if (hold && !hold.add(Number(declared))) {
       await body.cancel().catch(() => {});
-      throw new OverBudget();
+      throw OVER_BUDGET;
     }
     // Small and sized (the common case): read natively in one go, with no stream reader in JavaScript.
     answer.body = new Uint8Array(await response.arrayBuffer());
@@ -41,7 +41,7 @@ export async function readAnswer(response: Response, names: readonly string[], c
     if (done) break;
     if (hold && !hold.add(value.byteLength)) {
       await reader.cancel().catch(() => {});
-      throw new OverBudget();
+      throw OVER_BUDGET;
     }
     chunks.push(value);
     size += value.byteLength;
