@@ -220,8 +220,9 @@ describe("comparison CPU budget", () => {
   });
 
   it("the isolate's second used up: skipped (cpu_budget), v1 not even teed, and counted", async () => {
-    const b = budgets(undefined, 1);
-    b.cpu.charge(Date.now(), 1);
+    const b = budgets(undefined, 1_000);
+    // Ten seconds' worth: the bucket is still full while this request runs.
+    b.cpu.charge(Date.now(), 10_000);
     const sent = await through("http://budget.test/compare/big/20000", { budgets: b });
     expect(shadowLogs(sent)).toEqual([expect.objectContaining({ status: 200, compareSkipped: "cpu_budget" })]);
     expect(sent.bytes).toEqual(await direct("/compare/big/20000"));
