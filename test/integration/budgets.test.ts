@@ -14,6 +14,8 @@ import { MemoryLedger } from "../../src/proxy/memory-budget";
 import { WorkWindow } from "../../src/compare/work-budget";
 import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import { recordsAt, release, requestLog, send, sha256, shadowLogs, type SendOptions } from "../support/harness";
+import { setCaps, world } from "../support/switch-world";
+import type { ShadowLog } from "../../src/observe/log";
 
 const TOKEN = "test-admin-token";
 const v1Url = `http://127.0.0.1:${Object.entries(JSON.parse(inject("originNames")) as Record<string, string>).find(([, name]) => name === "v1")![0]}`;
@@ -119,6 +121,20 @@ describe("the memory ledger gives every byte back", () => {
     await sent.response.arrayBuffer().catch(() => {});
     await sent.settled();
     expect(shadowLogs(sent).every((l) => l.skipped === "body_incomplete")).toBe(true);
+    expect(b.memory.held).toBe(0);
+  });
+
+  it("a fresh isolate's shadow dropped by the pause switch's first read: its body copy is released", async () => {
+    const scope = crypto.randomUUID();
+    await setCaps(world({ scope }), { percentCap: 0 });
+    const b = budgets();
+    const fresh = world({ scope, budgets: b });
+    const body = "z".repeat(10_000);
+    const answer = await fresh.fetch("http://mirror.test/paused-upload", { method: "POST", body, headers: { "content-length": String(body.length) } });
+    expect(answer.status).toBe(200);
+    expect(fresh.logs.filter((l): l is ShadowLog => l.event === "shadow")).toEqual([expect.objectContaining({ skipped: "kill_switch" })]);
+    // The plan was made before the switch was read: the body was copied, then dropped.
+    expect(b.memory.peak).toBe(10_000);
     expect(b.memory.held).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import { createExecutionContext, env as bindings, waitOnExecutionContext } from 
 import { createApp } from "../../src/app";
 import type { RequestLog, ShadowLog } from "../../src/observe/log";
 import type { MirrorSwitch } from "../../src/switch/mirror-switch";
+import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import { table } from "./harness";
 
 /** alice's token (the secret holds `alice:<it>`) and bob's */
@@ -42,10 +43,10 @@ export interface World {
 
 let counter = 0;
 
-export function world({ random = 0, vars = {}, scope = crypto.randomUUID() }: { random?: number; vars?: Record<string, string>; scope?: string } = {}): World {
+export function world({ random = 0, vars = {}, scope = crypto.randomUUID(), budgets }: { random?: number; vars?: Record<string, string>; scope?: string; budgets?: IsolateBudgets } = {}): World {
   const env: Record<string, unknown> = { COMPARE_STORE: bindings.COMPARE_STORE, MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}, bob:${OTHER_TOKEN}`, ...vars };
   const logs: (RequestLog | ShadowLog)[] = [];
-  const app = createApp(table, { random: () => random, logger: (line) => logs.push(line) });
+  const app = createApp(table, { random: () => random, logger: (line) => logs.push(line), budgets });
   return {
     env,
     logs,
