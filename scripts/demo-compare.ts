@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import type { RouteReport } from "../src/compare/report";
-import type { WorkerEvent } from "../test/support/wrangler-dev";
+import { shadowEvents, type WorkerEvent } from "../test/support/wrangler-dev";
 
 export const COMPARE_POLICY = "scripts/demo-compare.yaml";
 /** The path the act sends: v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce. */
@@ -76,7 +76,7 @@ export async function compareAct({ port, host, token, say, heading, styles, even
   say("  to v1 twice, so what differs between v1 and itself (timestamps, ids) is known to be noise.");
   say(dim(`  Sending ${REQUESTS} × GET ${PATH}: v2 writes one field differently, and both stamp each answer with the time.`));
 
-  const compared = () => events.filter((e) => e.event === "shadow" && e.compared === true).length;
+  const compared = () => shadowEvents([...events]).filter((s) => s.compared === true).length;
   const before = compared();
   let byV1 = 0;
   for (let i = 0; i < REQUESTS; i++) {

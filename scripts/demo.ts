@@ -13,7 +13,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
 import { killGroupNow } from "../test/support/loopback";
 import { startOrigin, type Origin } from "../test/support/origin";
-import { WRANGLER, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
+import { WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { COMPARE_POLICY, compareAct } from "./demo-compare";
@@ -88,7 +88,7 @@ function v1Line(line: string): void {
 
 // ---------------------------------------------------------------- wrangler dev
 
-/** The worker's JSON log lines ({"event":"request"|"shadow",...}) seen so far. */
+/** The worker's JSON log lines ({"event":"request",...,"shadows":[...]}: docs/logs.md) seen so far. */
 const workerEvents: WorkerEvent[] = [];
 let wrangler: WranglerDev | undefined;
 let builtSummary = "";
@@ -280,8 +280,8 @@ async function main(): Promise<void> {
     await waitUntil(
       () =>
         v2.records.length >= i &&
-        workerEvents.filter((e) => e.event === "request").length >= i &&
-        workerEvents.filter((e) => e.event === "shadow").length >= i,
+        // A mirrored request's one line is written once its shadow has settled.
+        shadowEvents(workerEvents).length >= i,
       SHADOW_WAIT_MS,
     );
     await sleep(50);

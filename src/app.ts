@@ -75,14 +75,10 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
     logger({
       event: "request",
       requestId: trustedRequestId(request.headers.get("x-request-id")) ?? "",
-      method: request.method,
-      host: request.headers.get("host") ?? "",
-      path: "",
       status: 500,
       durationMs: 0,
       error: "internal",
       detail: err.message,
-      mirrors: 0,
     });
     return shortAnswer(500, "internal error");
   });

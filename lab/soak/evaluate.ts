@@ -18,7 +18,7 @@ const CHECKS: [CheckKey, string][] = [
   ["overCapLogged", 'every over-cap request has a shadow line skipped: "body_too_large" (or "body_incomplete" when its primary failed)'],
   ["missingHasReason", "no shadow is missing without a logged reason"],
   ["shadowLineWellFormed", "exactly one shadow line per request, with one outcome (status / skipped / error), agreeing with v2"],
-  ["requestLine", "exactly one request line per request, with the status the client got (an error field only on non-200), mirrors 1, destination httpbin/v1"],
+  ["requestLine", "exactly one request line per request, with the status the client got (an error field only on non-200), one shadow on it, destination httpbin/v1"],
   ["noStrays", "nothing at the origins or in the logs that no request explains (no stray or duplicate shadows)"],
   ["noUnhandled", "no unhandled error: workerd stderr clean, no internal error, workerd alive"],
   ["memory", "workerd's RSS does not grow round over round under concurrent uploads at / over the cap"],

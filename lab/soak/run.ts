@@ -14,7 +14,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { compileOrThrow } from "../../src/config/compile";
-import type { RequestLog, ShadowLog } from "../../src/observe/log";
+import type { RequestLog, ShadowOutcome } from "../../src/observe/log";
 import { freePort } from "../../test/support/loopback";
 import { startOrigin, type Origin, type OriginRecord } from "../../test/support/origin";
 import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "../../test/support/seed-routes";
@@ -27,9 +27,13 @@ import type { SoakConfig } from "./config";
 import { mib } from "./format";
 import { MiB, makeRequest, plan, prng, type SoakRequest } from "./mix";
 
+/** A shadow's outcome as its request's line carries it, with that line's requestId. */
+export type ShadowLog = ShadowOutcome & { requestId: string };
+
 /** workerd's stdout (the worker's JSON log lines) and stderr, as parsed lines. */
 export interface WorkerLogs {
   request: RequestLog[];
+  /** the shadows' outcomes, taken from the request lines (one line per request carries both) */
   shadow: ShadowLog[];
   otherStdout: string[];
   stderr: string[];
@@ -144,8 +148,11 @@ function collectLogs(child: ChildProcess, logs: WorkerLogs): void {
     try {
       parsed = JSON.parse(line);
     } catch {}
-    if (parsed?.event === "request") logs.request.push(parsed as RequestLog);
-    else if (parsed?.event === "shadow") logs.shadow.push(parsed as ShadowLog);
+    if (parsed?.event === "request") {
+      const request = parsed as RequestLog;
+      logs.request.push(request);
+      for (const s of request.shadows ?? []) logs.shadow.push({ ...s, requestId: request.requestId });
+    }
     else if (line.trim()) logs.otherStdout.push(line);
   });
   readline.createInterface({ input: child.stderr! }).on("line", (line) => {

@@ -1,5 +1,10 @@
-// Structured logs: one JSON line per request and one per shadow. Workers Logs
-// ([observability] in wrangler.toml) indexes the fields; `wrangler dev` prints them.
+// Structured logs: one JSON line per request, carrying the primary's outcome and
+// every shadow's (Envoy writes one access-log line per request). A mirrored
+// request's line is written when its shadows have settled (bounded by the shadow
+// deadline); any other request's, at response time. What Workers Logs records per
+// invocation (method, URL, the worker's status, wall and CPU time) is not repeated.
+// Workers Logs ([observability] in wrangler.toml) indexes the fields; `wrangler dev`
+// prints them. The format, with a sample of each shape: docs/logs.md.
 
 /**
  * Why the worker answered itself, or why the primary failed. A closed set, so
@@ -18,20 +23,18 @@ export type RequestError =
 
 export interface RequestLog {
   event: "request";
+  /** x-request-id as sent to v1 and v2 (kept from the client when plain, else a fresh UUID) */
   requestId: string;
-  method: string;
-  host: string;
-  path: string;
   virtualService?: string;
   route?: string;
   destination?: string;
+  /** the status the client got */
   status: number;
+  /** time to the client's response headers */
   durationMs: number;
   error?: RequestError;
   /** the runtime's message for an internal error */
   detail?: string;
-  /** mirrors sampled for this request (each has its own shadow line) */
-  mirrors: number;
   /** set when MIRROR_PERCENT_CAP could not be read: mirroring is stopped until it is fixed */
   killSwitch?: string;
   /** set when MIRROR_MEMORY_BUDGET_MIB could not be used as it is: the budget that applies instead */
@@ -42,6 +45,8 @@ export interface RequestLog {
   faultDelayMs?: number;
   /** set when this request is a shadow coming back through the worker */
   returningShadow?: true;
+  /** one per mirror sampled for this request, in the order they settled; absent when none was */
+  shadows?: ShadowOutcome[];
 }
 
 export type ShadowError = "connect_failed" | "timeout";
@@ -49,11 +54,12 @@ export type ShadowError = "connect_failed" | "timeout";
 /** memory_budget: the isolate's memory ledger had no room for the body copy (src/proxy/memory-budget.ts) */
 export type ShadowSkip = "body_too_large" | "body_incomplete" | "kill_switch" | "memory_budget";
 
-export interface ShadowLog {
-  event: "shadow";
-  requestId: string;
-  method: string;
-  path: string;
+/**
+ * How one shadow ended: built once where it settles (src/proxy/shadow.ts), handed to
+ * the route's counts (src/proxy/comparison.ts) and to the request's log line.
+ */
+export interface ShadowOutcome {
+  /** the mirror's cluster */
   destination: string;
   /** status of the shadow origin's answer (which is discarded) */
   status?: number;
@@ -62,6 +68,7 @@ export interface ShadowLog {
   detail?: string;
   /** the shadow was not sent */
   skipped?: ShadowSkip;
+  /** from the shadows' start to this outcome */
   durationMs: number;
   /** the shadow's answer was compared with v1's (MirrorPolicy compare) */
   compared?: true;
@@ -104,7 +111,7 @@ export interface SwitchLog {
   detail: string;
 }
 
-export type Logger = (line: RequestLog | ShadowLog) => void;
+export type Logger = (line: RequestLog) => void;
 
 export const jsonLogger: Logger = (line) => console.log(JSON.stringify(line));
 export const jsonCompareLogger = (line: CompareLog): void => console.log(JSON.stringify(line));

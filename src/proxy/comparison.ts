@@ -1,9 +1,10 @@
 // One request on a compared route, carried out inside ctx.waitUntil: v1's answer
 // teed (the client's branch streams untouched; the worker's is read up to the cap),
 // the shadow's answer read instead of discarded, the noise call (v1 a second time)
-// when the plan drew one, the comparison (src/compare, pure), and the counts: every
-// shadow line of the route is counted, and a compared one carries its outcome. Any
-// failure here is caught and logged on the shadow's line; none reaches the client.
+// when the plan drew one, the comparison (src/compare, pure), and the counts: the
+// pipeline hands every settled shadow of the route to `counted` (its outcome, and
+// for a compared one what the comparison found). Any failure here is caught and
+// goes on the shadow's outcome; none reaches the client.
 import { compareAnswers, type CompareOutcome } from "../compare/compare-answers";
 import { addCompared, addShadow } from "../compare/tally";
 import { NOISE_MARKER } from "../routing/host";
@@ -11,7 +12,7 @@ import type { ForwardedPlan } from "../routing/plan";
 import type { CompareSettings, Route } from "../routing/table";
 import type { Answer } from "../compare/types";
 import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreNamespace } from "../observe/compare-recorder";
-import type { CompareSkip, Logger, ShadowLog } from "../observe/log";
+import type { CompareSkip, ShadowOutcome } from "../observe/log";
 import { readAnswer } from "./read-answer";
 import { beforeDeadline } from "./deadline";
 import { OVER_BUDGET, type Hold } from "./memory-budget";
@@ -38,20 +39,24 @@ export interface ComparisonOptions {
   timeoutMs: number;
   recorder: CompareRecorder;
   bindings: CompareBindings | undefined;
-  log: Logger;
   waitUntil: (promise: Promise<unknown>) => void;
   /** the isolate's memory ledger and comparison work window */
   budgets: IsolateBudgets;
 }
 
 export interface Comparison {
-  /** the shadows' logger: logs each line, then counts it for the route */
-  log: Logger;
   /**
-   * Reads a shadow's answer and compares it with v1's; resolves with the log line's
-   * extra fields; never rejects. Gives up on v1 at the shadow's deadline.
+   * The hook where a finished shadow is counted: the pipeline calls it once per
+   * settled shadow of the route (compared or not) with its outcome. Never throws
+   * (a failure to count is logged as a "compare" line).
    */
-  compareShadow?: (destination: string, response: Response, durationMs: number, deadline: AbortSignal) => Promise<Partial<ShadowLog>>;
+  counted(outcome: ShadowOutcome): void;
+  /**
+   * Reads a shadow's answer and compares it with v1's; adds what it found to the
+   * outcome (its durationMs, on entry, is v2's time to headers); never rejects.
+   * Gives up on v1 at the shadow's deadline.
+   */
+  compareShadow?: (outcome: ShadowOutcome, response: Response, deadline: AbortSignal) => Promise<void>;
   /** v1 answered: returns the response for the client (its body teed when compared) */
   v1(response: Response, durationMs: number): Response;
   /** v1 did not answer (503, 504, …): nothing to compare */
@@ -65,7 +70,7 @@ export interface Comparison {
 
 type V1 = { answer: Answer; ms: number } | { skip: CompareSkip };
 
-/** How many divergent paths a shadow log line lists. */
+/** How many divergent paths a shadow's outcome lists. */
 const LOGGED_PATHS = 5;
 
 export function startComparison(o: ComparisonOptions): Comparison {
@@ -74,16 +79,14 @@ export function startComparison(o: ComparisonOptions): Comparison {
   const cap = settings.maxBodyBytes;
   const outcomes = new Map<string, { outcome: CompareOutcome; v1Ms: number; v2Ms: number }>();
 
-  const log: Logger = (line) => {
-    o.log(line);
-    if (line.event !== "shadow") return;
-    const route = routes.get(line.destination);
+  const counted = (shadow: ShadowOutcome): void => {
+    const route = routes.get(shadow.destination);
     if (!route) return;
     try {
-      const done = outcomes.get(line.destination);
+      const done = outcomes.get(shadow.destination);
       const at = Date.now();
       const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
-        addShadow(t, { error: line.error, skipped: line.skipped ?? line.compareSkipped });
+        addShadow(t, { error: shadow.error, skipped: shadow.skipped ?? shadow.compareSkipped });
         if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: { requestId: o.requestId, method: o.method, path: o.path, at } });
       });
       if (flush) o.waitUntil(flush);
@@ -92,7 +95,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
       o.recorder.log({ event: "compare", route: route.key, error: "count_failed", detail: (e as Error)?.message ?? String(e) });
     }
   };
-  if (!o.compared) return { log, v1: (response) => response, v1Failed() {}, shadowsDone() {} };
+  if (!o.compared) return { counted, v1: (response) => response, v1Failed() {}, shadowsDone() {} };
 
   const { memory, cpu } = o.budgets;
   // v1's answer once known; `settled` lets a shadow that answers after it skip the wait.
@@ -107,38 +110,47 @@ export function startComparison(o: ComparisonOptions): Comparison {
   const noise = o.noise && !settled ? callNoise(o.noise, o.method, names, cap, o.timeoutMs, kept) : undefined;
 
   return {
-    log,
-    async compareShadow(destination, response, v2Ms, deadline) {
+    counted,
+    async compareShadow(shadow, response, deadline) {
       // Skipped already (v1 failed, or a budget): v2's answer is not read.
       if (settled && "skip" in settled) {
         response.body?.cancel().catch(() => {});
-        return { compareSkipped: settled.skip };
+        shadow.compareSkipped = settled.skip;
+        return;
       }
+      const v2Ms = shadow.durationMs;
       const hold = memory.hold();
       try {
         let v2: Answer;
         try {
           v2 = await readAnswer(response, names, cap, hold);
         } catch (e) {
-          return { compareSkipped: e === OVER_BUDGET ? "memory_budget" : "v2_unread" };
+          shadow.compareSkipped = e === OVER_BUDGET ? "memory_budget" : "v2_unread";
+          return;
         }
         // If v1 never answers in time (or a bug skipped v1()), the comparison gives up with the shadow.
         const first = settled ?? (await beforeDeadline(v1, deadline, (): V1 => ({ skip: "v1_failed" })));
-        if ("skip" in first) return { compareSkipped: first.skip };
+        if ("skip" in first) {
+          shadow.compareSkipped = first.skip;
+          return;
+        }
         const noiseAnswer = noise && (await noise);
         // Other comparisons may have used the isolate's second while these answers were read.
-        if (!cpu.allows(Date.now())) return { compareSkipped: "cpu_budget" };
+        if (!cpu.allows(Date.now())) {
+          shadow.compareSkipped = "cpu_budget";
+          return;
+        }
         const meter = new WorkMeter();
         const outcome = compareAnswers(first.answer, v2, noiseAnswer, settings, meter);
         cpu.charge(Date.now(), meter.spentNs / 1000);
-        outcomes.set(destination, { outcome, v1Ms: first.ms, v2Ms });
-        const fields: Partial<ShadowLog> = { compared: true };
-        if (outcome.reported.length > 0) fields.divergent = outcome.reported.slice(0, LOGGED_PATHS);
-        if (outcome.reported.length > LOGGED_PATHS) fields.divergentMore = outcome.reported.length - LOGGED_PATHS;
-        if (outcome.noise) fields.noise = true;
-        return fields;
+        outcomes.set(shadow.destination, { outcome, v1Ms: first.ms, v2Ms });
+        shadow.compared = true;
+        if (outcome.reported.length > 0) shadow.divergent = outcome.reported.slice(0, LOGGED_PATHS);
+        if (outcome.reported.length > LOGGED_PATHS) shadow.divergentMore = outcome.reported.length - LOGGED_PATHS;
+        if (outcome.noise) shadow.noise = true;
       } catch (e) {
-        return { compareSkipped: "compare_failed", compareDetail: (e as Error)?.message ?? String(e) };
+        shadow.compareSkipped = "compare_failed";
+        shadow.compareDetail = (e as Error)?.message ?? String(e);
       } finally {
         hold.release();
       }
@@ -187,7 +199,7 @@ function routeFacts(plan: ForwardedPlan, settings: CompareSettings): RouteFacts 
   if (facts) return facts;
   const routeName = plan.route.name.slice(plan.virtualService.length + 1);
   const routes = new Map<string, CompareRoute>();
-  // Every mirror of the route: a shadow line only ever comes for one that was mirrored.
+  // Every mirror of the route: an outcome only ever comes for one that was mirrored.
   for (const m of plan.mirrors) {
     const mirror = m.target.cluster.name;
     routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService: plan.virtualService, route: routeName, mirror });

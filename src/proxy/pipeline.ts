@@ -1,7 +1,8 @@
 // One request through the worker: the decision step (src/routing/plan.ts) says what
 // happens; this file only carries it out — headers, the body copy, the primary
 // fetched with retries, the shadows in ctx.waitUntil (where nothing they do can
-// reach the client), and the log line.
+// reach the client), each settled shadow handed to the route's counts, and the
+// request's one log line (RequestLine, below).
 import type { CompareSettings, Route, RouteTable } from "../routing/table";
 import { planRequest, type ForwardedPlan } from "../routing/plan";
 import { requestFacts, trustedRequestId, withRequestId, type RequestFacts } from "../routing/request-facts";
@@ -15,14 +16,14 @@ import { applyHeaderOps, applyShadowHeaders, withResponseOps, type FormatContext
 import { shortAnswer } from "./forward";
 import { forwardWithRetries } from "./retry";
 import { tapBody, type BodyCopy } from "./body-tap";
-import { sendShadows, type ShadowTarget } from "./shadow";
+import { sendShadows, type ShadowSettled, type ShadowTarget } from "./shadow";
 import { withCorsHeaders } from "./cors";
 import { edgeResponse } from "./local-answers";
 import { startComparison, type CompareBindings, type Comparison } from "./comparison";
 import type { CompareRecorder } from "../observe/compare-recorder";
 import { shadowsAfterSwitch } from "./switch-gate";
 import type { SwitchLookup } from "../switch/switch-cache";
-import type { Logger, RequestError, RequestLog } from "../observe/log";
+import type { Logger, RequestError, RequestLog, ShadowOutcome } from "../observe/log";
 import { memoryBudget, type MemoryLedger } from "./memory-budget";
 import type { WorkWindow } from "../compare/work-budget";
 
@@ -62,16 +63,11 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
   const requestId = trustedRequestId(sentId) ?? crypto.randomUUID();
   // GET and HEAD never carry a body here (requestFacts): their body getter is not called.
   const facts = requestFacts(method, url, withRequestId(incoming, sentId, requestId), method !== "GET" && method !== "HEAD" && request.body !== null);
-  const line: RequestLog = { event: "request", requestId, method: facts.method, host: facts.authority, path: facts.path, status: 0, durationMs: 0, mirrors: 0 };
+  const record = new RequestLine(requestId, started, ctx.log);
+  const line = record.line;
   // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.
   const format: FormatContext = { facts, startedMs: started, protocol: () => request.cf?.httpProtocol as string | undefined, request: facts.headers };
-  const finish = (response: Response, error?: RequestError) => {
-    line.status = response.status;
-    line.durationMs = Date.now() - started;
-    if (error) line.error = error;
-    ctx.log(line);
-    return response;
-  };
+  const finish = (response: Response, error?: RequestError) => record.respond(response, error);
   try {
     const cap = mirrorCap(ctx.mirrorPercentCap);
     if (cap.invalid) line.killSwitch = cap.invalid;
@@ -98,7 +94,7 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
       const response = edgeResponse(plan.answer, plan.route, plan.corsOrigin, format);
       return finish(kind === "preflight" || kind === "no_destination" ? response : withCors(plan, response), error);
     }
-    return forwardPlanned(request, facts, plan, requestId, line, ctx, finish, format);
+    return forwardPlanned(request, facts, plan, requestId, record, ctx, finish, format);
   } catch (e) {
     // A bug in edge-mirror: the client gets a short 500 and the log says which request.
     line.detail = (e as Error)?.message ?? String(e);
@@ -111,14 +107,14 @@ async function forwardPlanned(
   facts: RequestFacts,
   plan: ForwardedPlan,
   requestId: string,
-  line: RequestLog,
+  record: RequestLine,
   ctx: PipelineContext,
   finish: (response: Response, error?: RequestError) => Response,
   format: FormatContext,
 ): Promise<Response> {
   const { route, destination, shadow } = plan;
+  const line = record.line;
   line.destination = destination.cluster.name;
-  line.mirrors = plan.mirrored;
   if (plan.returningShadow) line.returningShadow = true;
 
   const headers = forwardHeaders(facts.headers, {
@@ -167,11 +163,10 @@ async function forwardPlanned(
     for (const m of plan.mirrors) if (m.origin) targets.push({ url: m.origin + plan.target, destination: m.target.cluster.name });
     // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
     if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx);
-    const log = comparison?.log ?? ctx.log;
+    // Each settled shadow: counted for a compared route (the explicit hook), then put on the log line.
+    const settled = record.expect(targets, shadow.settings.timeoutMs, comparison);
     const shadowRequest = {
-      requestId,
       method: facts.method,
-      path: facts.path,
       headers: shadowHeaders,
       body: copy,
       timeoutMs: shadow.settings.timeoutMs,
@@ -179,8 +174,8 @@ async function forwardPlanned(
     };
     const pending = ctx.mirrorSwitch?.pending;
     const shadows = pending
-      ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, log)
-      : sendShadows(shadowRequest, targets, log);
+      ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, settled)
+      : sendShadows(shadowRequest, targets, settled);
     // Once every shadow settled, what the comparison held goes back to the memory ledger.
     ctx.waitUntil(comparison ? shadows.finally(comparison.shadowsDone) : shadows);
   }
@@ -219,7 +214,6 @@ function compareRequest(plan: ForwardedPlan, settings: CompareSettings, facts: R
     timeoutMs: plan.shadow.settings.timeoutMs,
     recorder: ctx.recorder!,
     bindings: ctx.bindings,
-    log: ctx.log,
     waitUntil: ctx.waitUntil,
     budgets: ctx.budgets,
   });
@@ -246,4 +240,110 @@ function passThrough(response: Response): Response {
   const headers = new Headers(original);
   stripHopByHop(headers);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** How long after the response a line still waiting for shadows is held at most: waitUntil work ends ~30 s after it (PLATFORM.md). */
+const LINE_WAIT_AFTER_RESPONSE_MS = 25_000;
+/** Past the shadows' deadline, how long their outcomes (an abort's rejection) may take to arrive. */
+const LINE_DEADLINE_GRACE_MS = 1_000;
+
+/**
+ * The request's one log line (Envoy writes one access-log line per request): built
+ * once, filled in as the request goes, written once. A request without shadows is
+ * written at response time; a mirrored one when the response is out and its last
+ * shadow has settled. A shadow that has not settled by its deadline (plus a grace),
+ * or 25 s after the response when the deadline is later, does not hold the line: it
+ * is written with that shadow as a timeout (its real outcome is still counted).
+ */
+class RequestLine {
+  readonly line: RequestLog;
+  /** shadows expected but not settled yet */
+  #pending = 0;
+  #responded = false;
+  #written = false;
+  #targets: ShadowTarget[] | undefined;
+  #shadowsStarted = 0;
+  #deadlineAt = 0;
+  #guard: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    requestId: string,
+    readonly started: number,
+    readonly log: Logger,
+  ) {
+    // Every field from the start, so the object keeps one shape (undefined ones are not serialized).
+    this.line = {
+      event: "request",
+      requestId,
+      virtualService: undefined,
+      route: undefined,
+      destination: undefined,
+      status: 0,
+      durationMs: 0,
+      error: undefined,
+      detail: undefined,
+      killSwitch: undefined,
+      tries: undefined,
+      faultDelayMs: undefined,
+      returningShadow: undefined,
+      shadows: undefined,
+    };
+  }
+
+  /**
+   * The shadows this request sends: returns the callback each one settles with,
+   * which hands the outcome to the comparison's counts first, then to the line.
+   */
+  expect(targets: ShadowTarget[], timeoutMs: number, comparison: Comparison | undefined): ShadowSettled {
+    this.#pending = targets.length;
+    this.#targets = targets;
+    if (targets.length > 0) this.line.shadows = [];
+    this.#shadowsStarted = Date.now();
+    this.#deadlineAt = this.#shadowsStarted + timeoutMs + LINE_DEADLINE_GRACE_MS;
+    if (!comparison) return (outcome) => this.#settled(outcome);
+    return (outcome) => {
+      comparison.counted(outcome);
+      this.#settled(outcome);
+    };
+  }
+
+  respond(response: Response, error?: RequestError): Response {
+    const line = this.line;
+    line.status = response.status;
+    line.durationMs = Date.now() - this.started;
+    if (error) line.error = error;
+    this.#responded = true;
+    if (this.#pending === 0) this.#write();
+    else {
+      // The shadows' promise is in waitUntil while any is pending, which keeps this timer alive.
+      const wait = Math.min(this.#deadlineAt - Date.now(), LINE_WAIT_AFTER_RESPONSE_MS);
+      this.#guard = setTimeout(() => this.#unsettled(), wait);
+    }
+    return response;
+  }
+
+  #settled(outcome: ShadowOutcome): void {
+    if (this.#written) return;
+    this.line.shadows!.push(outcome);
+    if (--this.#pending === 0 && this.#responded) {
+      if (this.#guard !== undefined) clearTimeout(this.#guard);
+      this.#write();
+    }
+  }
+
+  /** The guard fired: the shadows not settled yet go on the line as timeouts. */
+  #unsettled(): void {
+    if (this.#written) return;
+    const shadows = this.line.shadows!;
+    const durationMs = Date.now() - this.#shadowsStarted;
+    for (const t of this.#targets!) {
+      if (!shadows.some((s) => s.destination === t.destination)) shadows.push({ destination: t.destination, error: "timeout", detail: "not settled when the log line was written", durationMs });
+    }
+    this.#write();
+  }
+
+  #write(): void {
+    this.#written = true;
+    this.log(this.line);
+  }
 }

@@ -1,7 +1,9 @@
 // The shadow copy (Envoy's ShadowWriter: one verb, fire-and-forget). Sent inside
 // ctx.waitUntil; its answer is read only for its status and then discarded; every
-// failure is logged and swallowed. Nothing here can reach the client's response.
-import type { Logger, ShadowError, ShadowLog, ShadowSkip } from "../observe/log";
+// failure is caught. Each shadow ends in one outcome object, built once, handed to
+// `settled` (the pipeline counts it and puts it on the request's log line). Nothing
+// here can reach the client's response.
+import type { ShadowError, ShadowOutcome } from "../observe/log";
 import type { BodyCopy } from "./body-tap";
 import { beforeDeadline } from "./deadline";
 
@@ -10,10 +12,11 @@ export interface ShadowTarget {
   destination: string;
 }
 
+/** Called once per target with how its shadow ended. Must not throw. */
+export type ShadowSettled = (outcome: ShadowOutcome) => void;
+
 export interface ShadowRequest {
-  requestId: string;
   method: string;
-  path: string;
   /** headers as sent to the primary, with X-Forwarded-Host already suffixed */
   headers: Headers;
   /** the body copy, or undefined for a request without a body */
@@ -21,24 +24,25 @@ export interface ShadowRequest {
   timeoutMs: number;
   /**
    * Set when the answers are compared (proxy/comparison.ts): reads the shadow's answer
-   * instead of discarding it; resolves with what its log line gains; never rejects.
+   * instead of discarding it, and adds what it found to the outcome; never rejects.
    */
-  compare?: (destination: string, response: Response, durationMs: number, deadline: AbortSignal) => Promise<Partial<ShadowLog>>;
+  compare?: (outcome: ShadowOutcome, response: Response, deadline: AbortSignal) => Promise<void>;
 }
 
 /**
- * Sends one shadow per target. Never rejects. A shadow without a body is sent at
- * once (fetch() is called before this returns), without extra async layers: the
- * common case, on every mirrored request.
+ * Sends one shadow per target. Never rejects; resolves once every target's outcome
+ * has been handed to `settled`. A shadow without a body is sent at once (fetch() is
+ * called before this returns), without extra async layers: the common case, on
+ * every mirrored request.
  */
-export function sendShadows(request: ShadowRequest, targets: ShadowTarget[], log: Logger): Promise<void> {
+export function sendShadows(request: ShadowRequest, targets: ShadowTarget[], settled: ShadowSettled): Promise<void> {
   const started = Date.now();
   const deadline = AbortSignal.timeout(request.timeoutMs);
   if (!request.body) {
-    if (targets.length === 1) return sendOne(request, targets[0]!, undefined, deadline, started, log);
-    return Promise.all(targets.map((t) => sendOne(request, t, undefined, deadline, started, log))).then(done);
+    if (targets.length === 1) return sendOne(request, targets[0]!, undefined, deadline, started, settled);
+    return Promise.all(targets.map((t) => sendOne(request, t, undefined, deadline, started, settled))).then(done);
   }
-  return sendWithBody(request, request.body, targets, deadline, started, log);
+  return sendWithBody(request, request.body, targets, deadline, started, settled);
 }
 
 function done(): void {}
@@ -49,17 +53,18 @@ async function sendWithBody(
   targets: ShadowTarget[],
   deadline: AbortSignal,
   started: number,
-  log: Logger,
+  settled: ShadowSettled,
 ): Promise<void> {
   const copy = await beforeDeadline(bodyCopy, deadline, (): BodyCopy => ({ ok: false, reason: "body_incomplete" }));
   if (!copy.ok) {
     // Past the deadline the copy may still complete: its bytes go back to the ledger then.
     if (copy.reason === "body_incomplete") releaseCopy(bodyCopy);
-    for (const t of targets) log(shadowLine(request, t, started, { skipped: copy.reason }));
+    const durationMs = Date.now() - started;
+    for (const t of targets) settled({ destination: t.destination, skipped: copy.reason, durationMs });
     return;
   }
   try {
-    await Promise.all(targets.map((t) => sendOne(request, t, copy.bytes, deadline, started, log)));
+    await Promise.all(targets.map((t) => sendOne(request, t, copy.bytes, deadline, started, settled)));
   } finally {
     copy.release();
   }
@@ -76,11 +81,11 @@ function sendOne(
   body: Uint8Array | undefined,
   signal: AbortSignal,
   started: number,
-  log: Logger,
+  settled: ShadowSettled,
 ): Promise<void> {
   const failed = (e: unknown) => {
     const error: ShadowError = signal.aborted ? "timeout" : "connect_failed";
-    log(shadowLine(request, target, started, { error, detail: (e as Error)?.message }));
+    settled({ destination: target.destination, error, detail: (e as Error)?.message, durationMs: Date.now() - started });
   };
   let sent: Promise<Response>;
   try {
@@ -97,16 +102,25 @@ function sendOne(
   }
   return sent
     .then((response) => {
-      const status = response.status;
+      const outcome: ShadowOutcome = { destination: target.destination, status: response.status, durationMs: Date.now() - started };
       if (request.compare) {
         return request
-          .compare(target.destination, response, Date.now() - started, signal)
-          .catch((e: unknown): Partial<ShadowLog> => ({ compareSkipped: "compare_failed", compareDetail: (e as Error)?.message }))
-          .then((compared) => log(shadowLine(request, target, started, { status, ...compared })));
+          .compare(outcome, response, signal)
+          .catch((e: unknown) => {
+            outcome.compareSkipped = "compare_failed";
+            outcome.compareDetail = (e as Error)?.message;
+          })
+          .then(() => {
+            outcome.durationMs = Date.now() - started;
+            settled(outcome);
+          });
       }
-      const logged = () => log(shadowLine(request, target, started, { status }));
       const discarded = discard(response);
-      return discarded ? discarded.then(logged) : logged();
+      if (!discarded) return settled(outcome);
+      return discarded.then(() => {
+        outcome.durationMs = Date.now() - started;
+        settled(outcome);
+      });
     })
     .catch(failed);
 }
@@ -141,21 +155,4 @@ async function drainUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, limit:
     seen += value.byteLength;
     if (seen > limit) return reader.cancel();
   }
-}
-
-function shadowLine(
-  request: ShadowRequest,
-  target: ShadowTarget,
-  started: number,
-  outcome: Partial<ShadowLog> & { error?: ShadowError; skipped?: ShadowSkip },
-): ShadowLog {
-  return {
-    event: "shadow" as const,
-    requestId: request.requestId,
-    method: request.method,
-    path: request.path,
-    destination: target.destination,
-    ...outcome,
-    durationMs: Date.now() - started,
-  };
 }

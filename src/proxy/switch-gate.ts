@@ -5,8 +5,7 @@
 import { capFor, type ForwardedPlan } from "../routing/plan";
 import { lowerCap } from "../routing/per-million";
 import type { SwitchCaps } from "../switch/switch-state";
-import type { Logger } from "../observe/log";
-import { releaseCopy, sendShadows, type ShadowRequest, type ShadowTarget } from "./shadow";
+import { releaseCopy, sendShadows, type ShadowRequest, type ShadowSettled, type ShadowTarget } from "./shadow";
 
 export async function shadowsAfterSwitch(
   pending: Promise<SwitchCaps>,
@@ -14,15 +13,15 @@ export async function shadowsAfterSwitch(
   varCapPerMillion: number,
   request: ShadowRequest,
   targets: ShadowTarget[],
-  log: Logger,
+  settled: ShadowSettled,
 ): Promise<void> {
   const caps = await pending;
   const global = lowerCap(varCapPerMillion, caps.perMillion);
   const cap = capFor(plan.route, { capPerMillion: global, routeCaps: caps.routes });
   // Every mirror of the request shares one draw (Envoy's), so one cap decides them all.
-  if (plan.draw === undefined || plan.draw.draw < cap) return sendShadows(request, targets, log);
+  if (plan.draw === undefined || plan.draw.draw < cap) return sendShadows(request, targets, settled);
   releaseCopy(request.body);
   for (const target of targets) {
-    log({ event: "shadow", requestId: request.requestId, method: request.method, path: request.path, destination: target.destination, skipped: "kill_switch", durationMs: 0 });
+    settled({ destination: target.destination, skipped: "kill_switch", durationMs: 0 });
   }
 }

@@ -17,7 +17,8 @@ async function get(host: string, target = "/anything") {
   const res = await rawRequest(stack.port, [`GET ${target} HTTP/1.1`, `Host: ${host}`, `x-request-id: ${id}`, "Connection: close"]);
   return { id, res };
 }
-const shadowLine = (id: string) => stack.logs.find((l) => l.requestId === id && l.event === "shadow");
+/** The shadow's outcome, on the request's one log line (written once the shadow has settled). */
+const shadowLine = (id: string) => (stack.logs.find((l) => l.requestId === id && l.event === "request")?.shadows as Record<string, unknown>[] | undefined)?.[0];
 
 describe("shadow origin faults", () => {
   it.each([

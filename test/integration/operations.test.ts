@@ -1,7 +1,7 @@
 // Operating the mirror in production: the MIRROR_PERCENT_CAP kill switch, and
 // requests Envoy never shadows (WebSocket upgrades).
 import { describe, expect, it } from "vitest";
-import { recordsAt, requestLog, send } from "../support/harness";
+import { recordsAt, requestLog, send, mirrorCount } from "../support/harness";
 
 describe("MIRROR_PERCENT_CAP (kill switch, a wrangler var)", () => {
   it("0 stops all mirroring without touching routes.yaml", async () => {
@@ -9,7 +9,7 @@ describe("MIRROR_PERCENT_CAP (kill switch, a wrangler var)", () => {
     await sent.settled();
     expect(sent.response.headers.get("x-origin")).toBe("v1");
     expect(await recordsAt("v2", sent.requestId)).toHaveLength(0);
-    expect(requestLog(sent).mirrors).toBe(0);
+    expect(mirrorCount(requestLog(sent))).toBe(0);
   });
 
   it("caps a 100 % mirror at the given percentage", async () => {
@@ -56,7 +56,7 @@ describe("WebSocket upgrades (Envoy never shadows upgrades)", () => {
     socket.close();
     expect(messages).toEqual(["hello from ws, x-forwarded-host=ws.test", "echo: ping"]);
     await sent.settled();
-    expect(requestLog(sent).mirrors).toBe(0);
+    expect(mirrorCount(requestLog(sent))).toBe(0);
     expect(await recordsAt("v2", sent.requestId)).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@ import { createExecutionContext, env as bindings, waitOnExecutionContext } from 
 import { createApp } from "../../src/app";
 import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import type { RouteTable } from "../../src/routing/table";
-import type { RequestLog, ShadowLog } from "../../src/observe/log";
+import type { RequestLog, ShadowOutcome } from "../../src/observe/log";
 import type { OriginRecord } from "./origin";
 
 export const table: RouteTable = JSON.parse(inject("table"));
@@ -15,7 +15,8 @@ const controlUrl = inject("controlUrl");
 export interface Sent {
   response: Response;
   requestId: string;
-  logs: (RequestLog | ShadowLog)[];
+  /** the request's one log line, once written (a mirrored request's when its shadows settle) */
+  logs: RequestLog[];
   /** resolves when every waitUntil promise (the shadows) has settled */
   settled: () => Promise<void>;
 }
@@ -37,7 +38,7 @@ export async function send(url: string, { random = 0, table: t = table, env = {}
   const headers = new Headers(init.headers);
   if (!headers.has("x-request-id")) headers.set("x-request-id", `t-${Date.now()}-${++counter}`);
   const requestId = headers.get("x-request-id")!;
-  const logs: (RequestLog | ShadowLog)[] = [];
+  const logs: RequestLog[] = [];
   const app = createApp(t, { random: () => random, logger: (line) => logs.push(line), budgets });
   const ctx = createExecutionContext();
   // Only the comparison's store from wrangler.toml: other bindings change timing (the pause switch's first read).
@@ -59,14 +60,20 @@ export async function release(): Promise<void> {
   await fetch(`${controlUrl}/release`, { method: "POST" });
 }
 
-export function shadowLogs(sent: Sent): ShadowLog[] {
-  return sent.logs.filter((l): l is ShadowLog => l.event === "shadow");
+/** The shadows' outcomes on the request's log line ([] when it has none, or is not written yet). */
+export function shadowLogs(sent: Sent): ShadowOutcome[] {
+  return sent.logs.flatMap((l) => l.shadows ?? []);
 }
 
 export function requestLog(sent: Sent): RequestLog {
-  const line = sent.logs.find((l): l is RequestLog => l.event === "request");
+  const line = sent.logs.find((l) => l.event === "request");
   if (!line) throw new Error("no request log line");
   return line;
+}
+
+/** How many mirrors a request's line says were sampled (one outcome each). */
+export function mirrorCount(line: RequestLog): number {
+  return line.shadows?.length ?? 0;
 }
 
 export async function sha256(bytes: Uint8Array): Promise<string> {

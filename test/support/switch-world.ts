@@ -4,7 +4,7 @@
 // no other test's requests see its pauses), and an admin token.
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
-import type { RequestLog, ShadowLog } from "../../src/observe/log";
+import type { RequestLog } from "../../src/observe/log";
 import type { MirrorSwitch } from "../../src/switch/mirror-switch";
 import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import { table } from "./harness";
@@ -34,7 +34,7 @@ export interface Answer {
 
 export interface World {
   env: Record<string, unknown>;
-  logs: (RequestLog | ShadowLog)[];
+  logs: RequestLog[];
   /** sends a request through this isolate and waits for its waitUntil work (the shadows) */
   fetch(url: string, init?: RequestInit): Promise<Answer>;
   /** another isolate of the same worker: same environment, its own (cold) switch cache */
@@ -45,7 +45,7 @@ let counter = 0;
 
 export function world({ random = 0, vars = {}, scope = crypto.randomUUID(), budgets }: { random?: number; vars?: Record<string, string>; scope?: string; budgets?: IsolateBudgets } = {}): World {
   const env: Record<string, unknown> = { COMPARE_STORE: bindings.COMPARE_STORE, MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}, bob:${OTHER_TOKEN}`, ...vars };
-  const logs: (RequestLog | ShadowLog)[] = [];
+  const logs: RequestLog[] = [];
   const app = createApp(table, { random: () => random, logger: (line) => logs.push(line), budgets });
   return {
     env,

@@ -38,7 +38,7 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-/** A worker log line: `{"event":"request"|"shadow", ...}`. */
+/** A worker log line: `{"event":"request", ...}` (docs/logs.md), or "compare" / "switch". */
 export type WorkerEvent = { event: string } & Record<string, unknown>;
 
 export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity, vars = {}, cwd = ROOT }: WranglerDevOptions): WranglerDev {
@@ -104,4 +104,12 @@ export function workerEvent(line: string): WorkerEvent | undefined {
 /** Every worker log event this wrangler dev printed so far. */
 export function workerEvents(dev: WranglerDev): WorkerEvent[] {
   return dev.lines.map(workerEvent).filter((e): e is WorkerEvent => e !== undefined);
+}
+
+/** A shadow's outcome as a request line carries it, with that line's requestId. */
+export type ShadowEvent = { requestId: unknown } & Record<string, unknown>;
+
+/** Every shadow outcome on the request lines so far (a mirrored request's line is written once its shadows settle). */
+export function shadowEvents(events: WorkerEvent[]): ShadowEvent[] {
+  return events.flatMap((e) => (e.event === "request" && Array.isArray(e.shadows) ? (e.shadows as Record<string, unknown>[]).map((s) => ({ ...s, requestId: e.requestId })) : []));
 }

@@ -44,13 +44,15 @@ try {
   const started = Date.now();
   const res = await rawRequest(stack.port, ["GET /anything HTTP/1.1", "Host: dns.test", "x-request-id: dns-1", "Connection: close"]);
   const answeredMs = Date.now() - started;
-  await eventually(() => stack.logs.some((l) => l.event === "shadow"), 10_000);
+  // The request's line is written once its shadow has settled, and carries its outcome.
+  const shadowOf = (l: Record<string, unknown>) => (l.event === "request" ? (l.shadows as Record<string, unknown>[] | undefined)?.[0] : undefined);
+  await eventually(() => stack.logs.some((l) => shadowOf(l) !== undefined), 10_000);
   console.log(
     JSON.stringify({
       status: res.status,
       origin: header(res, "x-origin") ?? null,
       answeredMs,
-      shadow: stack.logs.find((l) => l.event === "shadow") ?? null,
+      shadow: stack.logs.map(shadowOf).find((s) => s !== undefined) ?? null,
     }),
   );
 } finally {

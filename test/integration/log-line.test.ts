@@ -1,0 +1,118 @@
+// The request's one log line (docs/logs.md): Envoy writes one access-log line per
+// request (envoy/docs: "access logs … are written per request"), so the worker does
+// too, carrying the primary's outcome and every shadow's. When it is written, and
+// that a shadow which never settles cannot hold it past the shadow's deadline. And
+// the hook where a finished shadow is counted: an explicit step, not the logger's.
+import { afterAll, describe, expect, it } from "vitest";
+import { handleRequest, type PipelineContext } from "../../src/proxy/pipeline";
+import { CompareRecorder, type CompareRoute, type CompareStoreNamespace } from "../../src/observe/compare-recorder";
+import { emptyTally, type Tally } from "../../src/compare/tally";
+import type { RequestLog } from "../../src/observe/log";
+import { isolateBudgets } from "../../src/app";
+import { recordsAt, release, send, shadowLogs, table } from "../support/harness";
+
+afterAll(release);
+
+/** Runs one request through the pipeline with a context of the test's own; the line(s) it logs go to `lines`. */
+function pipeline(overrides: Partial<PipelineContext> = {}) {
+  const lines: RequestLog[] = [];
+  const background: Promise<unknown>[] = [];
+  const ctx: PipelineContext = {
+    table,
+    random: () => 0,
+    log: (line) => lines.push(structuredClone(line)),
+    mirrorPercentCap: undefined,
+    waitUntil: (p) => void background.push(p),
+    budgets: isolateBudgets(),
+    memoryBudgetMib: undefined,
+    ...overrides,
+  };
+  return { ctx, lines, background };
+}
+
+describe("one line per request", () => {
+  it("a request that is not mirrored: its line is written at response time, without shadows", async () => {
+    const sent = await send("http://zero.test/x");
+    expect(sent.response.status).toBe(200);
+    // Before any waitUntil work is awaited.
+    expect(sent.logs).toHaveLength(1);
+    expect(sent.logs[0]).toMatchObject({ event: "request", requestId: sent.requestId, status: 200, destination: "httpbin/v1" });
+    expect(sent.logs[0]!.shadows).toBeUndefined();
+    await sent.settled();
+    expect(sent.logs).toHaveLength(1);
+  });
+
+  it("a mirrored request: one line, written once the shadow has settled, with both outcomes and no per-shadow request fields", async () => {
+    const sent = await send("http://shadow-hold.test/anything");
+    expect(await sent.response.json()).toMatchObject({ origin: "v1" });
+    // The client has its answer; the shadow origin holds its own: no line yet.
+    expect(sent.logs).toHaveLength(0);
+    await release();
+    await sent.settled();
+    expect(sent.logs).toHaveLength(1);
+    const [line] = sent.logs;
+    expect(line).toMatchObject({ event: "request", requestId: sent.requestId, status: 200, destination: "httpbin/v1", shadows: [{ destination: "httpbin/hold", status: 200 }] });
+    expect(line!.shadows![0]!.durationMs).toBeGreaterThanOrEqual(0);
+    // What Workers Logs records per invocation (method, URL) is not repeated; the shadow's outcome repeats nothing of the request's.
+    expect(JSON.parse(JSON.stringify(line))).not.toHaveProperty("path");
+    expect(Object.keys(line!.shadows![0]!).sort()).toEqual(["destination", "durationMs", "status"]);
+  });
+
+  it("two mirrors: both outcomes on the one line", async () => {
+    const sent = await send("http://two.test/both", { random: 0.2 });
+    await sent.settled();
+    expect(sent.logs).toHaveLength(1);
+    expect(shadowLogs(sent).map((s) => [s.destination, s.status]).sort()).toEqual([
+      ["httpbin/v2", 200],
+      ["httpbin/v3", 200],
+    ]);
+  });
+
+  it("a shadow that never settles does not hold the line: written at the shadow's deadline (+1 s grace), that shadow a timeout", async () => {
+    // The pause switch's first read never answers, so the shadow never starts nor settles.
+    const { ctx, lines } = pipeline({ mirrorSwitch: { pending: new Promise(() => {}) } });
+    const started = Date.now();
+    // shadow-hang.test: route timeout 300 ms, so the shadow's deadline is 300 ms.
+    const response = await handleRequest(new Request("http://shadow-hang.test/anything", { headers: { "x-request-id": "never-settles" } }), ctx);
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(lines).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ requestId: "never-settles", status: 200, shadows: [{ destination: "httpbin/hold", error: "timeout", detail: "not settled when the log line was written" }] });
+    const waited = lines[0]!.shadows![0]!.durationMs;
+    expect(waited).toBeGreaterThanOrEqual(1_300);
+    expect(waited).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_300);
+  });
+});
+
+describe("the hook where a finished shadow is counted", () => {
+  /** A recorder whose tallies are kept here instead of sent to a Durable Object (the batching is compare-recorder's own test). */
+  class Tallies extends CompareRecorder {
+    readonly byRoute = new Map<string, Tally>();
+    override add(route: CompareRoute, _store: CompareStoreNamespace | undefined, update: (tally: Tally) => void): undefined {
+      let t = this.byRoute.get(route.key);
+      if (!t) this.byRoute.set(route.key, (t = emptyTally()));
+      update(t);
+      return undefined;
+    }
+  }
+
+  it("every settled shadow of a compared route is counted, though the logger drops every line", async () => {
+    const recorder = new Tallies();
+    let logged = 0;
+    for (let i = 0; i < 3; i++) {
+      const { ctx, background } = pipeline({ log: () => void logged++, recorder, bindings: {} });
+      const response = await handleRequest(new Request("http://cmp.test/compare/changed", { headers: { "x-request-id": `hook-${i}` } }), ctx);
+      await response.arrayBuffer();
+      await Promise.all(background);
+      expect(await recordsAt("v2", `hook-${i}`)).toHaveLength(1);
+    }
+    expect(logged).toBe(3);
+    const tallies = [...recorder.byRoute.entries()];
+    expect(tallies.map(([key]) => key)).toEqual(["cmp/changed -> httpbin/v2"]);
+    const tally = tallies[0]![1];
+    expect(tally).toMatchObject({ mirrored: 3, compared: 3 });
+  });
+});
