@@ -21,7 +21,8 @@ export interface ShadowRequest {
   headers: Headers;
   /** the body copy, or undefined for a request without a body */
   body: Promise<BodyCopy> | undefined;
-  timeoutMs: number;
+  /** the shadows' deadline (the route's timeout, or 25 s), started when they were dispatched */
+  deadline: AbortSignal;
   /**
    * Set when the answers are compared (proxy/comparison.ts): reads the shadow's answer
    * instead of discarding it, and adds what it found to the outcome; never rejects.
@@ -37,7 +38,7 @@ export interface ShadowRequest {
  */
 export function sendShadows(request: ShadowRequest, targets: ShadowTarget[], settled: ShadowSettled): Promise<void> {
   const started = Date.now();
-  const deadline = AbortSignal.timeout(request.timeoutMs);
+  const deadline = request.deadline;
   if (!request.body) {
     if (targets.length === 1) return sendOne(request, targets[0]!, undefined, deadline, started, settled);
     return Promise.all(targets.map((t) => sendOne(request, t, undefined, deadline, started, settled))).then(done);

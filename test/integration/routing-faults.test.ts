@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
 import type { RequestLog } from "../../src/observe/log";
-import { records, recordsAt, requestLog, send, shadowLogs, table, type SendOptions } from "../support/harness";
+import { mirrorCount, records, recordsAt, requestLog, send, shadowLogs, table, type SendOptions } from "../support/harness";
 
 async function sendOnce(url: string, init: SendOptions = {}) {
   const headers = new Headers(init.headers);
@@ -26,7 +26,8 @@ describe("istio virtual_service.proto HTTPFaultInjection.Abort", () => {
     expect(text).toBe("fault filter abort");
     expect((await records(sent.requestId)).records).toEqual([]);
     expect(shadowLogs(sent)).toEqual([]);
-    expect(requestLog(sent)).toMatchObject({ status: 418, error: "fault_abort", shadows: undefined, route: "faults-injected/abort" });
+    expect(requestLog(sent)).toMatchObject({ status: 418, error: "fault_abort", route: "faults-injected/abort" });
+    expect(mirrorCount(requestLog(sent))).toBe(0);
   });
 
   it("abort percentage 50: a draw of 0.4 is aborted (no origin, no shadow)", async () => {
