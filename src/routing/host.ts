@@ -53,12 +53,54 @@ export function isShadowAuthority(authority: string | null): boolean {
   return (end < 0 ? authority : authority.slice(0, end)).toLowerCase().endsWith(SUFFIX);
 }
 
+/**
+ * An authority as the worker itself writes one: a DNS name (letters, digits, `.`, `-`,
+ * `_`) or a bracketed IP literal (`[::1]-shadow`, as Envoy writes it), then an optional port. Anything else (a slash, a
+ * space, a comma list, user info) is not an authority the worker ever sent.
+ */
+const AUTHORITY = /^(?:[a-z0-9_][a-z0-9._-]*|\[[0-9a-f:.]+\](?:-shadow)?)(?::[0-9]{1,5})?$/i;
+
+/** Per table: the hosts of every route's `rewrite.authority` (the worker's shadows carry them + `-shadow` too). */
+const rewrittenHosts = new WeakMap<RouteTable, Set<string>>();
+
+function rewriteHostsOf(table: RouteTable): Set<string> {
+  let hosts = rewrittenHosts.get(table);
+  if (hosts === undefined) {
+    hosts = new Set();
+    for (const vhost of table.virtualHosts) for (const route of vhost.routes) if (route.rewrite?.authority) hosts.add(hostOf(route.rewrite.authority));
+    rewrittenHosts.set(table, hosts);
+  }
+  return hosts;
+}
+
+/**
+ * Whether `value` is exactly an X-Forwarded-Host this worker puts on its own shadows:
+ * `<a host it serves>-shadow`, with that host's port if any (Envoy's shadow authority,
+ * shadow_writer_impl.cc). "Serves": a VirtualService of the table matches the host
+ * (exactly, by wildcard or catch-all, as routing does), or it is a route's
+ * `rewrite.authority` (the shadow of a rewritten request carries that one). Anything
+ * else a client sends in X-Forwarded-Host is overwritten: `evil.example/x-shadow`,
+ * `other-shadow` for a host no VirtualService lists.
+ */
+export function isOwnShadowAuthority(table: RouteTable, value: string | null): boolean {
+  if (!value || !AUTHORITY.test(value)) return false;
+  const end = portStart(value);
+  const host = (end < 0 ? value : value.slice(0, end)).toLowerCase();
+  if (!host.endsWith(SUFFIX) || host.length === SUFFIX.length) return false;
+  const served = host.slice(0, -SUFFIX.length);
+  return findVirtualHost(table, served) !== undefined || rewriteHostsOf(table).has(hostOf(served));
+}
+
 /** How a request shows it is a shadow coming back through the worker, if it is one. */
 export type ReturningShadowSign = "x-forwarded-host" | "host" | "marker";
 
-/** `forwardedHost`: the request's X-Forwarded-Host, when the caller has read it already. */
-export function returningShadowSign(headers: Headers, authority: string, forwardedHost = headers.get("x-forwarded-host")): ReturningShadowSign | undefined {
-  if (isShadowAuthority(forwardedHost)) return "x-forwarded-host";
+/**
+ * `forwardedHost`: the request's X-Forwarded-Host, when the caller has read it already.
+ * Only the worker's own shadow authority counts (isOwnShadowAuthority); then, and only
+ * then, the primary keeps it as its X-Forwarded-Host (plan.ts).
+ */
+export function returningShadowSign(table: RouteTable, headers: Headers, authority: string, forwardedHost = headers.get("x-forwarded-host")): ReturningShadowSign | undefined {
+  if (isOwnShadowAuthority(table, forwardedHost)) return "x-forwarded-host";
   if (isShadowAuthority(authority)) return "host";
   return headers.has(SHADOW_MARKER) ? "marker" : undefined;
 }

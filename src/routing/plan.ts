@@ -190,9 +190,11 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
   const target = route.rewrite ? rewriteTarget(route.rewrite, block, facts.path, facts.query) : facts.target;
   const authority = route.rewrite?.authority ?? facts.authority;
   // A request already marked as a shadow is one coming back through the worker:
-  // forward it (keeping that authority) but never mirror it again.
+  // forward it but never mirror it again. Its X-Forwarded-Host is kept only when it is
+  // exactly the worker's own shadow authority (host.ts); whatever else a client sends
+  // there is overwritten, so v1 never reads a host the client chose.
   const incomingForwardedHost = facts.headers.get("x-forwarded-host");
-  const returningShadow = returningShadowSign(facts.headers, facts.authority, incomingForwardedHost);
+  const returningShadow = returningShadowSign(table, facts.headers, facts.authority, incomingForwardedHost);
   const upgradeHeader = facts.headers.get("upgrade");
   const settings = route.shadow;
 
@@ -228,7 +230,7 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
     origin,
     target,
     authority,
-    forwardedHost: returningShadow && incomingForwardedHost ? incomingForwardedHost : authority,
+    forwardedHost: returningShadow === "x-forwarded-host" ? incomingForwardedHost! : authority,
     upgrade: upgradeHeader?.toLowerCase() === "websocket",
     // A streamed body cannot be sent twice, so it is not retried.
     retries: streamed && route.retries.attempts > 0 ? { ...route.retries, attempts: 0 } : route.retries,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findVirtualHost, hostOf, isShadowAuthority, shadowAuthority } from "../../src/routing/host";
+import { findVirtualHost, hostOf, isOwnShadowAuthority, isShadowAuthority, shadowAuthority } from "../../src/routing/host";
+import { testRoute } from "../support/test-route";
 import type { RouteTable } from "../../src/routing/table";
 
 describe("shadowAuthority (envoy shadow_writer_impl.cc / router_test shadowAppendedHost)", () => {
@@ -67,5 +68,38 @@ describe("findVirtualHost (Istio hosts: exact, most specific wildcard, then *)",
     expect(findVirtualHost({ ...table, hosts }, "other.test")).toBeUndefined();
     // `*.example.com` does not match example.com itself
     expect(findVirtualHost({ ...table, hosts }, "example.com")).toBeUndefined();
+  });
+});
+
+describe("isOwnShadowAuthority: the only X-Forwarded-Host a client cannot replace (issue 17)", () => {
+  const rewritten = testRoute("vs/r", { rewrite: { authority: "Internal.Example:8080" } });
+  const table: RouteTable = {
+    version: 1,
+    source: "t",
+    virtualHosts: [{ name: "vs", routes: [rewritten] }],
+    hosts: { exact: { api: 0, "[::1]": 0 }, wildcards: [{ suffix: ".wild.test", vhost: 0 }] },
+  };
+  it.each(["api-shadow", "api-shadow:8000", "API-SHADOW", "x.wild.test-shadow", "[::1]-shadow:80", "internal.example-shadow"])("%s: the worker's own", (value) => {
+    expect(isOwnShadowAuthority(table, value)).toBe(true);
+  });
+  it.each([
+    "evil.example/x-shadow",
+    "other-shadow",
+    "wild.test-shadow",
+    "api",
+    "-shadow",
+    "api-shadow:",
+    "api-shadow:123456",
+    "api-shadow, api-shadow",
+    "user@api-shadow",
+    "api-shadow ",
+    "",
+  ])("%j: not", (value) => {
+    expect(isOwnShadowAuthority(table, value)).toBe(false);
+  });
+  it("with a catch-all VirtualService every well-formed host is served, so its -shadow form is the worker's own; a path never is", () => {
+    const all = { ...table, hosts: { ...table.hosts, catchAll: 0 } };
+    expect(isOwnShadowAuthority(all, "other-shadow")).toBe(true);
+    expect(isOwnShadowAuthority(all, "evil.example/x-shadow")).toBe(false);
   });
 });
