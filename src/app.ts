@@ -54,7 +54,7 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
     const request = c.req.raw;
     // The worker's own paths come first, and cost proxied traffic one string search.
     const url = request.url;
-    if (isAdminPath(url)) return handleAdmin(c, { table, recorder, switches });
+    if (isAdminPath(url)) return handleAdmin(request, c.env ?? {}, { table, recorder, switches });
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     return handleRequest(request, {
       table,

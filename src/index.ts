@@ -9,3 +9,5 @@ export default createApp(compiled as RouteTable) satisfies ExportedHandler<Env>;
 export { CompareStore } from "./observe/compare-store";
 // The pause switch's Durable Object (MIRROR_SWITCH): read by every isolate at most every 5 s.
 export { MirrorSwitch } from "./switch/mirror-switch";
+// The admin surface's per-client guessing limit (ADMIN_GUARD).
+export { AdminGuard } from "./admin/guard";

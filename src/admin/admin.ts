@@ -1,82 +1,129 @@
-// The worker's own paths, under /__edge-mirror/ on every host it serves. They are
-// answered here and never forwarded or mirrored. With the secret
-// EDGE_MIRROR_ADMIN_TOKEN set (`wrangler secret put`, `.dev.vars` locally) they need
-// `Authorization: Bearer <token>` (Hono's bearer-auth: compared in constant time;
-// 401 without it or with another token, 400 for a header that is not a bearer token,
-// as RFC 6750 says); without the secret they do not exist (404), so a worker nobody
-// configured shows nothing. The secret may hold several tokens, separated by commas,
-// each optionally named (`alice:<token>`).
-import type { Context } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
-import { HTTPException } from "hono/http-exception";
+// The worker's own paths, under /__edge-mirror/ on every host it serves: the
+// dashboard's pages and sign-in, the pause switch, and the comparison report. They
+// are answered here and never forwarded or mirrored. One rule for all of them:
+//   1. the secret EDGE_MIRROR_ADMIN_TOKEN decides whether they exist: unset, 404 (a
+//      worker nobody configured shows nothing); holding any entry that is not a
+//      usable token (tokens.ts), 503 naming it, on every path;
+//   2. one way to identify a caller (caller.ts): a bearer token, else the sign-in
+//      cookie; every presented token passes the per-client guessing limit (guard.ts);
+//   3. one way to answer (http.ts), with one set of security headers.
 import type { RouteTable } from "../routing/table";
-import type { CompareRecorder, CompareStoreNamespace } from "../observe/compare-recorder";
-import { comparedRoutes, compareReport, resetRoutes } from "./compare-report";
-import { dashboard, type DashboardEnv } from "../dashboard/dashboard";
-import { adminTokens } from "../dashboard/admin-tokens";
+import type { CompareRecorder } from "../observe/compare-recorder";
+import { mirrorCap } from "../routing/kill-switch";
 import type { SwitchCache } from "../switch/switch-cache";
+import { overallVerdict } from "../compare/report";
+import { comparedRoutes, compareReport, resetRoutes, type Report } from "./compare-report";
+import { adminConfig, findToken, MIN_TOKEN_LENGTH, type AdminToken } from "./tokens";
+import { guarded, identify, switchStub, type AdminEnv, type Caller } from "./caller";
+import { clearedSessionCookie, sameOrigin, sessionCookie, sessionValue } from "./session";
+import { ADMIN_PREFIX, bearerChallenge, json, localPath, redirect, text } from "./http";
+import { changeFromForm, changeFromJson, readSwitch } from "./mirroring";
+import { dashboardPage, loginPage } from "../dashboard/dashboard";
+import { dashboardView } from "../dashboard/view-model";
 
-export const ADMIN_PREFIX = "/__edge-mirror/";
-
-/** Whether a request URL's path starts with the prefix: one search and one comparison, so proxied traffic pays nothing more. */
-export function isAdminPath(url: string): boolean {
-  return url.startsWith(ADMIN_PREFIX, url.indexOf("/", url.indexOf("//") + 2));
-}
-
-export interface AdminEnv {
-  EDGE_MIRROR_ADMIN_TOKEN?: string;
-  COMPARE_STORE?: CompareStoreNamespace;
-}
+export { ADMIN_PREFIX, isAdminPath } from "./http";
+export type { AdminEnv } from "./caller";
 
 export interface AdminContext {
   table: RouteTable;
   recorder: CompareRecorder;
   /** the pause switch's per-isolate cache: a change made here applies here at once */
   switches?: SwitchCache;
+  now?: () => number;
 }
 
-export async function handleAdmin(c: Context, admin: AdminContext): Promise<Response> {
-  const env = (c.env ?? {}) as AdminEnv;
-  // The dashboard's pages, its browser sign-in and the pause switch (src/dashboard/); undefined: not one of its paths.
-  const page = await dashboard(c.req.raw, env as DashboardEnv, {
-    table: admin.table,
-    onSwitchChange: (state) => admin.switches?.prime(state),
-    report: async () => (env.COMPARE_STORE ? compareReport(comparedRoutes(admin.table), env.COMPARE_STORE, admin.recorder) : { generatedAt: new Date().toISOString(), routes: [] }),
-  });
-  if (page) return page;
-  // `name:token` entries are named tokens (src/dashboard/admin-tokens.ts): the bearer is the part after the colon.
-  const tokens = adminTokens(env.EDGE_MIRROR_ADMIN_TOKEN).map((t) => t.token);
-  if (tokens.length === 0) return text(404, "not found");
-  try {
-    let allowed = false;
-    await bearerAuth({ token: tokens })(c, async () => {
-      allowed = true;
-    });
-    if (!allowed) return text(401, "unauthorized");
-  } catch (e) {
-    if (e instanceof HTTPException) return e.getResponse();
-    throw e;
+export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminContext): Promise<Response> {
+  const config = adminConfig(env.EDGE_MIRROR_ADMIN_TOKEN);
+  if (config.kind === "off") return text(404, "not found");
+  if (config.kind === "refused") {
+    return text(
+      503,
+      `/__edge-mirror/ is off: the secret EDGE_MIRROR_ADMIN_TOKEN is refused because ${config.problems.join("; ")}. ` +
+        `Each token must be at least ${MIN_TOKEN_LENGTH} of A-Z a-z 0-9 - . _ ~ + / (RFC 6750), optionally named (alice:<token>); ` +
+        "set it again with `npx wrangler secret put EDGE_MIRROR_ADMIN_TOKEN`. Proxied traffic is not affected.",
+    );
   }
-  const url = new URL(c.req.raw.url);
-  if (url.pathname !== `${ADMIN_PREFIX}api/report`) return text(404, "not found");
+  if (!env.ADMIN_GUARD) return text(503, "/__edge-mirror/ is off: it needs the ADMIN_GUARD Durable Object binding (wrangler.toml), which limits token guesses");
+  const tokens = config.tokens;
+  const now = (admin.now ?? Date.now)();
+  const url = new URL(request.url);
+  const path = url.pathname.slice(ADMIN_PREFIX.length);
+  const method = request.method;
+  if (path === "login" && method === "POST") return login(request, env, tokens, now);
+
+  const caller = await identify(request, env, tokens, now);
+  const page = method === "GET" && (path === "" || path === "route");
+  if ("refused" in caller) {
+    if (caller.refused === "limited") return tooMany(caller.retryAfter);
+    if (caller.refused === "malformed") return text(400, "the Authorization header is not a bearer token (RFC 6750: Bearer <token>)", { "www-authenticate": bearerChallenge("invalid_request") });
+    // A browser gets the sign-in form; anything else a bearer challenge.
+    if (page) return loginPage({ next: url.pathname + url.search });
+    if (path === "mirroring" || path === "logout") return loginPage();
+    return text(401, "unauthorized", { "www-authenticate": bearerChallenge(caller.refused === "wrong" ? "invalid_token" : undefined) });
+  }
+  // A cookie is sent by the browser on its own: a state change riding on it must come from this origin.
+  if (caller.via === "cookie" && method !== "GET" && method !== "HEAD" && !sameOrigin(request)) return text(403, "cross-origin form posts are refused");
+
+  const switchDeps = { table: admin.table, onSwitchChange: (state: Parameters<SwitchCache["prime"]>[0]) => admin.switches?.prime(state) };
+  if (page) return (await pageFor(url, env, admin, caller, now)) ?? text(404, `no mirrored route named ${JSON.stringify(url.searchParams.get("name") ?? "")}`);
+  if (path === "logout" && method === "POST") return logout(env, caller);
+  if (path === "mirroring" && method === "POST") return changeFromForm(request, env, switchDeps, caller);
+  if (path === "api/mirroring") {
+    if (method === "GET") return json(200, await readSwitch(env));
+    if (method === "POST") return changeFromJson(request, env, switchDeps, caller);
+    return text(405, "GET or POST", { allow: "GET, POST" });
+  }
+  if (path === "api/report") return reportApi(request, url, env, admin);
+  return text(404, "not found");
+}
+
+function tooMany(retryAfter: number): Response {
+  return text(429, `too many failed sign-ins or tokens from this address: try again in ${retryAfter} s`, { "retry-after": String(retryAfter) });
+}
+
+async function login(request: Request, env: AdminEnv, tokens: readonly AdminToken[], now: number): Promise<Response> {
+  if (!sameOrigin(request)) return text(403, "cross-origin sign-in is refused");
+  const form = await request.formData().catch(() => undefined);
+  const next = localPath(form?.get("next"));
+  if (typeof next !== "string") return text(400, next.error);
+  const stub = switchStub(env);
+  if (!stub) return text(503, "sign-in needs the MIRROR_SWITCH Durable Object binding (wrangler.toml): signing out ends sessions there");
+  const presented = form?.get("token");
+  const token = typeof presented === "string" ? await findToken(tokens, presented.trim()) : undefined;
+  const retryAfter = await guarded(request, env, token === undefined);
+  if (retryAfter > 0) return tooMany(retryAfter);
+  if (!token) return loginPage({ failed: true, next });
+  return redirect(next, sessionCookie(await sessionValue(token, await stub.sessionEpoch(token.name), Math.floor(now / 1000))));
+}
+
+/** Ends every session of the caller's name, on every browser and isolate (the epoch in the switch's object), and clears this cookie. */
+async function logout(env: AdminEnv, caller: Caller): Promise<Response> {
+  await switchStub(env)?.signOut(caller.token.name);
+  return redirect(ADMIN_PREFIX, clearedSessionCookie);
+}
+
+async function reportOf(env: AdminEnv, admin: AdminContext): Promise<Report> {
+  const store = env.COMPARE_STORE;
+  return store ? compareReport(comparedRoutes(admin.table), store, admin.recorder) : { generatedAt: new Date().toISOString(), verdict: overallVerdict([]), routes: [] };
+}
+
+async function pageFor(url: URL, env: AdminEnv, admin: AdminContext, caller: Caller, now: number): Promise<Response | undefined> {
+  const [report, state] = await Promise.all([reportOf(env, admin), readSwitch(env)]);
+  return dashboardPage(url, dashboardView(admin.table, report, state, mirrorCap(env.MIRROR_PERCENT_CAP), caller.token.name, now));
+}
+
+/** GET /__edge-mirror/api/report[?route=<vs>/<route>]: the comparison report; DELETE forgets the counts (a new v2). */
+async function reportApi(request: Request, url: URL, env: AdminEnv, admin: AdminContext): Promise<Response> {
   const store = env.COMPARE_STORE;
   if (!store) return json(503, { error: "no COMPARE_STORE Durable Object binding: see wrangler.toml" });
   const only = url.searchParams.get("route") ?? undefined;
   const routes = comparedRoutes(admin.table, only);
   if (only !== undefined && routes.length === 0) return json(404, { error: `no compared route named ${JSON.stringify(only)}` });
-  const method = c.req.raw.method;
+  const method = request.method;
   if (method === "GET") return json(200, await compareReport(routes, store, admin.recorder));
   if (method === "DELETE") {
     await resetRoutes(routes, store, admin.recorder);
     return json(200, { reset: routes.map((r) => `${r.virtualService}/${r.route}`) });
   }
-  return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, DELETE" } });
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body, null, 2) + "\n", { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
-}
-
-function text(status: number, body: string): Response {
-  return new Response(body + "\n", { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return text(405, "method not allowed", { allow: "GET, DELETE" });
 }

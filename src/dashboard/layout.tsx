@@ -3,7 +3,7 @@
 // show live figures, a few lines of script that reload the page every 15 s while it
 // is visible and nobody is typing. Without JavaScript the page works the same, minus that.
 import type { Child } from "hono/jsx";
-import { ADMIN_PREFIX } from "./session";
+import { ADMIN_PREFIX } from "../admin/http";
 import { STYLES } from "./styles";
 
 export const REFRESH_SECONDS = 15;

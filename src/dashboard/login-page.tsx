@@ -1,7 +1,7 @@
 // The sign-in form: a token in, a session cookie out (session.ts). Shown instead of
 // any page to a browser that is not signed in.
 import { Layout } from "./layout";
-import { ADMIN_PREFIX } from "./session";
+import { ADMIN_PREFIX } from "../admin/http";
 
 export function LoginPage({ nonce, failed = false, next = ADMIN_PREFIX }: { nonce: string; failed?: boolean; next?: string }) {
   return (

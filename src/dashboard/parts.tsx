@@ -1,7 +1,7 @@
 // Small pieces both pages use: the verdict badge, counts by reason, and the pause
 // switch's forms (plain HTML POSTs; the handler checks the session and the Origin).
 import { capText, count, entries } from "./format";
-import { ADMIN_PREFIX } from "./session";
+import { ADMIN_PREFIX } from "../admin/http";
 
 export const MIRRORING_FORM = `${ADMIN_PREFIX}mirroring`;
 
@@ -54,7 +54,7 @@ export function CapForm({ route, current, back, id }: { route?: string; current:
       <input type="hidden" name="back" value={back} />
       <label for={id}>{route === undefined ? "Cap every mirror at" : "Cap this route's mirrors at"}</label>
       <span>
-        <input id={id} name="percentCap" type="number" min="0" max="100" step="any" required value={current === undefined ? "" : String(current)} /> %
+        <input id={id} name="percentCap" type="number" min="0" max="100" step="0.0001" required value={current === undefined ? "" : String(current)} /> %
       </span>
       <button type="submit">Set cap</button>
       <span class="muted">now: {capText(current)}</span>

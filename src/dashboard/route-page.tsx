@@ -8,7 +8,7 @@ import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { routeHref } from "./routes-page";
-import { ADMIN_PREFIX } from "./session";
+import { ADMIN_PREFIX } from "../admin/http";
 import type { DashboardView, MirrorRow, ReportExample, ReportRoute } from "./view-model";
 
 const REDACTED = "[redacted]";

@@ -4,7 +4,7 @@
 import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
-import { ADMIN_PREFIX } from "./session";
+import { ADMIN_PREFIX } from "../admin/http";
 import type { DashboardView, MirrorRow } from "./view-model";
 import type { SwitchChange } from "../switch/switch-state";
 import { NO_CAP, percentOf } from "../routing/per-million";

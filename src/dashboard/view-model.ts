@@ -9,15 +9,11 @@ import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
 import type { Example } from "../compare/tally";
+import type { Report } from "../admin/compare-report";
 
 /** A compared route's report, as GET /__edge-mirror/api/report gives it (src/compare/report.ts). */
 export type ReportRoute = RouteReport;
 export type ReportExample = Example;
-
-export interface Report {
-  generatedAt: string;
-  routes: ReportRoute[];
-}
 
 /** One row of the routes table: one mirror of one route. */
 export interface MirrorRow {
@@ -45,7 +41,7 @@ export interface DashboardView {
   who: string;
 }
 
-export function dashboardView(table: RouteTable, report: Report, state: SwitchState, varCap: MirrorCap, who: string, now: number): DashboardView {
+export function dashboardView(table: RouteTable, report: Omit<Report, "verdict">, state: SwitchState, varCap: MirrorCap, who: string, now: number): DashboardView {
   const caps = switchCaps(state);
   const global = lowerCap(varCap.perMillion, caps.perMillion);
   const rows: MirrorRow[] = [];

@@ -2,6 +2,8 @@
 // the dashboard or with POST /__edge-mirror/api/mirroring, and who set them when.
 // Durable Object state outlives deploys, so a pause made in an incident stays until
 // someone lifts it. Isolates read it through switch-cache.ts, never per request.
+// It also holds each admin name's session epoch (src/admin/session.ts): signing out
+// raises it, which ends every browser session of that name at once, everywhere.
 import { DurableObject } from "cloudflare:workers";
 import { SWITCH_HISTORY, type SwitchChange, type SwitchChangeRequest, type SwitchState } from "./switch-state";
 
@@ -12,12 +14,15 @@ const GLOBAL = "*";
 
 export class MirrorSwitch extends DurableObject<Env> {
   #state: SwitchState;
+  #epochs = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS caps (scope TEXT PRIMARY KEY, percent REAL NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, who TEXT NOT NULL, route TEXT, percent REAL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, epoch INTEGER NOT NULL)");
+    for (const row of sql.exec<{ name: string; epoch: number }>("SELECT name, epoch FROM sessions")) this.#epochs.set(row.name, row.epoch);
     // Read once: every later read is answered from memory (the object is single-threaded).
     this.#state = { routes: {}, changes: [] };
     for (const row of sql.exec<{ scope: string; percent: number }>("SELECT scope, percent FROM caps")) {
@@ -33,6 +38,19 @@ export class MirrorSwitch extends DurableObject<Env> {
 
   read(): SwitchState {
     return this.#state;
+  }
+
+  /** An admin name's session epoch: 0 until its first sign-out. */
+  sessionEpoch(name: string): number {
+    return this.#epochs.get(name) ?? 0;
+  }
+
+  /** Ends every session of `name` (cookies carry an HMAC over the epoch); returns the new epoch. */
+  signOut(name: string): number {
+    const epoch = this.sessionEpoch(name) + 1;
+    this.ctx.storage.sql.exec("INSERT INTO sessions (name, epoch) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET epoch = excluded.epoch", name, epoch);
+    this.#epochs.set(name, epoch);
+    return epoch;
   }
 
   /** Applies a change (validated by the caller) and records it; returns the new state. */

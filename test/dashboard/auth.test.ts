@@ -82,7 +82,7 @@ describe("signing in", () => {
   it("rotating the token ends every session", async () => {
     const w = world();
     const cookie = await login(w);
-    const rotated = world({ vars: { EDGE_MIRROR_ADMIN_TOKEN: "alice:rotated-secret" } });
+    const rotated = world({ vars: { EDGE_MIRROR_ADMIN_TOKEN: "alice:rotated-secret-0123456" } });
     expect((await rotated.fetch(BASE, { headers: { cookie } })).status).toBe(401);
   });
 

@@ -311,7 +311,7 @@ describe("the admin prefix /__edge-mirror/", () => {
   });
 
   it("several tokens may be configured, separated by commas", async () => {
-    const sent = await admin("api/report", { env: { EDGE_MIRROR_ADMIN_TOKEN: "first, second" }, headers: { authorization: "Bearer second" } });
+    const sent = await admin("api/report", { env: { EDGE_MIRROR_ADMIN_TOKEN: "first-token-0123456, second-token-0123456" }, headers: { authorization: "Bearer second-token-0123456" } });
     expect(sent.response.status).toBe(200);
   });
 

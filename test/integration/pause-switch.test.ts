@@ -119,9 +119,9 @@ describe("the history", () => {
   });
 
   it("a token without a name is recorded as admin", async () => {
-    const w = world({ vars: { EDGE_MIRROR_ADMIN_TOKEN: "plain-secret" } });
-    await setCaps(w, { percentCap: 5 }, "plain-secret");
-    const state = JSON.parse((await w.fetch("http://mirror.test/__edge-mirror/api/mirroring", { headers: bearer("plain-secret") })).text) as SwitchState;
+    const w = world({ vars: { EDGE_MIRROR_ADMIN_TOKEN: "plain-secret-0123456" } });
+    await setCaps(w, { percentCap: 5 }, "plain-secret-0123456");
+    const state = JSON.parse((await w.fetch("http://mirror.test/__edge-mirror/api/mirroring", { headers: bearer("plain-secret-0123456") })).text) as SwitchState;
     expect(state.changes[0]).toMatchObject({ who: "admin", percentCap: 5 });
   });
 });

@@ -25,7 +25,7 @@ export interface SendOptions extends RequestInit {
   /** fixed value returned by the app's random source, in [0, 1) */
   random?: number;
   table?: RouteTable;
-  /** the worker's environment (wrangler vars), on top of wrangler.toml's COMPARE_STORE binding */
+  /** the worker's environment (wrangler vars), on top of wrangler.toml's COMPARE_STORE and ADMIN_GUARD bindings */
   env?: Record<string, unknown>;
   /** the isolate's memory ledger and work window (default: fresh ones for this request) */
   budgets?: IsolateBudgets;
@@ -41,8 +41,9 @@ export async function send(url: string, { random = 0, table: t = table, env = {}
   const logs: RequestLog[] = [];
   const app = createApp(t, { random: () => random, logger: (line) => logs.push(line), budgets });
   const ctx = createExecutionContext();
-  // Only the comparison's store from wrangler.toml: other bindings change timing (the pause switch's first read).
-  const response = await app.fetch(new Request(url, { ...init, headers }), { COMPARE_STORE: bindings.COMPARE_STORE, ...env }, ctx);
+  // The comparison's store and the admin paths' guard from wrangler.toml; not the pause
+  // switch, whose first read changes the shadows' timing.
+  const response = await app.fetch(new Request(url, { ...init, headers }), { COMPARE_STORE: bindings.COMPARE_STORE, ADMIN_GUARD: bindings.ADMIN_GUARD, ...env }, ctx);
   return { response, requestId, logs, settled: () => waitOnExecutionContext(ctx) };
 }
 

@@ -9,13 +9,17 @@ import type { MirrorSwitch } from "../../src/switch/mirror-switch";
 import type { IsolateBudgets } from "../../src/proxy/pipeline";
 import { table } from "./harness";
 
-/** alice's token (the secret holds `alice:<it>`) and bob's */
-export const TOKEN = "3f9c0d1e-secret";
-export const OTHER_TOKEN = "b0b-secret";
+/** alice's token (the secret holds `alice:<it>`) and bob's: RFC 6750 tokens of at least 16 characters */
+export const TOKEN = "3f9c0d1e-alice-secret";
+export const OTHER_TOKEN = "b0b-secret-7d41c2e9";
 
 /** The switch's namespace with every object name scoped to `scope`. */
 export function scopedSwitch(scope: string): DurableObjectNamespace<MirrorSwitch> {
-  const ns = bindings.MIRROR_SWITCH;
+  return scoped(bindings.MIRROR_SWITCH, scope);
+}
+
+/** A Durable Object namespace whose object names are all scoped to `scope`, so no other test's requests share its objects. */
+export function scoped<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, scope: string): DurableObjectNamespace<T> {
   return new Proxy(ns, {
     get(target, key) {
       if (key === "idFromName") return (name: string) => target.idFromName(`${scope}:${name}`);
@@ -44,7 +48,13 @@ export interface World {
 let counter = 0;
 
 export function world({ random = 0, vars = {}, scope = crypto.randomUUID(), budgets }: { random?: number; vars?: Record<string, string>; scope?: string; budgets?: IsolateBudgets } = {}): World {
-  const env: Record<string, unknown> = { COMPARE_STORE: bindings.COMPARE_STORE, MIRROR_SWITCH: scopedSwitch(scope), EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}, bob:${OTHER_TOKEN}`, ...vars };
+  const env: Record<string, unknown> = {
+    COMPARE_STORE: bindings.COMPARE_STORE,
+    MIRROR_SWITCH: scopedSwitch(scope),
+    ADMIN_GUARD: scoped(bindings.ADMIN_GUARD, scope),
+    EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}, bob:${OTHER_TOKEN}`,
+    ...vars,
+  };
   const logs: RequestLog[] = [];
   const app = createApp(table, { random: () => random, logger: (line) => logs.push(line), budgets });
   return {

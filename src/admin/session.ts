@@ -1,11 +1,14 @@
-// The dashboard's login for browsers: the login form checks a token and sets a cookie
-// that holds the token's name, an expiry and an HMAC of both keyed by the token — never
-// the token itself. Rotating the secret ends every session; a cookie cannot be forged
-// or extended without the token. The cookie is `HttpOnly; Secure; SameSite=Strict` and
-// scoped to /__edge-mirror/, so it never travels with requests the worker forwards.
-import type { AdminToken } from "./admin-tokens";
-
-export const ADMIN_PREFIX = "/__edge-mirror/";
+// The dashboard's sign-in for browsers: the form checks a token and sets a cookie
+// that holds the token's name, an expiry and an HMAC keyed by the token over both and
+// the name's session epoch — never the token itself. Rotating the secret ends every
+// session; a cookie cannot be forged or extended without the token. Signing out
+// raises the name's epoch in the pause switch's Durable Object (one object for the
+// whole network, read on every request a cookie authenticates), so every cookie made
+// for that name before stops verifying, on every isolate, at once. The cookie is
+// `HttpOnly; Secure; SameSite=Strict` and scoped to /__edge-mirror/, so it never
+// travels with requests the worker forwards.
+import type { AdminToken } from "./tokens";
+import { ADMIN_PREFIX } from "./http";
 export const SESSION_COOKIE = "edge_mirror_session";
 /** How long a login lasts. */
 export const SESSION_SECONDS = 12 * 60 * 60;
@@ -16,7 +19,7 @@ async function hmacKey(token: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(token), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
-const signedText = (name: string, expires: number) => encoder.encode(`edge-mirror session|${name}|${expires}`);
+const signedText = (name: string, epoch: number, expires: number) => encoder.encode(`edge-mirror session|${name}|${epoch}|${expires}`);
 
 function base64url(bytes: ArrayBuffer): string {
   return btoa(String.fromCharCode(...new Uint8Array(bytes)))
@@ -34,15 +37,24 @@ function fromBase64url(text: string): Uint8Array | undefined {
   }
 }
 
-/** The cookie's value for a token, valid until `nowSeconds + SESSION_SECONDS`. */
-export async function sessionValue(token: AdminToken, nowSeconds: number): Promise<string> {
+/** The cookie's value for a token, valid until `nowSeconds + SESSION_SECONDS` or until the name's epoch moves on. */
+export async function sessionValue(token: AdminToken, epoch: number, nowSeconds: number): Promise<string> {
   const expires = nowSeconds + SESSION_SECONDS;
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(token.token), signedText(token.name, expires));
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(token.token), signedText(token.name, epoch, expires));
   return `${token.name}.${expires}.${base64url(mac)}`;
 }
 
-/** The token a cookie value was made with, if it is genuine and not expired (HMAC verify is constant-time). */
-export async function sessionToken(tokens: readonly AdminToken[], value: string, nowSeconds: number): Promise<AdminToken | undefined> {
+/** The name a cookie value claims, before it is verified (to look up that name's epoch). */
+export function sessionName(value: string): string | undefined {
+  const dot = value.indexOf(".");
+  return dot > 0 ? value.slice(0, dot) : undefined;
+}
+
+/**
+ * The token a cookie value was made with, if it is genuine, not expired, and made in
+ * the name's current epoch (HMAC verify is constant-time).
+ */
+export async function sessionToken(tokens: readonly AdminToken[], value: string, epoch: number, nowSeconds: number): Promise<AdminToken | undefined> {
   const [name, expiresText, macText, extra] = value.split(".");
   if (extra !== undefined || !name || !expiresText || !macText) return undefined;
   const expires = Number(expiresText);
@@ -50,7 +62,7 @@ export async function sessionToken(tokens: readonly AdminToken[], value: string,
   if (!Number.isSafeInteger(expires) || expires <= nowSeconds || !mac) return undefined;
   for (const candidate of tokens) {
     if (candidate.name !== name) continue;
-    if (await crypto.subtle.verify("HMAC", await hmacKey(candidate.token), mac, signedText(name, expires))) return candidate;
+    if (await crypto.subtle.verify("HMAC", await hmacKey(candidate.token), mac, signedText(name, epoch, expires))) return candidate;
   }
   return undefined;
 }
