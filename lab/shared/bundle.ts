@@ -3,7 +3,7 @@
 //                       esbuild as wrangler does (one ES module for workerd), in memory;
 //   bundleWorker        src/index.ts itself (its Durable Object classes too), the table
 //                       in place of generated/routes.json, optionally minified and with
-//                       modules swapped out (WITHOUT_DASHBOARD), in memory;
+//                       modules swapped out (WITHOUT_DASHBOARD: the admin surface), in memory;
 //   bundleEntry         another tree's entry (an older commit's src/index.ts, its own
 //                       generated/routes.json beside it) bundled exactly as
 //                       bundleWorker bundles ours, for before/after comparisons;
@@ -39,7 +39,8 @@ const WORKER_BUILD = {
 export async function bundleApp(table: RouteTable): Promise<string> {
   const entry =
     `import { createApp } from "./src/app.ts";\nexport default createApp(${JSON.stringify(table)});\n` +
-    `export { CompareStore } from "./src/observe/compare-store.ts";\n`;
+    `export { CompareStore } from "./src/observe/compare-store.ts";\n` +
+    `export { AdminGuard } from "./src/admin/guard.ts";\n`;
   const result = await build({
     ...WORKER_BUILD,
     stdin: { contents: entry, resolveDir: ROOT, loader: "ts", sourcefile: "lab-entry.ts" },
@@ -114,5 +115,13 @@ export async function bundleEntry(entry: string, { minify = false, plugins = [] 
   return out.text;
 }
 
-/** The worker without its dashboard (src/dashboard/, issue 12): what the proxy alone costs (scripts/check-bundle.ts, lab/bench/dashboard-ab.ts). */
-export const WITHOUT_DASHBOARD = { filter: /dashboard\/dashboard$/, contents: "export async function dashboard(): Promise<undefined> { return undefined; }" };
+/**
+ * The worker without its admin surface (src/admin/admin.ts: the dashboard of issue 12,
+ * sign-in, the pause switch's and the report's APIs, all one module since issue 18):
+ * what the proxy alone costs (scripts/check-bundle.ts, lab/bench/dashboard-ab.ts).
+ * The Durable Object classes stay: wrangler.toml binds them.
+ */
+export const WITHOUT_DASHBOARD = {
+  filter: /admin\/admin$/,
+  contents: 'export async function handleAdmin(): Promise<Response> { return new Response("not found\\n", { status: 404 }); }',
+};

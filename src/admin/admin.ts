@@ -13,15 +13,14 @@ import { mirrorCap } from "../routing/kill-switch";
 import type { SwitchCache } from "../switch/switch-cache";
 import { overallVerdict } from "../compare/report";
 import { comparedRoutes, compareReport, resetRoutes, type Report } from "./compare-report";
-import { adminConfig, findToken, MIN_TOKEN_LENGTH, type AdminToken } from "./tokens";
-import { guarded, identify, switchStub, type AdminEnv, type Caller } from "./caller";
-import { clearedSessionCookie, sameOrigin, sessionCookie, sessionValue } from "./session";
-import { ADMIN_PREFIX, bearerChallenge, json, localPath, redirect, text } from "./http";
-import { changeFromForm, changeFromJson, readSwitch } from "./mirroring";
-import { dashboardPage, loginPage } from "../dashboard/dashboard";
-import { dashboardView } from "../dashboard/view-model";
+import { adminConfig, MIN_TOKEN_LENGTH } from "./tokens";
+import { identify, tooMany, type AdminEnv, type Caller } from "./caller";
+import { sameOrigin } from "./session";
+import { ADMIN_PREFIX, bearerChallenge, json, text } from "./http";
+import { changeFromJson, readSwitch } from "./mirroring";
+// The browser's half (pages, sign-in and out, the forms): left out of the lab's "proxy alone" build.
+import { changeFromForm, dashboardPage, loginPage, signIn, signOut } from "../dashboard/dashboard";
 
-export { ADMIN_PREFIX, isAdminPath } from "./http";
 export type { AdminEnv } from "./caller";
 
 export interface AdminContext {
@@ -49,7 +48,7 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
   const url = new URL(request.url);
   const path = url.pathname.slice(ADMIN_PREFIX.length);
   const method = request.method;
-  if (path === "login" && method === "POST") return login(request, env, tokens, now);
+  if (path === "login" && method === "POST") return signIn(request, env, tokens, now);
 
   const caller = await identify(request, env, tokens, now);
   const page = method === "GET" && (path === "" || path === "route");
@@ -66,7 +65,7 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
 
   const switchDeps = { table: admin.table, onSwitchChange: (state: Parameters<SwitchCache["prime"]>[0]) => admin.switches?.prime(state) };
   if (page) return (await pageFor(url, env, admin, caller, now)) ?? text(404, `no mirrored route named ${JSON.stringify(url.searchParams.get("name") ?? "")}`);
-  if (path === "logout" && method === "POST") return logout(env, caller);
+  if (path === "logout" && method === "POST") return signOut(env, caller);
   if (path === "mirroring" && method === "POST") return changeFromForm(request, env, switchDeps, caller);
   if (path === "api/mirroring") {
     if (method === "GET") return json(200, await readSwitch(env));
@@ -77,31 +76,6 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
   return text(404, "not found");
 }
 
-function tooMany(retryAfter: number): Response {
-  return text(429, `too many failed sign-ins or tokens from this address: try again in ${retryAfter} s`, { "retry-after": String(retryAfter) });
-}
-
-async function login(request: Request, env: AdminEnv, tokens: readonly AdminToken[], now: number): Promise<Response> {
-  if (!sameOrigin(request)) return text(403, "cross-origin sign-in is refused");
-  const form = await request.formData().catch(() => undefined);
-  const next = localPath(form?.get("next"));
-  if (typeof next !== "string") return text(400, next.error);
-  const stub = switchStub(env);
-  if (!stub) return text(503, "sign-in needs the MIRROR_SWITCH Durable Object binding (wrangler.toml): signing out ends sessions there");
-  const presented = form?.get("token");
-  const token = typeof presented === "string" ? await findToken(tokens, presented.trim()) : undefined;
-  const retryAfter = await guarded(request, env, token === undefined);
-  if (retryAfter > 0) return tooMany(retryAfter);
-  if (!token) return loginPage({ failed: true, next });
-  return redirect(next, sessionCookie(await sessionValue(token, await stub.sessionEpoch(token.name), Math.floor(now / 1000))));
-}
-
-/** Ends every session of the caller's name, on every browser and isolate (the epoch in the switch's object), and clears this cookie. */
-async function logout(env: AdminEnv, caller: Caller): Promise<Response> {
-  await switchStub(env)?.signOut(caller.token.name);
-  return redirect(ADMIN_PREFIX, clearedSessionCookie);
-}
-
 async function reportOf(env: AdminEnv, admin: AdminContext): Promise<Report> {
   const store = env.COMPARE_STORE;
   return store ? compareReport(comparedRoutes(admin.table), store, admin.recorder) : { generatedAt: new Date().toISOString(), verdict: overallVerdict([]), routes: [] };
@@ -109,7 +83,7 @@ async function reportOf(env: AdminEnv, admin: AdminContext): Promise<Report> {
 
 async function pageFor(url: URL, env: AdminEnv, admin: AdminContext, caller: Caller, now: number): Promise<Response | undefined> {
   const [report, state] = await Promise.all([reportOf(env, admin), readSwitch(env)]);
-  return dashboardPage(url, dashboardView(admin.table, report, state, mirrorCap(env.MIRROR_PERCENT_CAP), caller.token.name, now));
+  return dashboardPage(url, admin.table, report, state, mirrorCap(env.MIRROR_PERCENT_CAP), caller.token.name, now);
 }
 
 /** GET /__edge-mirror/api/report[?route=<vs>/<route>]: the comparison report; DELETE forgets the counts (a new v2). */

@@ -8,6 +8,7 @@ import { findToken, type AdminToken } from "./tokens";
 import { readSessionCookie, sessionName, sessionToken } from "./session";
 import { clientKey } from "./guard";
 import { SWITCH_OBJECT } from "../switch/mirror-switch";
+import { text } from "./http";
 
 export interface Caller {
   token: AdminToken;
@@ -60,4 +61,9 @@ export async function identify(request: Request, env: AdminEnv, tokens: readonly
   if (cookie === undefined || name === undefined || !stub || !tokens.some((t) => t.name === name)) return { refused: cookie === undefined ? "none" : "wrong" };
   const token = await sessionToken(tokens, cookie, await stub.sessionEpoch(name), Math.floor(nowMs / 1000));
   return token ? { token, via: "cookie" } : { refused: "wrong" };
+}
+
+/** Past the guessing limit (RFC 6585 §4). */
+export function tooMany(retryAfter: number): Response {
+  return text(429, `too many failed sign-ins or tokens from this address: try again in ${retryAfter} s`, { "retry-after": String(retryAfter) });
 }

@@ -1,10 +1,11 @@
-// The pause switch over HTTP: GET and POST /__edge-mirror/api/mirroring (JSON) and
-// POST /__edge-mirror/mirroring (the pages' forms). The caller is identified and, for
-// a cookie, checked for CSRF by admin.ts before these run.
+// The pause switch over HTTP: GET and POST /__edge-mirror/api/mirroring (JSON); the
+// pages' form (POST /__edge-mirror/mirroring, src/dashboard/dashboard.tsx) applies
+// its changes through applyChange too. The caller is identified and, for a cookie,
+// checked for CSRF by admin.ts before these run.
 import type { RouteTable } from "../routing/table";
-import { parsePercent, parseSwitchChange, type SwitchChangeRequest, type SwitchState } from "../switch/switch-state";
+import { parseSwitchChange, type SwitchChangeRequest, type SwitchState } from "../switch/switch-state";
 import { switchStub, type AdminEnv, type Caller } from "./caller";
-import { json, localPath, redirect, text } from "./http";
+import { json } from "./http";
 
 export interface SwitchDeps {
   table: RouteTable;
@@ -18,7 +19,7 @@ export async function readSwitch(env: AdminEnv): Promise<SwitchState> {
 }
 
 /** Validates a change against the table (a cap may be removed from a route that no longer exists) and applies it. */
-async function applyChange(env: AdminEnv, deps: SwitchDeps, change: SwitchChangeRequest, caller: Caller): Promise<SwitchState | string> {
+export async function applyChange(env: AdminEnv, deps: SwitchDeps, change: SwitchChangeRequest, caller: Caller): Promise<SwitchState | string> {
   const stub = switchStub(env);
   if (!stub) return "the pause switch has no Durable Object binding (MIRROR_SWITCH in wrangler.toml)";
   if (change.route !== undefined && change.percentCap !== null && !deps.table.virtualHosts.some((v) => v.routes.some((r) => r.name === change.route))) {
@@ -35,21 +36,4 @@ export async function changeFromJson(request: Request, env: AdminEnv, deps: Swit
   if ("error" in change) return json(400, { error: change.error });
   const state = await applyChange(env, deps, change, caller);
   return typeof state === "string" ? json(400, { error: state }) : json(200, state);
-}
-
-/** The forms: `percentCap` as typed (empty removes the cap), `route` (absent: every mirror), `back` (where to return). */
-export async function changeFromForm(request: Request, env: AdminEnv, deps: SwitchDeps, caller: Caller): Promise<Response> {
-  const form = await request.formData().catch(() => undefined);
-  const back = localPath(form?.get("back"));
-  if (typeof back !== "string") return text(400, back.error);
-  const cap = form?.get("percentCap") ?? null;
-  const route = form?.get("route");
-  if (cap !== null && typeof cap !== "string") return text(400, '"percentCap" must be a form field, not a file');
-  const percent = cap === null || cap === "" ? null : parsePercent(cap);
-  if (percent !== null && typeof percent !== "number") return text(400, percent.error);
-  const change = parseSwitchChange({ percentCap: percent, ...(typeof route === "string" && route !== "" ? { route } : {}) });
-  if ("error" in change) return text(400, change.error);
-  const state = await applyChange(env, deps, change, caller);
-  if (typeof state === "string") return text(400, state);
-  return redirect(back);
 }

@@ -81,7 +81,7 @@ const persist = mkdtempSync(join(tmpdir(), "edge-mirror-compare-"));
 
 beforeAll(async () => {
   stack = await startStack(ROUTES, {
-    durableObjects: { COMPARE_STORE: { className: "CompareStore", useSQLite: true } },
+    durableObjects: { COMPARE_STORE: { className: "CompareStore", useSQLite: true }, ADMIN_GUARD: { className: "AdminGuard", useSQLite: true } },
     durableObjectsPersist: persist,
     bindings: { EDGE_MIRROR_ADMIN_TOKEN: TOKEN },
   });
