@@ -17,7 +17,7 @@ import { adminConfig, MIN_TOKEN_LENGTH } from "./tokens";
 import { identify, tooMany, type AdminEnv, type Caller } from "./caller";
 import { sameOrigin } from "./session";
 import { ADMIN_PREFIX, bearerChallenge, json, text } from "./http";
-import { changeFromJson, readSwitch } from "./mirroring";
+import { changeFromJson, readSwitch, type SwitchDeps } from "./mirroring";
 // The browser's half (pages, sign-in and out, the forms): left out of the lab's "proxy alone" build.
 import { changeFromForm, dashboardPage, loginPage, signIn, signOut } from "../dashboard/dashboard";
 
@@ -63,7 +63,7 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
   // A cookie is sent by the browser on its own: a state change riding on it must come from this origin.
   if (caller.via === "cookie" && method !== "GET" && method !== "HEAD" && !sameOrigin(request)) return text(403, "cross-origin form posts are refused");
 
-  const switchDeps = { table: admin.table, onSwitchChange: (state: Parameters<SwitchCache["prime"]>[0]) => admin.switches?.prime(state) };
+  const switchDeps: SwitchDeps = { table: admin.table, onSwitchChange: (state) => admin.switches?.prime(state) };
   if (page) return (await pageFor(url, env, admin, caller, now)) ?? text(404, `no mirrored route named ${JSON.stringify(url.searchParams.get("name") ?? "")}`);
   if (path === "logout" && method === "POST") return signOut(env, caller);
   if (path === "mirroring" && method === "POST") return changeFromForm(request, env, switchDeps, caller);
