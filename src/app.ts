@@ -15,7 +15,7 @@ import { handleAdmin } from "./admin/admin";
 import { SwitchCache, switchLookup } from "./switch/switch-cache";
 import { MemoryLedger } from "./proxy/memory-budget";
 import { WorkWindow } from "./compare/work-budget";
-import type { IsolateBudgets } from "./proxy/pipeline";
+import type { IsolateBudgets } from "./proxy/budgets";
 
 export interface AppOptions {
   /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */

@@ -16,7 +16,7 @@ import type { CompareSkip, ShadowOutcome } from "../observe/log";
 import { readAnswer } from "./read-answer";
 import { beforeDeadline } from "./deadline";
 import { OVER_BUDGET, type Hold } from "./memory-budget";
-import type { IsolateBudgets } from "./pipeline";
+import type { IsolateBudgets } from "./budgets";
 import { WorkMeter } from "../compare/work-budget";
 
 /** What the worker's environment offers for comparing (wrangler.toml bindings; either may be absent). */

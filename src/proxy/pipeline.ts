@@ -24,14 +24,8 @@ import type { CompareRecorder } from "../observe/compare-recorder";
 import { shadowsAfterSwitch } from "./switch-gate";
 import type { SwitchLookup } from "../switch/switch-cache";
 import type { Logger, RequestError, RequestLog, ShadowOutcome } from "../observe/log";
-import { memoryBudget, type MemoryLedger } from "./memory-budget";
-import type { WorkWindow } from "../compare/work-budget";
-
-/** What one isolate allows the experiment (issue 17): bytes held, and comparison work per second. */
-export interface IsolateBudgets {
-  memory: MemoryLedger;
-  cpu: WorkWindow;
-}
+import { memoryBudget } from "./memory-budget";
+import type { IsolateBudgets } from "./budgets";
 
 export interface PipelineContext {
   table: RouteTable;

@@ -12,7 +12,7 @@ import { env as bindings } from "cloudflare:test";
 import type { Report } from "../../src/admin/compare-report";
 import { MemoryLedger } from "../../src/proxy/memory-budget";
 import { WorkWindow } from "../../src/compare/work-budget";
-import type { IsolateBudgets } from "../../src/proxy/pipeline";
+import type { IsolateBudgets } from "../../src/proxy/budgets";
 import { recordsAt, release, requestLog, send, sha256, shadowLogs, type SendOptions } from "../support/harness";
 import { setCaps, world } from "../support/switch-world";
 

@@ -4,7 +4,7 @@
 import { inject } from "vitest";
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
-import type { IsolateBudgets } from "../../src/proxy/pipeline";
+import type { IsolateBudgets } from "../../src/proxy/budgets";
 import type { RouteTable } from "../../src/routing/table";
 import type { RequestLog, ShadowOutcome } from "../../src/observe/log";
 import type { OriginRecord } from "./origin";

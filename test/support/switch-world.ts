@@ -6,7 +6,7 @@ import { createExecutionContext, env as bindings, waitOnExecutionContext } from 
 import { createApp } from "../../src/app";
 import type { RequestLog } from "../../src/observe/log";
 import type { MirrorSwitch } from "../../src/switch/mirror-switch";
-import type { IsolateBudgets } from "../../src/proxy/pipeline";
+import type { IsolateBudgets } from "../../src/proxy/budgets";
 import { table } from "./harness";
 
 /** alice's token (the secret holds `alice:<it>`) and bob's: RFC 6750 tokens of at least 16 characters */
