@@ -1,0 +1,102 @@
+// The capture record (issue 20's shared contract with the worker's capture side):
+// one JSON object per NDJSON line, read back here with every field checked, so a
+// damaged line is named by its number instead of failing half-way through a replay.
+// Bodies are text ("utf8") or base64; headers are [name, value] pairs, names lowercase.
+
+export interface CapturedBody {
+  body?: string;
+  bodyEncoding?: "utf8" | "base64";
+  /** the original size */
+  bodyBytes: number;
+  /** only the first bytes were kept */
+  bodyTruncated: boolean;
+}
+
+export interface CaptureRecord {
+  v: 1;
+  id: string;
+  /** ISO time of the request */
+  time: string;
+  /** `<virtualService>/<route>`; "" when unknown (a GoReplay file) */
+  route: string;
+  request: { method: string; url: string; headers: [string, string][] } & CapturedBody;
+  /** absent when the capture holds no original answer (a GoReplay file without type 2) */
+  response?: { status: number; headers: [string, string][] } & CapturedBody;
+  timing?: { headersMs?: number; endMs?: number };
+  where?: Record<string, string>;
+}
+
+export class RecordError extends Error {
+  override name = "RecordError";
+}
+
+/** One NDJSON line as a record, or a RecordError naming what is wrong with it. */
+export function parseRecord(line: string, where: string): CaptureRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new RecordError(`${where}: not JSON`);
+  }
+  const r = value as Partial<CaptureRecord> | null;
+  const bad = (what: string) => new RecordError(`${where}: ${what}`);
+  if (!r || typeof r !== "object") throw bad("not a JSON object");
+  if (r.v !== 1) throw bad(`unknown record version ${JSON.stringify(r.v)} (this replay reads v 1)`);
+  if (typeof r.time !== "string" || Number.isNaN(Date.parse(r.time))) throw bad("no ISO time");
+  const q = r.request;
+  if (!q || typeof q.method !== "string" || typeof q.url !== "string") throw bad("no request method and URL");
+  try {
+    new URL(q.url);
+  } catch {
+    throw bad(`request URL ${JSON.stringify(q.url)} is not absolute`);
+  }
+  checkHeaders(q.headers, bad);
+  checkBody(q, bad);
+  if (r.response !== undefined) {
+    if (typeof r.response.status !== "number") throw bad("response without a status");
+    checkHeaders(r.response.headers, bad);
+    checkBody(r.response, bad);
+  }
+  return { ...r, id: typeof r.id === "string" ? r.id : "", route: typeof r.route === "string" ? r.route : "" } as CaptureRecord;
+}
+
+function checkHeaders(headers: unknown, bad: (what: string) => Error): void {
+  if (!Array.isArray(headers) || !headers.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === "string" && typeof h[1] === "string")) {
+    throw bad("headers are not [name, value] pairs");
+  }
+}
+
+function checkBody(b: Partial<CapturedBody>, bad: (what: string) => Error): void {
+  if (b.body !== undefined && typeof b.body !== "string") throw bad("body is not a string");
+  if (b.body !== undefined && b.bodyEncoding !== "utf8" && b.bodyEncoding !== "base64") throw bad(`unknown bodyEncoding ${JSON.stringify(b.bodyEncoding)}`);
+  b.bodyBytes ??= b.body === undefined ? 0 : bodyBytes(b as CapturedBody).byteLength;
+  b.bodyTruncated ??= false;
+}
+
+/** The body's bytes as stored (the first bodyBytes when truncated); empty when there is none. */
+export function bodyBytes(b: CapturedBody): Uint8Array {
+  if (b.body === undefined) return new Uint8Array(0);
+  return b.bodyEncoding === "base64" ? new Uint8Array(Buffer.from(b.body, "base64")) : new TextEncoder().encode(b.body);
+}
+
+/** Bytes as a record's body fields: utf8 when they are valid UTF-8, else base64. */
+export function bodyFields(bytes: Uint8Array): CapturedBody {
+  if (bytes.byteLength === 0) return { bodyBytes: 0, bodyTruncated: false };
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    return { body: text, bodyEncoding: "utf8", bodyBytes: bytes.byteLength, bodyTruncated: false };
+  } catch {
+    return { body: Buffer.from(bytes).toString("base64"), bodyEncoding: "base64", bodyBytes: bytes.byteLength, bodyTruncated: false };
+  }
+}
+
+/** NDJSON text (several lines) as records; blank lines are skipped. */
+export function parseNdjson(text: string, name: string): CaptureRecord[] {
+  const records: CaptureRecord[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line !== "") records.push(parseRecord(line, `${name}:${i + 1}`));
+  }
+  return records;
+}
