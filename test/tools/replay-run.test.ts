@@ -1,0 +1,161 @@
+// The replay engine alone, with a fake clock and a fake fetch (pure logic: pacing,
+// concurrency, what is compared), and GoReplay's format parsed from the shapes
+// GoReplay itself writes (buger/goreplay protocol.go, input_file.go, output_file.go).
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { parseGor, toGor, looksLikeGor, GOR_SEPARATOR } from "../../src/tools/replay-gor";
+import type { CaptureRecord } from "../../src/tools/replay-record";
+import { parseNdjson } from "../../src/tools/replay-record";
+import { replay, schedule, type Clock } from "../../src/tools/replay-run";
+
+const T0 = Date.parse("2026-12-07T08:00:00.000Z");
+
+function record(i: number, atMs: number, body = `{"id":${i}}`): CaptureRecord {
+  return {
+    v: 1,
+    id: `r${i}`,
+    time: new Date(T0 + atMs).toISOString(),
+    route: "api/users",
+    request: { method: "GET", url: `https://api.example.com/users/${i}`, headers: [], bodyBytes: 0, bodyTruncated: false },
+    response: { status: 200, headers: [["content-type", "application/json"]], body, bodyEncoding: "utf8", bodyBytes: body.length, bodyTruncated: false },
+    timing: { headersMs: 5, endMs: 6 },
+  };
+}
+
+/** A clock that only moves when slept on (or when told to). */
+function fakeClock(): Clock & { t: number } {
+  const c = {
+    t: 0,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += ms;
+    },
+  };
+  return c;
+}
+
+const SETTINGS = { headers: ["content-type"], ignore: [], redact: [], maxBodyBytes: 1024 };
+const answer = (body: string) => async () => new Response(body, { headers: { "content-type": "application/json" } });
+
+describe("pacing (GoReplay keeps the captured gaps; --speed scales them, as its `|200%`)", () => {
+  it("--speed 2 replays a capture that spanned 10 s in 5 s", async () => {
+    const clock = fakeClock();
+    const records = Array.from({ length: 11 }, (_, i) => record(i, i * 1000));
+    const sentAt: number[] = [];
+    const result = await replay({
+      records,
+      target: new URL("http://v2.test"),
+      settings: SETTINGS,
+      methods: ["GET"],
+      pacing: { speed: 2 },
+      concurrency: 4,
+      runId: "r",
+      timeoutMs: 1000,
+      clock,
+      fetch: async (url) => {
+        sentAt.push(clock.t);
+        return answer(`{"id":${/\d+$/.exec(String(url))![0]}}`)();
+      },
+    });
+    expect(sentAt).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000]);
+    expect(result.durationMs).toBe(5000);
+    expect(result.tally).toMatchObject({ compared: 11, signatures: {} });
+  });
+
+  it("schedule: --rate spaces requests evenly whatever the capture's gaps; max sends at once", () => {
+    const records = [record(0, 0), record(1, 7000), record(2, 7001)];
+    expect(schedule(records, { ratePerSecond: 4 })).toEqual([0, 250, 500]);
+    expect(schedule(records, { asFastAsPossible: true })).toEqual([0, 0, 0]);
+    expect(schedule(records, { speed: 0.5 })).toEqual([0, 14000, 14002]);
+  });
+
+  it("--concurrency bounds the requests in flight", async () => {
+    let inFlight = 0;
+    let most = 0;
+    await replay({
+      records: Array.from({ length: 20 }, (_, i) => record(i, 0)),
+      target: new URL("http://v2.test"),
+      settings: SETTINGS,
+      methods: ["GET"],
+      pacing: { asFastAsPossible: true },
+      concurrency: 3,
+      runId: "r",
+      timeoutMs: 1000,
+      fetch: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return answer("{}")();
+      },
+    });
+    expect(most).toBe(3);
+  });
+});
+
+describe("what is compared", () => {
+  const run = (records: CaptureRecord[], body: string, settings = SETTINGS) =>
+    replay({ records, target: new URL("http://v2.test"), settings, methods: ["GET"], pacing: { asFastAsPossible: true }, concurrency: 1, runId: "r", timeoutMs: 1000, fetch: answer(body) });
+
+  it("a JSON field capture redacted is unknown, not different: the target's value there is redacted too", async () => {
+    const r = await run([record(1, 0, '{"id":1,"token":"[redacted]","user":{"email":"[redacted]"}}')], '{"id":1,"token":"abc","user":{"email":"a@b.c"}}');
+    expect(r.tally.fields).toEqual({});
+    const r2 = await run([record(1, 0, '{"id":1,"token":"[redacted]"}')], '{"id":2,"token":"abc"}');
+    expect(Object.keys(r2.tally.fields)).toEqual(["/body/id"]);
+  });
+
+  it("a body capture kept only the start of is compared by digest of that start and its size (read-answer.ts's rule)", async () => {
+    const full = JSON.stringify({ items: "x".repeat(100) });
+    const truncated = { ...record(1, 0), response: { ...record(1, 0).response!, body: full.slice(0, 40), bodyBytes: full.length, bodyTruncated: true } };
+    expect((await run([truncated], full)).tally.fields).toEqual({});
+    expect(Object.keys((await run([truncated], full.replace("x", "y"))).tally.fields)).toEqual(["/body"]);
+    expect(Object.keys((await run([truncated], `${full.slice(0, 40)}zz`)).tally.fields)).toEqual(["/body"]);
+  });
+
+  it("a request whose body capture truncated is not replayed (it cannot be sent as it was)", async () => {
+    const r = record(1, 0);
+    r.request = { ...r.request, body: "abc", bodyEncoding: "utf8", bodyBytes: 10_000, bodyTruncated: true };
+    const result = await run([r], "{}");
+    expect(result.sent).toBe(0);
+    expect(result.tally.skipped).toEqual({ request_body_truncated: 1 });
+  });
+});
+
+describe("GoReplay's format", () => {
+  it("reads what GoReplay's raw input writes: gzipped, chunked and gzip-encoded answers, type 3 ignored", () => {
+    const body = '{"id":7,"plan":"pro"}';
+    const gz = gzipSync(body);
+    const chunked = Buffer.concat([Buffer.from(`${gz.length.toString(16)}\r\n`), gz, Buffer.from("\r\n0\r\n\r\n")]);
+    const file = Buffer.concat([
+      Buffer.from("1 abc 1796630400000000000 120000\nGET /users/7?q=1 HTTP/1.1\r\nHost: api.example.com\r\nAccept: */*\r\n\r\n" + GOR_SEPARATOR),
+      Buffer.from("2 abc 1796630400015000000 3000000\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      chunked,
+      Buffer.from(GOR_SEPARATOR),
+      Buffer.from("3 abc 1796630400020000000 1000\nHTTP/1.1 500 Oops\r\n\r\n" + GOR_SEPARATOR),
+    ]);
+    expect(looksLikeGor(file)).toBe(true);
+    const [r, more] = parseGor(file, "f.gor");
+    expect(more).toBeUndefined();
+    expect(r).toMatchObject({
+      id: "abc",
+      time: "2026-12-07T08:00:00.000Z",
+      request: { method: "GET", url: "http://api.example.com/users/7?q=1", headers: [["accept", "*/*"]] },
+      response: { status: 200, headers: [["content-type", "application/json"]], body, bodyEncoding: "utf8" },
+      timing: { headersMs: 15, endMs: 3 },
+    });
+  });
+
+  it("writes and reads back binary bodies byte for byte (base64 in the record, raw in the file)", () => {
+    const bytes = Buffer.from([0, 255, 10, 13, 10, 0x9f, 0x90]);
+    const r: CaptureRecord = { ...record(1, 0), request: { method: "PUT", url: "https://a.test/x", headers: [["content-type", "application/octet-stream"]], body: bytes.toString("base64"), bodyEncoding: "base64", bodyBytes: 7, bodyTruncated: false } };
+    const [back] = parseGor(toGor(r), "x.gor");
+    // A raw HTTP/1.1 message has no scheme: read back as http (the target's own scheme is used anyway).
+    expect(back!.request).toEqual({ ...r.request, url: "http://a.test/x" });
+    expect(back!.response).toEqual(r.response);
+  });
+
+  it("a header that is not GoReplay's is named; NDJSON is not mistaken for it", () => {
+    expect(() => parseGor(Buffer.from("1 abc\nGET / HTTP/1.1\r\n\r\n" + GOR_SEPARATOR), "bad.gor")).toThrow(/bad.gor: a payload header "1 abc"/);
+    expect(looksLikeGor(Buffer.from('{"v":1}\n'))).toBe(false);
+    expect(() => parseNdjson('{"v":1,"time":"2026-12-07T08:00:00Z","request":{"method":"GET","url":"/x","headers":[]}}', "c.ndjson")).toThrow(/c.ndjson:1: request URL "\/x" is not absolute/);
+  });
+});
