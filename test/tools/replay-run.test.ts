@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseGor, toGor, looksLikeGor, GOR_SEPARATOR } from "../../src/tools/replay-gor";
 import type { CaptureRecord } from "../../src/tools/replay-record";
 import { parseNdjson } from "../../src/tools/replay-record";
+import { progressReporter } from "../../src/tools/replay-output";
 import { replay, schedule, type Clock } from "../../src/tools/replay-run";
 
 const T0 = Date.parse("2026-12-07T08:00:00.000Z");
@@ -157,5 +158,37 @@ describe("GoReplay's format", () => {
     expect(() => parseGor(Buffer.from("1 abc\nGET / HTTP/1.1\r\n\r\n" + GOR_SEPARATOR), "bad.gor")).toThrow(/bad.gor: a payload header "1 abc"/);
     expect(looksLikeGor(Buffer.from('{"v":1}\n'))).toBe(false);
     expect(() => parseNdjson('{"v":1,"time":"2026-12-07T08:00:00Z","request":{"method":"GET","url":"/x","headers":[]}}', "c.ndjson")).toThrow(/c.ndjson:1: request URL "\/x" is not absolute/);
+  });
+});
+
+describe("progress", () => {
+  it("on a terminal: one bar redrawn in place with sent, total, rate and time left; a note clears it first", () => {
+    let t = 0;
+    const written: string[] = [];
+    const p = progressReporter({ isTTY: true, write: (s: string) => written.push(s) }, 4, () => t);
+    t = 1000;
+    p.update(1, 4);
+    p.note("edge-mirror replay: authorization was redacted at capture");
+    t = 2000;
+    p.update(2, 4);
+    t = 4000;
+    p.update(4, 4);
+    p.end();
+    expect(written).toEqual([
+      "\r[########......................] 1/4 sent  1.0/s  00:03 left ",
+      "\r\x1b[K",
+      "edge-mirror replay: authorization was redacted at capture\n",
+      "\r[###############...............] 2/4 sent  1.0/s  00:02 left ",
+      "\r[##############################] 4/4 sent  1.0/s  00:00 left ",
+      "\n",
+    ]);
+  });
+
+  it("off a terminal: a line per tenth of the run, however many requests", () => {
+    const written: string[] = [];
+    const p = progressReporter({ write: (s: string) => written.push(s) }, 25, () => 0);
+    for (let i = 1; i <= 25; i++) p.update(i, 25);
+    expect(written).toHaveLength(10);
+    expect(written[0]).toBe("replay: 3/25 done (10 %), 0.0/s, ? left\n");
   });
 });
