@@ -12,7 +12,7 @@ import { judge, type GateOptions } from "./gate-judge";
 import { reportLines, progressReporter } from "./replay-output";
 import type { CaptureRecord } from "./replay-record";
 import { toGor } from "./replay-gor";
-import { DEFAULT_METHODS, replay, type Pacing } from "./replay-run";
+import { DEFAULT_METHODS, replay, schedule, type Pacing } from "./replay-run";
 import { fetchCaptures, readCaptureFile, saveRecords, SourceError } from "./replay-source";
 import { routeReport } from "../compare/report";
 import { defaultCompareSettings } from "../config/defaults";
@@ -100,6 +100,9 @@ await runCli({
       console.error("edge-mirror replay: the records hold no original answers (a GoReplay file without type 2): nothing to compare with; pass --baseline <v1 URL> to compare");
     }
 
+    const plan = pacing(v.speed, v.rate);
+    const spanMs = schedule(records, plan).at(-1) ?? 0;
+    if (spanMs > 60_000) console.error(`edge-mirror replay: at this pace the replay takes about ${Math.round(spanMs / 60_000)} min (--speed max or --rate N sends faster)`);
     const progress = progressReporter(process.stderr, records.length);
     const result = await replay({
       records,
@@ -107,7 +110,7 @@ await runCli({
       ...(baseline ? { baseline } : {}),
       settings: compare.settings,
       methods: v.methods ? v.methods.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean) : DEFAULT_METHODS,
-      pacing: pacing(v.speed, v.rate),
+      pacing: plan,
       concurrency: v.concurrency === undefined ? 10 : whole("--concurrency", v.concurrency, 1),
       runId,
       timeoutMs: v.timeout === undefined ? 30_000 : number("--timeout", v.timeout, 0.001, 3600) * 1000,

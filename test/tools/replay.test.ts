@@ -4,7 +4,7 @@
 // (opendiffy/diffy: a field that v1 changes against itself is noise), what the
 // target receives, pacing by --speed, the captures API and --save, and GoReplay's
 // format both ways (buger/goreplay docs/Saving-and-Replaying-from-file.md).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -280,6 +280,22 @@ describe("pacing", () => {
     expect(out.run.sent).toBe(11);
     expect(out.run.durationMs).toBeGreaterThanOrEqual(990);
     expect(out.run.durationMs).toBeLessThan(1600);
+    expect(r.stderr).not.toContain("at this pace the replay takes about");
+    const slow = join(dir, "three-minutes.ndjson");
+    writeFileSync(slow, ndjson([records(1)[0]!, { ...records(1)[0]!, time: "2026-12-07T08:03:00.000Z" }]));
+    expect((await replay(["--file", slow, "--target", recorder, "--speed", "1000"])).stderr).not.toContain("at this pace");
+    // At --speed 1 it would take 3 minutes: said before it starts (the child is stopped once it has said it).
+    const child = spawn(process.execPath, ["--import", "tsx", "src/tools/replay.ts", "--routes", ROUTES, "--file", slow, "--target", recorder]);
+    let stderr = "";
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes("\n")) resolve();
+      });
+      child.on("exit", () => resolve());
+    });
+    child.kill();
+    expect(stderr).toContain("edge-mirror replay: at this pace the replay takes about 3 min (--speed max or --rate N sends faster)");
   });
 
   it("--rate 20 sends 11 requests in about 0.5 s", async () => {
@@ -331,6 +347,9 @@ describe("the captures API", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toContain("usage: npm run replay --");
     }
+    const help = await replay(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run replay -- /);
     const r = await replay(["--file", join(dir, "nope.ndjson"), "--target", recorder]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no such file");
