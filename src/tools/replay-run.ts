@@ -16,8 +16,12 @@ import { bodyBytes, type CaptureRecord } from "./replay-record";
 export const REPLAY_HEADER = "x-edge-mirror-replay";
 export const DEFAULT_METHODS = ["GET", "HEAD", "OPTIONS"];
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, and what fetch() frames itself (host, content-length). */
-const NOT_FORWARDED = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"]);
+/**
+ * RFC 9110 §7.6.1 hop-by-hop headers, what fetch() frames itself (host, content-length),
+ * and `expect`, which Node's fetch refuses ("expect header not supported") — a captured
+ * `Expect: 100-continue` is about one connection, not the request.
+ */
+const NOT_FORWARDED = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect"]);
 
 export type Pacing = { speed: number } | { ratePerSecond: number } | { asFastAsPossible: true };
 
@@ -165,8 +169,10 @@ async function replayOne(o: ReplayOptions, record: CaptureRecord, send: typeof f
 function outgoing(o: ReplayOptions, record: CaptureRecord, result: ReplayResult): { headers: [string, string][]; body?: Uint8Array } {
   const headers: [string, string][] = [];
   const url = new URL(record.request.url);
+  // Headers the Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
+  const hopByHop = new Set(record.request.headers.filter(([n]) => n === "connection").flatMap(([, v]) => v.split(",").map((x) => x.trim().toLowerCase())));
   for (const [name, value] of record.request.headers) {
-    if (NOT_FORWARDED.has(name) || name === REPLAY_HEADER) continue;
+    if (NOT_FORWARDED.has(name) || hopByHop.has(name) || name === REPLAY_HEADER) continue;
     if (value === REDACTED) {
       if (result.droppedHeaders[name] === undefined) o.onRedactedHeader?.(name);
       result.droppedHeaders[name] = (result.droppedHeaders[name] ?? 0) + 1;

@@ -234,7 +234,7 @@ describe("the verdict (issue 20's done-when)", () => {
 describe("what the target receives", () => {
   it("method, path and query, headers, X-Edge-Mirror-Replay; the captured Host as X-Forwarded-Host; redacted headers left out, said once", async () => {
     const rs = records(3);
-    rs[1]!.request.headers.push(["authorization", "[redacted]"], ["cookie", "[redacted]"], ["x-tenant", "acme"]);
+    rs[1]!.request.headers.push(["authorization", "[redacted]"], ["cookie", "[redacted]"], ["x-tenant", "acme"], ["expect", "100-continue"], ["connection", "x-hop"], ["x-hop", "1"], ["host", "api.example.com"], ["content-length", "99"]);
     rs[2]!.request.headers.push(["authorization", "[redacted]"]);
     const file = join(dir, "secrets.ndjson");
     writeFileSync(file, ndjson(rs));
@@ -250,6 +250,12 @@ describe("what the target receives", () => {
       expect(x.headers.cookie).toBeUndefined();
     }
     expect(received[1]!.headers["x-tenant"]).toBe("acme");
+    // hop-by-hop and framing headers are the replay's own (RFC 9110 §7.6.1); Host is the target's
+    expect(received[1]!.headers.expect).toBeUndefined();
+    expect(received[1]!.headers.connection).not.toBe("x-hop");
+    expect(received[1]!.headers["x-hop"]).toBeUndefined();
+    expect(received[1]!.headers.host).toBe(new URL(recorder).host);
+    expect(received[1]!.headers["content-length"]).toBeUndefined();
     expect(r.stderr.match(/authorization was redacted at capture/g)).toHaveLength(1);
     expect(r.stderr.match(/cookie was redacted at capture/g)).toHaveLength(1);
     expect((JSON.parse(r.stdout) as JsonReport).run.droppedHeaders).toEqual({ authorization: 2, cookie: 1 });
