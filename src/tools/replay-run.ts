@@ -99,10 +99,13 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     const wait = start + due[i]! - clock.now();
     if (wait > 0) await clock.sleep(wait);
     while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
-    const task = replayOne(o, record, send, clock, result).finally(() => {
-      inFlight.delete(task);
-      finished();
-    });
+    // As in the worker (src/proxy/comparison.ts), a comparison that throws is counted, never fatal.
+    const task = replayOne(o, record, send, clock, result)
+      .catch(() => addShadow(tally, { skipped: "compare_failed" }))
+      .finally(() => {
+        inFlight.delete(task);
+        finished();
+      });
     inFlight.add(task);
   }
   await Promise.all(inFlight);
