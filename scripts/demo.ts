@@ -88,7 +88,7 @@ function v1Line(line: string): void {
 
 // ---------------------------------------------------------------- wrangler dev
 
-/** The worker's JSON log lines ({"event":"request",...,"shadows":[...]}: docs/logs.md) seen so far. */
+/** The worker's JSON log lines ({"event":"request",...,"shadows":[...]}: docs/operations.md "Logs") seen so far. */
 const workerEvents: WorkerEvent[] = [];
 let wrangler: WranglerDev | undefined;
 let builtSummary = "";

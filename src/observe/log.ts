@@ -4,7 +4,7 @@
 // deadline); any other request's, at response time. What Workers Logs records per
 // invocation (method, URL, the worker's status, wall and CPU time) is not repeated.
 // Workers Logs ([observability] in wrangler.toml) indexes the fields; `wrangler dev`
-// prints them. The format, with a sample of each shape: docs/logs.md.
+// prints them. The format, with a sample of each shape: docs/operations.md "Logs".
 
 /**
  * Why the worker answered itself, or why the primary failed. A closed set, so

@@ -1,4 +1,4 @@
-// The request's one log line (docs/logs.md): Envoy writes one access-log line per
+// The request's one log line (docs/operations.md "Logs"): Envoy writes one access-log line per
 // request (envoy/docs: "access logs … are written per request"), so the worker does
 // too, carrying the primary's outcome and every shadow's. When it is written, and
 // that a shadow which never settles cannot hold it past the shadow's deadline. And

@@ -86,7 +86,7 @@ describe("a bug inside the pipeline", () => {
   const vhost = broken.virtualHosts.find((v) => v.name === "matching")!;
   vhost.routes[0]!.match = [{ uri: { regex: "(" }, headers: [], withoutHeaders: [], queryParams: [] }];
 
-  // Method, host and path are not on the line: Workers Logs records them per invocation (docs/logs.md).
+  // Method, host and path are not on the line: Workers Logs records them per invocation (docs/operations.md "Logs").
   it("answers a short 500 and logs the request's id with error internal", async () => {
     const sent = await send("http://match.test/anything", { method: "DELETE", table: broken });
     expect(sent.response.status).toBe(500);

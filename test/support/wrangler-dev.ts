@@ -38,7 +38,7 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-/** A worker log line: `{"event":"request", ...}` (docs/logs.md), or "compare" / "switch". */
+/** A worker log line: `{"event":"request", ...}` (docs/operations.md "Logs"), or "compare" / "switch". */
 export type WorkerEvent = { event: string } & Record<string, unknown>;
 
 export function startWranglerDev({ port, routes, persistTo, onLine, keepLines = Infinity, vars = {}, cwd = ROOT }: WranglerDevOptions): WranglerDev {
