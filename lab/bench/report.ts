@@ -1,4 +1,4 @@
-// The bench's report (lab/bench/RESULTS.md, included by the README): the ratios the
+// The bench's report (lab/bench/RESULTS.md, linked from docs/performance.md): the ratios the
 // goals are about, per round as well as medians, then the tables and the method.
 import { BUNDLE_LIMIT_BYTES, DASHBOARD_BYTES } from "../shared/bundle-check";
 import { CONFIG, SCENARIOS, SUT_CPU, SYSTEM_LABELS, type ScenarioKey, type SystemName } from "./config";

@@ -17,7 +17,7 @@
 // Origins (CPU 1, with wrk): nginx `return 200` for v1 and v2; for the slow
 // shadow, v2 is reloaded to answer after 200 ms (echo module's echo_sleep).
 //
-// Writes lab/bench/RESULTS.md (included by the README) and lab/bench/results.json.
+// Writes lab/bench/RESULTS.md (linked from docs/performance.md) and lab/bench/results.json.
 // Knobs: config.ts.
 import { compatibilityDate } from "../../test/support/compatibility-date";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -11,7 +11,7 @@ export const BUNDLE_LIMIT_BYTES = 25 * 1024;
 /**
  * The dashboard (src/dashboard/, issue 12) is served by the worker itself: hono/jsx,
  * two pages, their styles and charts add ~14 KiB gzipped to the upload and nothing to
- * a proxied request (lab/bench/DASHBOARD.md). README "The dashboard" says why it is
+ * a proxied request (lab/bench/DASHBOARD.md). docs/dashboard.md ("What it costs") says why it is
  * worth it. The whole bundle may be this much larger than the proxy's budget.
  */
 export const DASHBOARD_BYTES = 15 * 1024;

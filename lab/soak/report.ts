@@ -98,7 +98,7 @@ export function report(run: SoakRun, ev: SoakEvaluation, finishedAt = Date.now()
   if (Object.keys(causes.all).some((c) => c.startsWith("503 upstream_unavailable"))) {
     para(
       "**About the 503s:** `upstream_unavailable` means workerd's fetch to v1 failed before v1 read the request (v1 has no record of it; " +
-        "the shadow is then skipped `body_incomplete`, as the README says). In this soak they come in bursts, mostly in the memory phase, " +
+        "the shadow is then skipped `body_incomplete`, as docs/operations.md says). In this soak they come in bursts, mostly in the memory phase, " +
         "when workerd's single thread is saturated by mirroring large bodies: v1 (Node, keepAliveTimeout 5 s) closes an idle keep-alive " +
         "connection and workerd reuses it before it has noticed. The same phase with mirroring off, or with v1's keepAliveTimeout at 60 s, " +
         "had no failure when this was investigated. The client still loses v1's answer, so it counts.",

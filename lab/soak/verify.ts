@@ -155,7 +155,7 @@ export function verify(reqs: SoakRequest[], observed: Observed, warmupPrefix: st
         fig.duplicates += at2.length - 1;
         add("shadowArrivedOnce", req, `v2 got it ${at2.length} times`);
       } else if (at2.length === 0 && primaryFailed && lines.some((l) => l.skipped === "body_incomplete")) {
-        // README: the primary failed before it had read the body, so no complete copy
+        // docs/operations.md: the primary failed before it had read the body, so no complete copy
         // exists; skipped with a reason (the client's failure is counted under "answer").
       } else if (at2.length === 0) {
         const why = lines.map((l) => l.skipped ?? l.error).filter(Boolean);
@@ -185,7 +185,7 @@ export function verify(reqs: SoakRequest[], observed: Observed, warmupPrefix: st
       }
     } else {
       if (at2.length) add("overCapNotSent", req, `over the cap, yet v2 got ${at2.length} request(s) (${at2.map((x) => x.bodyBytes + " B").join(", ")})`);
-      // README: over the cap → body_too_large; but when the primary failed while the
+      // docs/reference.md: over the cap → body_too_large; but when the primary failed while the
       // body was still streaming, body_incomplete is the documented reason.
       const reasonOk = (l: ShadowLog) => l.skipped === "body_too_large" || (primaryFailed && l.skipped === "body_incomplete");
       if (!lines.some(reasonOk)) {

@@ -77,7 +77,7 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
     const kinds = [...new Set(gatewayApi.map((d) => d.root.ctx.resource.split(" ")[0]))];
     problems.add("error", { line: 1, col: 1 }, {
       message: `no VirtualService or HTTPRoute found: nothing to route${kinds.length ? ` (the file has ${kinds.join(", ")}, but no route)` : ""}`,
-      fix: "add a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute (see the README's routes.yaml reference)",
+      fix: "add a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute (see docs/reference.md)",
     });
   }
 

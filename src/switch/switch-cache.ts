@@ -9,7 +9,7 @@ import { switchCaps, type SwitchCaps, type SwitchState } from "./switch-state";
 import { SWITCH_OBJECT, type MirrorSwitch } from "./mirror-switch";
 import { jsonSwitchLogger, type SwitchLog } from "../observe/log";
 
-/** How old the caps an isolate plans with may be. Also in the README ("The pause switch"). */
+/** How old the caps an isolate plans with may be. Also in docs/dashboard.md ("The pause switch"). */
 export const SWITCH_REFRESH_MS = 5_000;
 /** After a failed read, try again sooner than a full refresh. */
 const RETRY_MS = 1_000;

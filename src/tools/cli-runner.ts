@@ -139,7 +139,7 @@ function readFix(file: string, error: unknown): string {
       ? `pass a routes file, not a directory: ${shown.join(", ")}${yamls.length > shown.length ? ", …" : ""}`
       : "pass a routes file, not a directory (this one holds no .yaml file)";
   }
-  if (code === "ENOENT") return "check the path, or create the file (see docs/cli.md and the README's routes.yaml reference)";
+  if (code === "ENOENT") return "check the path, or create the file (see docs/cli.md and docs/reference.md)";
   return "pass the path of a routes file you can read";
 }
 

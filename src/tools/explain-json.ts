@@ -1,6 +1,7 @@
 // `npm run explain -- --json`: the worker's plan for one request as one JSON
 // object, for scripts and CI (e.g. "does this request still reach v1, and is it
-// mirrored to v2?"). The fields are a stable contract; the README lists them.
+// mirrored to v2?"). The fields are a stable contract; docs/reference.md
+// ("Checking and explaining a routes file") lists them.
 import type { Plan } from "../routing/plan";
 import { percentOf } from "../routing/per-million";
 import type { HeaderOps, RetryPolicy } from "../routing/table";

@@ -1,7 +1,7 @@
 // `npm run gate -- --url https://api.example.com --token …`: reads the worker's
 // comparison report and says whether v2 may be rolled out, for a person (one line
 // per route) or a pipeline (--json; Argo Rollouts' web provider can read the worker's
-// report itself: see the README). Exit codes: 0 pass, 1 fail, 2 usage or connection
+// report itself: see docs/comparing.md, "The gate"). Exit codes: 0 pass, 1 fail, 2 usage or connection
 // problems, 3 inconclusive (cli-runner.ts's EXIT). The token may come from the
 // environment (EDGE_MIRROR_ADMIN_TOKEN) rather than the command line, where other
 // users of the machine could read it.

@@ -1,5 +1,5 @@
 // Screenshots the browser tests keep: every page under test-artifacts/ (gitignored),
-// and the README's docs/dashboard.png, rewritten only when the page's code changed —
+// and docs/dashboard.md's dashboard.png, rewritten only when the page's code changed —
 // the sources under src/dashboard/, whose digest is docs/dashboard.fingerprint — so a
 // test run does not touch a committed file because the figures or the timings moved.
 import { createHash } from "node:crypto";

@@ -113,7 +113,7 @@ describe("compileFile", () => {
   });
 
   it.each([
-    ["a missing file", join(dir, "missing.yaml"), "no such file", "    fix: check the path, or create the file (see docs/cli.md and the README's routes.yaml reference)"],
+    ["a missing file", join(dir, "missing.yaml"), "no such file", "    fix: check the path, or create the file (see docs/cli.md and docs/reference.md)"],
     ["a directory of routes files", routesDir, "is a directory, not a file", `    fix: pass a routes file, not a directory: ${join(routesDir, "a.yaml")}, ${join(routesDir, "b.yml")}`],
     ["a directory without any", mkdtempSync(join(tmpdir(), "edge-mirror-empty-")), "is a directory, not a file", "    fix: pass a routes file, not a directory (this one holds no .yaml file)"],
   ])("reports %s as an I/O error with its fix, exit code 2", (_, file, reason, fix) => {
