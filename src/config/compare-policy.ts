@@ -72,7 +72,7 @@ function headerNames(list: Field): string[] {
 }
 
 /** JSON-pointer field paths as the report writes them: /status, /headers/<name>, /body/…, with * for any element. */
-function fieldPaths(list: Field): string[] {
+export function fieldPaths(list: Field): string[] {
   return list.items().flatMap((item) => {
     const path = item.string();
     if (path === undefined) return [];

@@ -11,6 +11,7 @@
 //     methods: [GET, HEAD]      # default: every method, as Istio
 //     sampleKey: {header: x-user-id}   # or cookie / queryParam: the same user is consistently in or out
 //     compare: {}               # compare v1's and v2's answers (compare-policy.ts); absent = off
+//     capture: {percent: 1}     # record exchanges to R2 for replay (capture-policy.ts); absent = off
 //
 // Every default equals Istio's behaviour, so the walkthrough needs no policy.
 import type { Field, KeyRules } from "./field";
@@ -19,6 +20,7 @@ import { defaultShadowSettings } from "./defaults";
 import { headerName, headerNames } from "./header-names";
 import { readHeaderValues } from "./header-values";
 import { readCompare } from "./compare-policy";
+import { readCapture } from "./capture-policy";
 import { readHttpRouteTarget, type HttpRouteTarget } from "./gateway-api/policy-target";
 
 export const POLICY_GROUP = "edge-mirror.dev";
@@ -40,7 +42,7 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TR
 /** Workers isolates have 128 MB; a copy is held per mirrored request in flight. */
 export const MAX_BODY_CAP_BYTES = 16 * 1024 * 1024;
 
-export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare"] };
+export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare", "capture"] };
 export const TARGET_REF: KeyRules = { known: ["virtualService", "route", "kind", "name", "rule"] };
 export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
 /** Exactly one of the known keys. */
@@ -94,6 +96,8 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   }
   const compare = readCompare(spec.get("compare"));
   if (compare) settings.compare = compare;
+  const capture = readCapture(spec.get("capture"));
+  if (capture) settings.capture = capture;
   if (httpRoute) return { name, httpRoute, settings, field: spec };
   return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
 }

@@ -207,6 +207,20 @@ export interface ShadowSettings {
   timeoutMs: number;
   /** compare v1's and v2's answers (MirrorPolicy `compare`); absent = off, as Istio */
   compare?: CompareSettings;
+  /** record a sample of the route's exchanges to R2 (MirrorPolicy `capture`); absent = off */
+  capture?: CaptureSettings;
+}
+
+/** MirrorPolicy `capture` (src/config/capture-policy.ts), every default filled in. */
+export interface CaptureSettings {
+  /** of the route's requests, how many are captured, in millionths */
+  perMillion: number;
+  /** request and answer bodies are kept up to this size, marked truncated past it */
+  maxBodyBytes: number;
+  /** field paths whose values never leave the worker (besides authorization, proxy-authorization, cookie, set-cookie) */
+  redact: string[];
+  /** records older than this are never returned, and deleted when read */
+  ttlDays: number;
 }
 
 /** MirrorPolicy `compare`, every default filled in (src/config/defaults.ts). */

@@ -13,6 +13,7 @@ import * as fieldModule from "../../src/config/field";
 import * as matchSpecModule from "../../src/config/match-spec";
 import * as stringMatchModule from "../../src/config/string-match";
 import * as comparePolicyModule from "../../src/config/compare-policy";
+import * as capturePolicyModule from "../../src/config/capture-policy";
 import * as mirrorPolicyModule from "../../src/config/mirror-policy";
 import * as routePoliciesModule from "../../src/config/route-policies";
 import * as serviceEntryModule from "../../src/config/service-entry";
@@ -31,6 +32,7 @@ import { HTTP_MATCH_REQUEST } from "../../src/config/match-spec";
 import { STRING_MATCH } from "../../src/config/string-match";
 import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF } from "../../src/config/mirror-policy";
 import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES } from "../../src/config/compare-policy";
+import { CAPTURE, MAX_CAPTURE_BODY_BYTES, MAX_CAPTURE_TTL_DAYS } from "../../src/config/capture-policy";
 import {
   CORS_POLICY,
   MAX_RETRY_ATTEMPTS,
@@ -76,6 +78,7 @@ const MODULES = {
   matchSpecModule,
   stringMatchModule,
   comparePolicyModule,
+  capturePolicyModule,
   mirrorPolicyModule,
   routePoliciesModule,
   serviceEntryModule,
@@ -166,6 +169,7 @@ const PAIRINGS: Record<string, Pairing> = {
   "MirrorPolicy shadowHeaders": { rules: SHADOW_HEADERS, at: "#/definitions/MirrorPolicySpec/properties/shadowHeaders" },
   "MirrorPolicy sampleKey": { rules: SAMPLE_KEY, at: "#/definitions/MirrorPolicySpec/properties/sampleKey" },
   "MirrorPolicy compare": { rules: COMPARE, at: "#/definitions/MirrorPolicySpec/properties/compare" },
+  "MirrorPolicy capture": { rules: CAPTURE, at: "#/definitions/MirrorPolicySpec/properties/capture" },
   "MirrorPolicy compare.gate": { rules: COMPARE_GATE, at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate" },
 
   "HTTPRoute document": { rules: RESOURCE, at: "#/definitions/GatewayApiHTTPRoute" },
@@ -312,6 +316,9 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "httpStatus(): outlierDetection.outlierDetectionHttpErrorCodes[]": { at: "#/definitions/OutlierDetection/properties/outlierDetectionHttpErrorCodes/items", rule: { type: "integer", ...HTTP_STATUS_RANGE } },
   "percentage(): MirrorPolicy compare.percent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
   "percentage(): MirrorPolicy compare.noisePercent": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/noisePercent", rule: { type: "number", ...PERCENT_RANGE } },
+  "percentage(): MirrorPolicy capture.percent": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
+  "wholeNumber(): MirrorPolicy capture.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/maxBodyBytes", rule: WHOLE(MAX_CAPTURE_BODY_BYTES) },
+  "wholeNumber() ≥ 1: MirrorPolicy capture.ttlDays": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/ttlDays", rule: { type: "integer", minimum: 1, maximum: MAX_CAPTURE_TTL_DAYS } },
   "wholeNumber(): MirrorPolicy compare.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/maxBodyBytes", rule: WHOLE(MAX_COMPARE_BODY_BYTES) },
   "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
     at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
