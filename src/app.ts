@@ -16,6 +16,7 @@ import { SwitchCache, switchLookup } from "./switch/switch-cache";
 import { MemoryLedger } from "./proxy/memory-budget";
 import { WorkWindow } from "./compare/work-budget";
 import type { IsolateBudgets } from "./proxy/budgets";
+import { CaptureBatcher, type BatcherOptions } from "./capture/batcher";
 
 export interface AppOptions {
   /** [0, 1) source for weights, origins, faults, mirror sampling and retry back-off (Math.random by default) */
@@ -23,6 +24,8 @@ export interface AppOptions {
   logger?: Logger;
   /** the isolate's memory ledger and comparison work window (tests pass their own, to read them) */
   budgets?: IsolateBudgets;
+  /** capture batching (flush interval, batch size, log): the defaults of src/capture/batcher.ts unless a test sets them */
+  capture?: BatcherOptions;
 }
 
 /**
@@ -44,18 +47,20 @@ class OneRoute<T> implements Router<T> {
 
 const everyPath = () => "*";
 
-export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger, budgets = isolateBudgets() }: AppOptions = {}) {
+export function createApp(table: RouteTable, { random = Math.random, logger = jsonLogger, budgets = isolateBudgets(), capture: captureOptions }: AppOptions = {}) {
   // The one route matches every path, so Hono need not extract the path from the URL.
   const app = new HonoBase<{ Bindings: Env }>({ router: new OneRoute(), getPath: everyPath });
   // Compared routes' counts, batched in this isolate (one recorder per app: per isolate in production).
   const recorder = new CompareRecorder();
   // The pause switch's caps as this isolate last read them (at most SWITCH_REFRESH_MS old).
   const switches = new SwitchCache();
+  // Captured routes' records, batched in this isolate and written to R2 (MirrorPolicy capture).
+  const capture = new CaptureBatcher(captureOptions);
   app.all("*", function mirror(c) {
     const request = c.req.raw;
     // The worker's own paths come first, and cost proxied traffic one string search.
     const url = request.url;
-    if (isAdminPath(url)) return handleAdmin(request, c.env ?? {}, { table, recorder, switches });
+    if (isAdminPath(url)) return handleAdmin(request, c.env ?? {}, { table, recorder, switches, capture });
     const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
     return handleRequest(request, {
       table,
@@ -68,6 +73,7 @@ export function createApp(table: RouteTable, { random = Math.random, logger = js
       bindings: c.env,
       budgets,
       memoryBudgetMib: c.env?.MIRROR_MEMORY_BUDGET_MIB,
+      capture,
     }, url);
   });
   // The pipeline logs its own failures with the request's id; this catches anything before it.

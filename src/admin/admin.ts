@@ -18,6 +18,8 @@ import { identify, tooMany, type AdminEnv, type Caller } from "./caller";
 import { sameOrigin } from "./session";
 import { ADMIN_PREFIX, bearerChallenge, json, text } from "./http";
 import { changeFromJson, readSwitch, type SwitchDeps } from "./mirroring";
+import type { CaptureBatcher } from "../capture/batcher";
+import { captureReport, handleCaptures } from "./captures-api";
 // The browser's half (pages, sign-in and out, the forms): left out of the lab's "proxy alone" build.
 import { changeFromForm, dashboardPage, loginPage, signIn, signOut } from "../dashboard/dashboard";
 
@@ -29,6 +31,8 @@ export interface AdminContext {
   /** the pause switch's per-isolate cache: a change made here applies here at once */
   switches?: SwitchCache;
   now?: () => number;
+  /** captured routes' batches in this isolate: written before the captures API reads */
+  capture?: CaptureBatcher;
 }
 
 export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminContext): Promise<Response> {
@@ -73,12 +77,16 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
     return text(405, "GET or POST", { allow: "GET, POST" });
   }
   if (path === "api/report") return reportApi(request, url, env, admin);
+  if (path === "api/captures") return handleCaptures(request, url, env, admin.table, admin.capture);
   return text(404, "not found");
 }
 
 async function reportOf(env: AdminEnv, admin: AdminContext): Promise<Report> {
   const store = env.COMPARE_STORE;
-  return store ? compareReport(comparedRoutes(admin.table), store, admin.recorder) : { generatedAt: new Date().toISOString(), verdict: overallVerdict([]), routes: [] };
+  if (!store) return { generatedAt: new Date().toISOString(), verdict: overallVerdict([]), routes: [] };
+  const report = await compareReport(comparedRoutes(admin.table), store, admin.recorder);
+  const captures = await captureReport(admin.table, store, admin.capture);
+  return captures.length > 0 ? { ...report, captures } : report;
 }
 
 async function pageFor(url: URL, env: AdminEnv, admin: AdminContext, caller: Caller, now: number): Promise<Response | undefined> {
@@ -94,7 +102,12 @@ async function reportApi(request: Request, url: URL, env: AdminEnv, admin: Admin
   const routes = comparedRoutes(admin.table, only);
   if (only !== undefined && routes.length === 0) return json(404, { error: `no compared route named ${JSON.stringify(only)}` });
   const method = request.method;
-  if (method === "GET") return json(200, await compareReport(routes, store, admin.recorder));
+  if (method === "GET") {
+    const report = await compareReport(routes, store, admin.recorder);
+    // Captured routes' counts (MirrorPolicy capture), beside the compared ones.
+    const captures = only === undefined ? await captureReport(admin.table, store, admin.capture) : [];
+    return json(200, captures.length > 0 ? { ...report, captures } : report);
+  }
   if (method === "DELETE") {
     await resetRoutes(routes, store, admin.recorder);
     return json(200, { reset: routes.map((r) => `${r.virtualService}/${r.route}`) });

@@ -2,6 +2,7 @@
 // Durable Object after this isolate's pending counts were sent, and judged with the
 // settings the route table carries (routes.yaml's compare block).
 import { overallVerdict, routeReport, type RouteReport } from "../compare/report";
+import type { CaptureReport } from "./captures-api";
 import type { Verdict } from "../compare/verdict";
 import type { CompareSettings, RouteTable } from "../routing/table";
 import { compareKey, type CompareRecorder, type CompareRoute, type CompareStoreNamespace } from "../observe/compare-recorder";
@@ -11,6 +12,8 @@ export interface Report {
   /** the worst verdict of the routes listed: fail, else inconclusive, else pass */
   verdict: Verdict;
   routes: RouteReport[];
+  /** captured routes' counts (MirrorPolicy capture, src/admin/captures-api.ts), when any route captures */
+  captures?: CaptureReport[];
 }
 
 export interface ComparedRoute extends CompareRoute {

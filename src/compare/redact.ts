@@ -51,7 +51,7 @@ function redactBody(body: LiftedBody, pattern: readonly string[]): LiftedBody {
  * `value` (found at `segments[0..i)`) with what `segments[i..]` selects replaced.
  * Recursion is as deep as the pattern is long, not as deep as the value.
  */
-function redactAt(value: Json, segments: readonly string[], i: number): Json {
+export function redactAt(value: Json, segments: readonly string[], i: number): Json {
   if (i === segments.length) return REDACTED;
   if (value === null || typeof value !== "object") return value;
   const segment = segments[i]!;

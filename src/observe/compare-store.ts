@@ -122,6 +122,23 @@ export class CompareStore extends DurableObject<Env> {
     return out;
   }
 
+  /** Adds one isolate's capture counts (an object named captureCountsKey(route), src/capture/batcher.ts): counts rows of kind "capture". */
+  recordCapture(counts: Record<string, number>): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      for (const [key, n] of Object.entries(counts)) {
+        if (n !== 0) sql.exec("INSERT INTO counts (kind, key, n) VALUES ('capture', ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n", key, n);
+      }
+    });
+  }
+
+  /** The capture counts added so far. */
+  captureCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const row of this.ctx.storage.sql.exec<{ key: string; n: number }>("SELECT key, n FROM counts WHERE kind = 'capture'")) out[row.key] = row.n;
+    return out;
+  }
+
   /** Forgets everything (a new v2 was deployed: its verdict starts from nothing). */
   reset(): void {
     this.ctx.storage.sql.exec("DELETE FROM meta; DELETE FROM counts; DELETE FROM fields; DELETE FROM signatures; DELETE FROM examples; DELETE FROM example_paths;");

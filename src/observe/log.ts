@@ -116,3 +116,17 @@ export type Logger = (line: RequestLog) => void;
 export const jsonLogger: Logger = (line) => console.log(JSON.stringify(line));
 export const jsonCompareLogger = (line: CompareLog): void => console.log(JSON.stringify(line));
 export const jsonSwitchLogger = (line: SwitchLog): void => console.log(JSON.stringify(line));
+
+/** Capture (src/capture/batcher.ts): a batch flushed, dropped, or capture skipped for want of a bucket. */
+export interface CaptureLog {
+  event: "capture";
+  route?: string;
+  /** "flushed": a batch written; "no_bucket": logged once per isolate; the rest: records dropped */
+  outcome: "flushed" | "no_bucket" | "bucket_error" | "too_large" | "memory_budget" | "count_failed" | "record_failed";
+  records?: number;
+  bytes?: number;
+  key?: string;
+  detail?: string;
+}
+
+export const jsonCaptureLogger = (line: CaptureLog): void => console.log(JSON.stringify(line));

@@ -26,6 +26,9 @@ import type { SwitchLookup } from "../switch/switch-cache";
 import type { Logger, RequestError, RequestLog, ShadowOutcome } from "../observe/log";
 import { memoryBudget } from "./memory-budget";
 import type { IsolateBudgets } from "./budgets";
+import type { CaptureBatcher } from "../capture/batcher";
+import { startCapture, tapForCapture, type Capture } from "../capture/capture";
+import type { BodyPrefix } from "../capture/record";
 
 export interface PipelineContext {
   table: RouteTable;
@@ -39,10 +42,12 @@ export interface PipelineContext {
   /** compared routes' counts, batched in this isolate (MirrorPolicy compare) */
   recorder?: CompareRecorder;
   /** the worker's environment: where the counts go */
-  bindings?: CompareBindings;
+  bindings?: CompareBindings & { CAPTURES?: R2Bucket };
   budgets: IsolateBudgets;
   /** MIRROR_MEMORY_BUDGET_MIB as the worker's environment has it */
   memoryBudgetMib: string | undefined;
+  /** captured routes' records, batched in this isolate (MirrorPolicy capture) */
+  capture?: CaptureBatcher;
 }
 
 /** `url`: request.url, when the caller has read it already. */
@@ -88,7 +93,7 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
       const response = edgeResponse(plan.answer, plan.route, plan.corsOrigin, format);
       return finish(kind === "preflight" || kind === "no_destination" ? response : withCors(plan, response), error);
     }
-    return forwardPlanned(request, facts, plan, requestId, record, ctx, finish, format);
+    return forwardPlanned(request, facts, plan, requestId, record, ctx, finish, format, url, started);
   } catch (e) {
     // A bug in edge-mirror: the client gets a short 500 and the log says which request.
     line.detail = (e as Error)?.message ?? String(e);
@@ -105,6 +110,8 @@ async function forwardPlanned(
   ctx: PipelineContext,
   finish: (response: Response, error?: RequestError) => Response,
   format: FormatContext,
+  clientUrl: string,
+  started: number,
 ): Promise<Response> {
   const { route, destination, shadow } = plan;
   const line = record.line;
@@ -139,6 +146,34 @@ async function forwardPlanned(
     body = tap.body;
     copy = tap.copy;
     abandon = tap.abandon;
+  }
+  // Captured (MirrorPolicy capture): the worker's own copy of the body, read up to the capture's cap.
+  let capture: Capture | undefined;
+  const captureSettings = plan.capture ? shadow.settings.capture : undefined;
+  if (captureSettings && ctx.capture && ctx.capture.ready(ctx.bindings?.CAPTURES)) {
+    let captured: Promise<BodyPrefix> | undefined;
+    if (body instanceof Uint8Array) {
+      const kept = body.byteLength > captureSettings.maxBodyBytes ? body.subarray(0, captureSettings.maxBodyBytes) : body;
+      captured = Promise.resolve({ bytes: kept, size: body.byteLength, truncated: kept !== body });
+    } else if (body instanceof ReadableStream) {
+      const tap = tapForCapture(body, captureSettings.maxBodyBytes, facts.contentLength);
+      body = tap.body;
+      captured = tap.copy;
+    }
+    capture = startCapture({
+      batcher: ctx.capture,
+      sinks: { bucket: ctx.bindings?.CAPTURES, store: ctx.bindings?.COMPARE_STORE },
+      settings: captureSettings,
+      route: route.name,
+      requestId,
+      startedMs: started,
+      method: facts.method,
+      url: clientUrl,
+      headers: facts.headers,
+      cf: request.cf as IncomingRequestCfProperties | undefined,
+      body: captured,
+      waitUntil: ctx.waitUntil,
+    });
   }
 
   // The first try goes to the planned origin; a retry picks again, as Envoy's does.
@@ -184,7 +219,9 @@ async function forwardPlanned(
   // A 101 carries the WebSocket itself and must be returned as it is.
   if (plan.upgrade) return finish(result.response);
   // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
-  const upstream = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
+  const answered = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
+  // Captured: another clone of v1's answer, read by the worker inside waitUntil.
+  const upstream = capture ? capture.v1(answered, sentAt) : answered;
   const passed = passThrough(upstream);
   const routeOps = route.headers?.response;
   const destinationOps = destination.headers?.response;

@@ -146,6 +146,8 @@ export interface ForwardedPlan extends RoutedPlan {
   shadow: ShadowLeg;
   /** present when the route compares answers (MirrorPolicy compare) */
   compare?: CompareDecision;
+  /** present when the route captures (MirrorPolicy capture): whether this request and v1's answer are recorded */
+  capture?: boolean;
 }
 
 export function planRequest(table: RouteTable, facts: RequestFacts, inputs: PlanInputs): Plan {
@@ -248,6 +250,9 @@ export function planRequest(table: RouteTable, facts: RequestFacts, inputs: Plan
   if (route.timeoutMs !== undefined) plan.timeoutMs = route.timeoutMs;
   if (draw) plan.draw = draw;
   if (settings.compare) plan.compare = compareDecision(settings.compare, facts.method, mirrored > 0 && body !== "too_large", random);
+  // Drawn last, so turning capture on moves no other draw. A shadow coming back, a
+  // WebSocket and CONNECT are never captured; the mirror cap does not apply (nothing goes to v2).
+  if (settings.capture) plan.capture = notMirrorable === undefined || notMirrorable === "method_not_mirrored" ? drawPerMillion(random) < settings.capture.perMillion : false;
   return plan;
 }
 
