@@ -121,7 +121,7 @@ function readQuery(url: URL, table: RouteTable, now: number | undefined): Query 
   if (typeof to === "string") return { status: 400, error: to };
   const limitText = params.get("limit");
   const limit = limitText === null ? Infinity : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1) return { status: 400, error: `limit: ${JSON.stringify(limitText)} is not a whole number ≥ 1` };
+  if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) return { status: 400, error: `limit: ${JSON.stringify(limitText)} is not a whole number ≥ 1` };
   return { route, from, to, limit };
 }
 

@@ -59,6 +59,8 @@ interface Batch {
 interface Open extends Batch {
   /** ends the waitUntil that holds the batch: with the batch taken early (size), or undefined at the timer */
   close(taken?: Batch): void;
+  /** settles once the batch is written (and its counts sent) */
+  done?: Promise<void>;
 }
 
 const encoder = new TextEncoder();
@@ -72,6 +74,7 @@ export class CaptureBatcher {
   #warned = false;
   readonly #open = new Map<string, Open>();
   readonly #writes = new Set<Promise<void>>();
+  readonly #building = new Set<Promise<void>>();
 
   constructor({ flushMs = CAPTURE_FLUSH_MS, maxBytes = CAPTURE_BATCH_BYTES, log = jsonCaptureLogger }: BatcherOptions = {}) {
     this.flushMs = flushMs;
@@ -118,8 +121,15 @@ export class CaptureBatcher {
     open.counts[reason]++;
   }
 
+  /** A record being built (its bodies still being read): flushAll waits for it. */
+  building(record: Promise<void>): Promise<void> {
+    this.#building.add(record);
+    return record.finally(() => this.#building.delete(record));
+  }
+
   /** Writes every open batch now and waits for every write under way (the captures API reads right after). */
   async flushAll(): Promise<void> {
+    await Promise.all([...this.#building]);
     for (const open of [...this.#open.values()]) this.#close(open);
     await Promise.all([...this.#writes]);
   }
@@ -140,7 +150,10 @@ export class CaptureBatcher {
       },
     };
     this.#open.set(route, open);
-    waitUntil(closed.then((taken) => this.#write(taken ?? this.#take(open))));
+    const done = closed.then((taken) => this.#write(taken ?? this.#take(open)));
+    open.done = done;
+    this.#writes.add(done);
+    waitUntil(done.finally(() => this.#writes.delete(done)));
     return open;
   }
 
@@ -155,11 +168,10 @@ export class CaptureBatcher {
     return { route: open.route, lines: open.lines, bytes: open.bytes, counts: open.counts, sinks: open.sinks };
   }
 
-  #write(batch: Batch | undefined): Promise<void> {
-    if (!batch) return Promise.resolve();
-    const write = this.#put(batch).then(() => this.#count(batch));
-    this.#writes.add(write);
-    return write.finally(() => this.#writes.delete(write));
+  async #write(batch: Batch | undefined): Promise<void> {
+    if (!batch) return;
+    await this.#put(batch);
+    await this.#count(batch);
   }
 
   async #put(batch: Batch): Promise<void> {

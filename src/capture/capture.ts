@@ -46,7 +46,7 @@ export function startCapture(o: CaptureStart): Capture {
     v1(response, sentAt) {
       const headersMs = Date.now() - sentAt;
       const mine = response.body ? response.clone() : response;
-      o.waitUntil(record(o, mine, sentAt, headersMs));
+      o.waitUntil(o.batcher.building(record(o, mine, sentAt, headersMs)));
       return response;
     },
   };
