@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: "config",
-          include: ["test/config/**/*.test.ts", "test/tools/**/*.test.ts", "test/compare/**/*.test.ts"],
+          include: ["test/config/**/*.test.ts", "test/tools/**/*.test.ts", "test/compare/**/*.test.ts", "test/capture/**/*.test.ts"],
           environment: "node",
         },
       },
