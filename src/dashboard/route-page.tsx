@@ -7,7 +7,7 @@ import { DivergenceChart, LatencyChart } from "./charts";
 import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
-import { routeHref } from "./routes-page";
+import { Captures, routeHref } from "./routes-page";
 import { ADMIN_PREFIX } from "../admin/http";
 import type { DashboardView, MirrorRow, ReportExample, ReportRoute } from "./view-model";
 
@@ -35,6 +35,7 @@ export function RoutePage({ view, route, nonce }: { view: DashboardView; route: 
       {rows.map((row) => (
         <MirrorSection row={row} />
       ))}
+      <Captures view={view} route={route} />
     </Layout>
   );
 }

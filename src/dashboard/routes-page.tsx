@@ -48,6 +48,7 @@ export function RoutesPage({ view, nonce }: { view: DashboardView; nonce: string
           </table>
         </div>
       )}
+      <Captures view={view} />
       <History changes={view.switch.changes} />
     </Layout>
   );
@@ -121,6 +122,45 @@ function RouteRow({ row }: { row: MirrorRow }) {
       </td>
     </tr>
   );
+}
+
+/** MirrorPolicy capture: what each captured route recorded to R2, and what it dropped (docs/capture.md). */
+export function Captures({ view, route }: { view: DashboardView; route?: string }) {
+  const rows = (view.captures ?? []).filter((c) => route === undefined || c.route === route);
+  if (rows.length === 0) return null;
+  return (
+    <section aria-labelledby="captures-heading">
+      <h2 id="captures-heading">Captures</h2>
+      <div class="scroll" role="region" aria-labelledby="captures-heading" tabindex={0}>
+        <table>
+          <caption class="muted">Exchanges recorded to R2 for replay (GET {ADMIN_PREFIX}api/captures?route=…). Sampled out is not a drop.</caption>
+          <thead>
+            <tr>
+              <th scope="col">Route</th>
+              <th scope="col" class="n">Capture %</th>
+              <th scope="col" class="n">Captured</th>
+              <th scope="col">Dropped</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((c) => (
+              <tr>
+                <th scope="row">{c.route}</th>
+                <td data-label="Capture %" class="n">{percent(c.percent)}</td>
+                <td data-label="Captured" class="n">{c.counts ? count(c.counts.captured) : "–"}</td>
+                <td data-label="Dropped">{c.counts ? dropped(c.counts.dropped) : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function dropped(d: Record<string, number>): string {
+  const parts = Object.entries(d).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${count(n)}`);
+  return parts.length ? parts.join(", ") : "none";
 }
 
 function History({ changes }: { changes: readonly SwitchChange[] }) {

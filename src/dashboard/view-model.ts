@@ -10,6 +10,7 @@ import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
 import type { Example } from "../compare/tally";
 import type { Report } from "../admin/compare-report";
+import type { CaptureReport } from "../admin/captures-api";
 
 /** A compared route's report, as GET /__edge-mirror/api/report gives it (src/compare/report.ts). */
 export type ReportRoute = RouteReport;
@@ -39,6 +40,8 @@ export interface DashboardView {
   generatedAt: number;
   /** who is signed in (the token's name) */
   who: string;
+  /** every captured route, `<virtualService>/<route>`, with its counts when the report has them */
+  captures?: { route: string; percent: number; counts?: CaptureReport }[];
 }
 
 export function dashboardView(table: RouteTable, report: Omit<Report, "verdict">, state: SwitchState, varCap: MirrorCap, who: string, now: number): DashboardView {
@@ -65,7 +68,16 @@ export function dashboardView(table: RouteTable, report: Omit<Report, "verdict">
       }
     }
   }
-  return { rows, switch: state, varCap, generatedAt: now, who };
+  const captures: NonNullable<DashboardView["captures"]> = [];
+  for (const vhost of table.virtualHosts) {
+    for (const route of vhost.routes) {
+      const capture = route.shadow.capture;
+      if (!capture) continue;
+      const counts = report.captures?.find((c) => `${c.virtualService}/${c.route}` === route.name);
+      captures.push(counts ? { route: route.name, percent: percentOf(capture.perMillion), counts } : { route: route.name, percent: percentOf(capture.perMillion) });
+    }
+  }
+  return { rows, switch: state, varCap, generatedAt: now, who, captures };
 }
 
 /** The report names a route either by its own name or as `<virtualService>/<route>`. */

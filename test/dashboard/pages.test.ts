@@ -161,3 +161,36 @@ describe("dashboardView", () => {
     expect(view.rows.map((r) => r.inForcePercent)).toEqual([50, 100]);
   });
 });
+
+describe("captures on the dashboard (MirrorPolicy capture, issue 20)", () => {
+  const counts = { virtualService: "api", route: "users", percent: 1, maxBodyBytes: 65536, ttlDays: 7, captured: 1234, dropped: { too_large: 2, bucket_error: 0, memory_budget: 5 } };
+  const view = fixtureView({ captures: [{ route: "api/users", percent: 1, counts }, { route: "api/orders", percent: 0.5 }] });
+
+  it("the front page lists every captured route with what it captured and dropped, by reason", () => {
+    const text = visible(routesPage(view));
+    expect(text).toContain("Captures");
+    expect(text).toContain("api/users 1 % 1,234 too_large 2, memory_budget 5");
+    expect(text).toContain("api/orders 0.5 % – –");
+  });
+
+  it("a route's page shows its own captures only", () => {
+    const text = visible(routePage(view, "api/users"));
+    expect(text).toContain("too_large 2, memory_budget 5");
+    expect(text).not.toContain("api/orders");
+  });
+
+  it("no captured route: no Captures section", () => {
+    expect(visible(routesPage(fixtureView()))).not.toContain("Captures");
+  });
+
+  it("dashboardView lists the table's captured routes and matches the report's counts to them", () => {
+    const table: RouteTable = {
+      version: 1,
+      source: "t",
+      hosts: { exact: {}, wildcards: [] },
+      virtualHosts: [{ name: "api", routes: [testRoute("api/users", { shadow: { ...testRoute("x").shadow, capture: { perMillion: 10_000, maxBodyBytes: 1, redact: [], ttlDays: 7 } } }), testRoute("api/plain")] }],
+    };
+    const v = dashboardView(table, { generatedAt: "", routes: [], captures: [counts] }, { routes: {}, changes: [] }, { perMillion: 1_000_000 }, "alice", NOW);
+    expect(v.captures).toEqual([{ route: "api/users", percent: 1, counts }]);
+  });
+});
