@@ -1,13 +1,18 @@
 // The one check of a worker bundle, for CI (scripts/check-bundle.ts) and the bench:
 // the YAML parser must not be in it (routes.yaml is compiled at build time, the
-// worker imports only the JSON) and it must stay within 25 KiB gzipped. The parser
+// worker imports only the JSON) and it must stay within 29 KiB gzipped. The parser
 // is found by its identifiers and, when a source map sits next to the bundle, by
 // its files.
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-/** The proxy's budget: the worker without its dashboard (scripts/check-bundle.ts builds that too). */
-export const BUNDLE_LIMIT_BYTES = 25 * 1024;
+/**
+ * The proxy's budget: the worker without its dashboard (scripts/check-bundle.ts builds
+ * that too). 25 KiB until capture (issue 20: src/capture/ and the captures API) added
+ * 3.8 KiB gzipped on 2026-12-07 (24.6 → 28.4 KiB, `npm run bundle`); capture code runs
+ * only on captured requests, but is parsed with the rest.
+ */
+export const BUNDLE_LIMIT_BYTES = 29 * 1024;
 /**
  * The dashboard (src/dashboard/, issue 12) is served by the worker itself: hono/jsx,
  * two pages, their styles and charts add ~14 KiB gzipped to the upload and nothing to
