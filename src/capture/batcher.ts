@@ -66,7 +66,8 @@ interface Open extends Batch {
 const encoder = new TextEncoder();
 
 export class CaptureBatcher {
-  readonly isolate = isolateId();
+  // Drawn on first use: the app is built at module load, where Workers forbid random values.
+  #isolate?: string;
   readonly flushMs: number;
   readonly maxBytes: number;
   readonly log: (line: CaptureLog) => void;
@@ -181,7 +182,7 @@ export class CaptureBatcher {
     lines.sort((a, b) => a.ms - b.ms);
     const first = lines[0]!.ms;
     const last = lines[lines.length - 1]!.ms;
-    const key = batchKey(route, first, this.isolate, ++this.#seq);
+    const key = batchKey(route, first, (this.#isolate ??= isolateId()), ++this.#seq);
     try {
       const gzipped = await gzip(lines.map((l) => l.text).join(""));
       await batch.sinks.bucket.put(key, gzipped, {
