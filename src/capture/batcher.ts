@@ -11,6 +11,7 @@
 import { batchKey, isolateId } from "./keys";
 import { jsonCaptureLogger, type CaptureLog } from "../observe/log";
 import type { CompareStoreNamespace } from "../observe/compare-recorder";
+import type { Hold, MemoryLedger } from "../proxy/memory-budget";
 
 export type CaptureDrop = "too_large" | "bucket_error" | "memory_budget";
 export const CAPTURE_DROPS: readonly CaptureDrop[] = ["too_large", "bucket_error", "memory_budget"];
@@ -54,6 +55,8 @@ interface Batch {
   bytes: number;
   counts: CaptureCounts;
   sinks: CaptureSinks;
+  /** the batch's bytes in the isolate's memory ledger, given back once written */
+  hold?: Hold;
 }
 
 interface Open extends Batch {
@@ -94,7 +97,7 @@ export class CaptureBatcher {
   }
 
   /** Adds one record (its NDJSON line, without the newline) to the route's batch. */
-  add(route: string, ms: number, record: string, sinks: CaptureSinks, waitUntil: (p: Promise<unknown>) => void): void {
+  add(route: string, ms: number, record: string, sinks: CaptureSinks, waitUntil: (p: Promise<unknown>) => void, memory?: MemoryLedger): void {
     const text = record + "\n";
     const bytes = encoder.encode(text).byteLength;
     if (bytes > this.maxBytes) {
@@ -108,6 +111,10 @@ export class CaptureBatcher {
       open = undefined;
     }
     open ??= this.#start(route, sinks, waitUntil);
+    if (memory && !(open.hold ??= memory.hold()).add(bytes)) {
+      this.drop(route, "memory_budget", sinks, waitUntil, `${bytes} bytes`);
+      return;
+    }
     open.lines.push({ ms, text });
     open.bytes += bytes;
     open.counts.captured++;
@@ -166,12 +173,16 @@ export class CaptureBatcher {
   #take(open: Open): Batch | undefined {
     if (this.#open.get(open.route) !== open) return undefined;
     this.#open.delete(open.route);
-    return { route: open.route, lines: open.lines, bytes: open.bytes, counts: open.counts, sinks: open.sinks };
+    return { route: open.route, lines: open.lines, bytes: open.bytes, counts: open.counts, sinks: open.sinks, hold: open.hold };
   }
 
   async #write(batch: Batch | undefined): Promise<void> {
     if (!batch) return;
-    await this.#put(batch);
+    try {
+      await this.#put(batch);
+    } finally {
+      batch.hold?.release();
+    }
     await this.#count(batch);
   }
 

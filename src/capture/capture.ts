@@ -7,10 +7,15 @@ import type { CaptureSettings } from "../routing/table";
 import type { CaptureBatcher, CaptureSinks } from "./batcher";
 import { capturedBody, headerPairs, redaction, RECORD_VERSION, type BodyPrefix, type CaptureRecord, type Redaction } from "./record";
 import { readPrefix } from "./read-prefix";
+import type { Hold, MemoryLedger } from "../proxy/memory-budget";
 
 export interface CaptureStart {
   batcher: CaptureBatcher;
   sinks: CaptureSinks;
+  /** the bodies' bytes, reserved in the isolate's memory ledger (released once the record is built) */
+  hold?: Hold;
+  /** the ledger, for the record's bytes while its batch waits to be written */
+  memory?: MemoryLedger;
   settings: CaptureSettings;
   /** `<virtualService>/<route>` (Route.name) */
   route: string;
@@ -31,6 +36,8 @@ export interface CaptureStart {
 export interface Capture {
   /** v1 answered (after `headersMs` from the first try): returns the response for the client; the worker reads a clone */
   v1(response: Response, sentAt: number): Response;
+  /** v1 did not answer: nothing is captured, the reservation is given back */
+  abandon(): void;
 }
 
 const redactions = new WeakMap<CaptureSettings, Redaction>();
@@ -46,8 +53,11 @@ export function startCapture(o: CaptureStart): Capture {
     v1(response, sentAt) {
       const headersMs = Date.now() - sentAt;
       const mine = response.body ? response.clone() : response;
-      o.waitUntil(o.batcher.building(record(o, mine, sentAt, headersMs)));
+      o.waitUntil(o.batcher.building(record(o, mine, sentAt, headersMs).finally(() => o.hold?.release())));
       return response;
+    },
+    abandon() {
+      o.hold?.release();
     },
   };
 }
@@ -75,7 +85,7 @@ async function record(o: CaptureStart, response: Response, sentAt: number, heade
       timing: { headersMs, endMs },
       where,
     };
-    o.batcher.add(o.route, o.startedMs, JSON.stringify(rec), o.sinks, o.waitUntil);
+    o.batcher.add(o.route, o.startedMs, JSON.stringify(rec), o.sinks, o.waitUntil, o.memory);
   } catch (e) {
     o.batcher.log({ event: "capture", route: o.route, outcome: "record_failed", detail: `record not built: ${(e as Error)?.message ?? String(e)}` });
   }

@@ -150,7 +150,12 @@ async function forwardPlanned(
   // Captured (MirrorPolicy capture): the worker's own copy of the body, read up to the capture's cap.
   let capture: Capture | undefined;
   const captureSettings = plan.capture ? shadow.settings.capture : undefined;
-  if (captureSettings && ctx.capture && ctx.capture.ready(ctx.bindings?.CAPTURES)) {
+  const sinks = { bucket: ctx.bindings?.CAPTURES, store: ctx.bindings?.COMPARE_STORE };
+  // What the worker may hold for the record's two bodies, reserved in the isolate's ledger first.
+  const captureBytes = captureSettings ? captureSettings.maxBodyBytes + (body === null ? 0 : Math.min(captureSettings.maxBodyBytes, facts.contentLength ?? Infinity)) : 0;
+  const captureHold = captureSettings && ctx.capture?.ready(sinks.bucket) ? ctx.budgets.memory.reserve(captureBytes) : undefined;
+  if (captureSettings && ctx.capture && sinks.bucket && !captureHold) ctx.capture.drop(route.name, "memory_budget", sinks, ctx.waitUntil, `${captureBytes} bytes`);
+  if (captureSettings && ctx.capture && captureHold) {
     let captured: Promise<BodyPrefix> | undefined;
     if (body instanceof Uint8Array) {
       const kept = body.byteLength > captureSettings.maxBodyBytes ? body.subarray(0, captureSettings.maxBodyBytes) : body;
@@ -162,7 +167,9 @@ async function forwardPlanned(
     }
     capture = startCapture({
       batcher: ctx.capture,
-      sinks: { bucket: ctx.bindings?.CAPTURES, store: ctx.bindings?.COMPARE_STORE },
+      sinks,
+      hold: captureHold,
+      memory: ctx.budgets.memory,
       settings: captureSettings,
       route: route.name,
       requestId,
@@ -213,6 +220,7 @@ async function forwardPlanned(
   if (tries > 1) line.tries = tries;
   if (!result.ok) {
     abandon?.();
+    capture?.abandon();
     comparison?.v1Failed();
     return finish(withCors(plan, result.response), result.error);
   }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createExecutionContext, env as bindings, waitOnExecutionContext } from "cloudflare:test";
-import { createApp } from "../../src/app";
+import { createApp, isolateBudgets } from "../../src/app";
 import type { BatcherOptions } from "../../src/capture/batcher";
 import { batchKey, routePrefix } from "../../src/capture/keys";
 import { gunzip, gzip } from "../../src/capture/batcher";
@@ -26,7 +26,8 @@ let counter = 0;
 /** One isolate: an app whose batches and log lines the test can see. */
 function isolate(options: BatcherOptions = {}, { random = 0, env = BASE_ENV as Record<string, unknown> } = {}) {
   const logs: CaptureLog[] = [];
-  const app = createApp(table, { random: () => random, logger: () => {}, capture: { flushMs: 200, log: (l) => logs.push(l), ...options } });
+  const budgets = isolateBudgets();
+  const app = createApp(table, { random: () => random, logger: () => {}, budgets, capture: { flushMs: 200, log: (l) => logs.push(l), ...options } });
   const pending: Promise<void>[] = [];
   async function send(url: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers);
@@ -51,7 +52,7 @@ function isolate(options: BatcherOptions = {}, { random = 0, env = BASE_ENV as R
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
     return body.split("\n").filter(Boolean).map((l) => JSON.parse(l) as CaptureRecord);
   }
-  return { send, api, captures, logs, settleAll: () => Promise.all(pending) };
+  return { send, api, captures, logs, budgets, settleAll: () => Promise.all(pending) };
 }
 
 /** Every object under a route's prefix, gunzipped, with its custom metadata. */
@@ -251,6 +252,26 @@ describe("capture: sampling, counts and drops", () => {
     const { body } = await tiny.api("report");
     const entry = (JSON.parse(body) as { captures: { route: string; captured: number; dropped: Record<string, number> }[] }).captures.find((c) => c.route === "ttl")!;
     expect(entry.dropped).toMatchObject({ too_large: 1, bucket_error: 1 });
+  });
+
+  it("within the isolate's memory ledger: reserved while read and batched, given back once written; past MIRROR_MEMORY_BUDGET_MIB dropped as memory_budget", async () => {
+    const w = isolate();
+    const sent = await w.send("http://cap.test/ttl/ledger", { method: "POST", body: "z".repeat(5000) });
+    expect(w.budgets.memory.peak).toBeGreaterThanOrEqual(65_536 + 5000);
+    await sent.settled();
+    expect(w.budgets.memory.held).toBe(0);
+    expect((await w.captures("route=cap/ttl")).map((r) => r.id)).toContain(sent.requestId);
+
+    const tight = isolate({}, { env: { ...BASE_ENV, MIRROR_MEMORY_BUDGET_MIB: "0.01" } });
+    const direct = new Uint8Array(await (await fetch(`${v1Url}/compare/same`)).arrayBuffer());
+    const dropped = await tight.send("http://cap.test/compare/same");
+    expect(await sha256(dropped.bytes)).toBe(await sha256(direct));
+    await tight.settleAll();
+    expect(tight.logs.filter((l) => l.outcome === "memory_budget")).toHaveLength(1);
+    expect(tight.budgets.memory.held).toBe(0);
+    const { body } = await tight.api("report");
+    const entry = (JSON.parse(body) as { captures: { route: string; dropped: Record<string, number> }[] }).captures.find((c) => c.route === "mirrored")!;
+    expect(entry.dropped.memory_budget).toBeGreaterThanOrEqual(1);
   });
 
   it("without the CAPTURES binding capture is skipped, with one log line per isolate; the client's answer is unaffected", async () => {
