@@ -100,7 +100,7 @@ export async function bundleWorker(table: RouteTable, { minify = false, replace 
           b.onResolve({ filter: /generated\/routes\.json$/ }, () => ({ path: "routes.json", namespace: "route-table" }));
           b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "json" }));
           replace.forEach(({ filter }, i) => b.onResolve({ filter }, () => ({ path: String(i), namespace: "replaced" })));
-          b.onLoad({ filter: /.*/, namespace: "replaced" }, (a) => ({ contents: replace[Number(a.path)]!.contents, loader: "ts" }));
+          b.onLoad({ filter: /.*/, namespace: "replaced" }, (a) => ({ contents: replace[Number(a.path)]!.contents, loader: "ts", resolveDir: join(ROOT, "src") }));
         },
       },
     ],
