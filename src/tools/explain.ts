@@ -200,6 +200,7 @@ export function explainRequest(table: RouteTable, method: string, url: string, h
 
   explainMirrors(out, plan, facts);
   explainCompare(out, plan);
+  explainCapture(out, plan);
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
   if (route.headers?.request) out.push(`request headers (primary and shadow): ${describeOps(route.headers.request)}`);
   explainResponseHeaders(out, route, plan.corsOrigin);
@@ -264,6 +265,17 @@ function explainMirrors(out: string[], plan: ForwardedPlan, facts: RequestFacts)
   else if (facts.hasBody) out.push(`  a body over ${settings.bodyCapBytes} bytes is not mirrored`);
   if (settings.removeHeaders.length) out.push(`  shadow only: remove headers ${settings.removeHeaders.join(", ")}`);
   if (Object.keys(settings.setHeaders).length) out.push(`  shadow only: set ${describeMap(settings.setHeaders)}`);
+}
+
+function explainCapture(out: string[], plan: ForwardedPlan): void {
+  const capture = plan.shadow.settings.capture;
+  if (!capture || plan.capture === undefined) return;
+  out.push(
+    `capture: ${percent(capture.perMillion)} of the route's requests recorded to R2 (CAPTURES) with v1's answer, ` +
+      `bodies up to ${capture.maxBodyBytes} bytes, kept ${capture.ttlDays} day(s); authorization, proxy-authorization, cookie, set-cookie` +
+      `${capture.redact.length ? `, ${capture.redact.join(", ")}` : ""} redacted`,
+  );
+  out.push(`  this request: ${plan.capture ? "captured" : "not captured"}${plan.capture ? "" : plan.returningShadow || plan.upgrade ? " (never: a returning shadow or an upgrade)" : " (not drawn)"}`);
 }
 
 function explainCompare(out: string[], plan: ForwardedPlan): void {

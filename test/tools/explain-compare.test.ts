@@ -85,3 +85,33 @@ describe("explain: comparison", () => {
     expect(explainJson(plain, "GET", "http://api.test/", []).compare).toBeNull();
   });
 });
+
+describe("explain: MirrorPolicy capture (issue 20), from the same plan the worker runs", () => {
+  const CAPTURED = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api}
+spec:
+  hosts: [api.test]
+  http:
+  - name: users
+    route: [{destination: {host: httpbin, subset: v1}}]
+---
+${HTTPBIN_BACKENDS}
+---
+apiVersion: edge-mirror.dev/v1alpha1
+kind: MirrorPolicy
+metadata: {name: p}
+spec:
+  targetRef: {virtualService: api}
+  capture: {percent: 1, redact: [/body/password]}`;
+  const t = compileRoutes(CAPTURED).table!;
+
+  it("says what is captured and whether this request is: a draw below 10 000 per million is, a route without a mirror included", () => {
+    const captured = explainRequest(t, "GET", "http://api.test/users/7", [], { random: 0.005 });
+    expect(captured).toContain(
+      "capture: 1 % of the route's requests recorded to R2 (CAPTURES) with v1's answer, bodies up to 65536 bytes, kept 7 day(s); authorization, proxy-authorization, cookie, set-cookie, /body/password redacted",
+    );
+    expect(captured).toContain("  this request: captured");
+    expect(explainRequest(t, "GET", "http://api.test/users/7", [], { random: 0.5 })).toContain("  this request: not captured (not drawn)");
+  });
+});
