@@ -19,7 +19,7 @@ import { sha256, table } from "../support/harness";
 const TOKEN = "test-admin-token";
 const v1Url = `http://127.0.0.1:${Object.entries(JSON.parse(inject("originNames")) as Record<string, string>).find(([, name]) => name === "v1")![0]}`;
 const BUCKET = (bindings as unknown as { CAPTURES: R2Bucket }).CAPTURES;
-const BASE_ENV = { COMPARE_STORE: bindings.COMPARE_STORE, CAPTURES: BUCKET, EDGE_MIRROR_ADMIN_TOKEN: TOKEN };
+const BASE_ENV = { COMPARE_STORE: bindings.COMPARE_STORE, ADMIN_GUARD: bindings.ADMIN_GUARD, CAPTURES: BUCKET, EDGE_MIRROR_ADMIN_TOKEN: TOKEN };
 
 let counter = 0;
 
