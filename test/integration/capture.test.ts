@@ -13,6 +13,8 @@ import type { BatcherOptions } from "../../src/capture/batcher";
 import { batchKey, routePrefix } from "../../src/capture/keys";
 import { gunzip, gzip } from "../../src/capture/batcher";
 import type { CaptureRecord } from "../../src/capture/record";
+// The replay side's reader (npm run replay): every record the API serves must pass it.
+import { parseRecord } from "../../src/tools/replay-record";
 import type { CaptureLog } from "../../src/observe/log";
 import { sha256, table } from "../support/harness";
 
@@ -50,7 +52,9 @@ function isolate(options: BatcherOptions = {}, { random = 0, env = BASE_ENV as R
     const { response, body } = await api(`captures?${query}`);
     expect(response.status, body).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
-    return body.split("\n").filter(Boolean).map((l) => JSON.parse(l) as CaptureRecord);
+    const lines = body.split("\n").filter(Boolean);
+    lines.forEach((l, i) => parseRecord(l, `line ${i + 1}`));
+    return lines.map((l) => JSON.parse(l) as CaptureRecord);
   }
   return { send, api, captures, logs, budgets, settleAll: () => Promise.all(pending) };
 }
@@ -294,7 +298,13 @@ describe("capture: sampling, counts and drops", () => {
 describe("capture: the API's range, order, limit, expiry and DELETE", () => {
   /** Writes an object as the batcher would, for records at the given times. */
   async function plant(route: string, times: number[], tag: string): Promise<string> {
-    const lines = times.map((ms, i) => JSON.stringify({ v: 1, id: `${tag}-${i}`, time: new Date(ms).toISOString(), route }));
+    const exchange = {
+      request: { method: "GET", url: "http://cap.test/planted", headers: [], bodyBytes: 0, bodyTruncated: false },
+      response: { status: 200, headers: [], bodyBytes: 0, bodyTruncated: false },
+      timing: { headersMs: 1, endMs: 1 },
+      where: {},
+    };
+    const lines = times.map((ms, i) => JSON.stringify({ v: 1, id: `${tag}-${i}`, time: new Date(ms).toISOString(), route, ...exchange }));
     const key = batchKey(route, Math.min(...times), "0000beef", ++counter);
     await BUCKET.put(key, await gzip(lines.join("\n") + "\n"), { customMetadata: { first: new Date(Math.min(...times)).toISOString(), last: new Date(Math.max(...times)).toISOString(), count: String(times.length) } });
     return key;
