@@ -1,6 +1,6 @@
 // The one check of a worker bundle, for CI (scripts/check-bundle.ts) and the bench:
 // the YAML parser must not be in it (routes.yaml is compiled at build time, the
-// worker imports only the JSON) and it must stay within 29 KiB gzipped. The parser
+// worker imports only the JSON) and it must stay within the budgets below. The parser
 // is found by its identifiers and, when a source map sits next to the bundle, by
 // its files.
 import { existsSync, readFileSync } from "node:fs";
@@ -15,12 +15,16 @@ import { gzipSync } from "node:zlib";
  */
 export const BUNDLE_LIMIT_BYTES = 26 * 1024;
 /**
- * The dashboard (src/dashboard/, issue 12) is served by the worker itself: hono/jsx,
- * two pages, their styles and charts add ~14 KiB gzipped to the upload and nothing to
- * a proxied request (lab/bench/DASHBOARD.md). docs/dashboard.md ("What it costs") says why it is
- * worth it. The whole bundle may be this much larger than the proxy's budget.
+ * The admin surface (src/admin/admin.ts and what only it reaches): the dashboard
+ * (src/dashboard/, hono/jsx, two pages, styles and charts), the report, pause-switch
+ * and captures APIs, sign-in with its AdminGuard Durable Object and session epochs.
+ * It adds nothing to a proxied request's work (lab/bench/DASHBOARD.md); only to the
+ * upload. 15 KiB until 2026-12-07, when the one admin module (issue 17/18: the guard,
+ * sessions, one bearer check) and the captures API (issue 20) took it from 13.9 to
+ * 19.7 KiB gzipped (`npm run bundle`). The whole bundle may be this much larger than
+ * the proxy's budget.
  */
-export const DASHBOARD_BYTES = 15 * 1024;
+export const DASHBOARD_BYTES = 20 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 
