@@ -16,9 +16,57 @@ export function unescapeSegment(segment: string): string {
   return segment.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 
-/** `base` + one more segment; `segment` is a raw key (escaped here) or ANY. */
+/**
+ * Keys longer than this (UTF-16 units) are folded to ANY whatever their siblings are:
+ * Diffy's limit for a key that names data (ai/diffy/lifter/JsonLifter.scala), applied
+ * to every key so that v2 cannot make a stored path as long as it likes.
+ */
+export const MAX_SEGMENT_CHARS = 100;
+/** A field path is at most this many UTF-8 bytes: deeper keys fold, and the diff compares by hash where `/*` no longer fits. */
+export const MAX_PATH_BYTES = 512;
+
+// C0 controls, DEL and C1 controls: never part of a field name a person wrote.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Whether a raw key is stored as ANY rather than by name: over MAX_SEGMENT_CHARS, or holding a control character. */
+export function foldsSegment(key: string): boolean {
+  return key.length > MAX_SEGMENT_CHARS || CONTROL.test(key);
+}
+
+/**
+ * `base` + one more segment; `segment` is a raw key (escaped here) or ANY. A key that
+ * folds (foldsSegment), or whose path would pass MAX_PATH_BYTES, becomes ANY.
+ */
 export function childPath(base: string, segment: string): string {
-  return `${base}/${segment === ANY ? ANY : escapeSegment(segment)}`;
+  if (segment === ANY || foldsSegment(segment)) return `${base}/${ANY}`;
+  const path = `${base}/${escapeSegment(segment)}`;
+  return fitsBytes(path, MAX_PATH_BYTES) ? path : `${base}/${ANY}`;
+}
+
+/** Whether a path may have children: `path/*` still fits MAX_PATH_BYTES (the diff compares deeper by hash). */
+export function canDescend(path: string): boolean {
+  return fitsBytes(path, MAX_PATH_BYTES - 2);
+}
+
+/** UTF-8 length of a string, without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** utf8Bytes(s) <= max, counting only when the string could be longer (3 bytes a unit at most). */
+export function fitsBytes(s: string, max: number): boolean {
+  return s.length * 3 <= max || utf8Bytes(s) <= max;
 }
 
 /**

@@ -1,10 +1,15 @@
 // The counts of one compared route (one mirror of it): what an isolate batches
 // between flushes, what the route's Durable Object adds up, and what the report is
-// built from. Plain JSON data with bounded size: at most MAX_PATHS field paths and
-// MAX_SIGNATURES path sets, and a few examples per path.
+// built from. Plain JSON data with bounded size, in entries and in bytes: at most
+// MAX_PATHS field paths (MAX_FIELD_BYTES of them), MAX_SIGNATURES path sets
+// (MAX_SIGNATURES_BYTES, each at most MAX_SIGNATURE_BYTES), a few examples per path
+// (each at most MAX_EXAMPLE_BYTES, MAX_EXAMPLES_BYTES in all, the oldest evicted
+// first) and the timeline's bounds (timeline.ts). These are the only copy of the
+// rules: the route's Durable Object merges with mergeTally too.
 import type { CompareOutcome } from "./compare-answers";
 import { latencyBucket } from "./histogram";
-import { addToTimeline, COMPARED, mergeTimeline, minuteOf, type Timeline } from "./timeline";
+import { fitsBytes, MAX_PATH_BYTES, utf8Bytes } from "./path";
+import { addToTimeline, COMPARED, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
 
 export interface FieldCount {
@@ -57,9 +62,21 @@ export interface Tally {
 }
 
 export const MAX_PATHS = 500;
+/** The field paths kept, in UTF-8 bytes all together: past it new paths are dropped like past MAX_PATHS. */
+export const MAX_FIELD_BYTES = 64 * 1024;
 export const MAX_SIGNATURES = 500;
+/** The path sets kept, in UTF-8 bytes all together: past it new sets count as OVERFLOW. */
+export const MAX_SIGNATURES_BYTES = 256 * 1024;
+export { MAX_SIGNATURE_BYTES };
 export const EXAMPLES_PER_PATH = 3;
 export const MAX_EXAMPLES = 100;
+/** One example's JSON text at most (UTF-8): differences past it are left out, previews shortened. */
+export const MAX_EXAMPLE_BYTES = 2 * 1024;
+/** All examples' JSON text at most: the oldest are evicted to make room. */
+export const MAX_EXAMPLES_BYTES = 64 * 1024;
+/** An example's request id and request path are cut to these many characters. */
+export const EXAMPLE_ID_CHARS = 128;
+export const EXAMPLE_PATH_CHARS = 256;
 export const OVERFLOW = "*";
 
 const SEVERITY: Record<DiffKind, number> = { type: 7, missing: 6, added: 5, length: 4, order: 3, too_complex: 2, value: 1 };
@@ -110,11 +127,42 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: Compared
   const minute = minuteOf(example.at);
   addToTimeline(t.timeline, minute, COMPARED);
   if (outcome.differences.length > 0) {
-    const signature = JSON.stringify(outcome.differences.map((d) => d.path).sort());
+    const signature = signatureOf(outcome.differences.map((d) => d.path));
     bumpSignature(t, signature, 1);
     addToTimeline(t.timeline, minute, signature);
   }
-  if (outcome.example.length > 0 && wantsExample(t, outcome.example)) t.examples.push({ ...example, differences: outcome.example });
+  if (outcome.example.length > 0) addExample(t, boundExample({ ...example, differences: outcome.example }));
+}
+
+/** The key of a set of paths: their sorted JSON text, or OVERFLOW past MAX_SIGNATURE_BYTES (it counts as divergent). */
+export function signatureOf(paths: readonly string[]): string {
+  const key = JSON.stringify([...paths].sort());
+  return fitsBytes(key, MAX_SIGNATURE_BYTES) ? key : OVERFLOW;
+}
+
+/**
+ * An example cut to MAX_EXAMPLE_BYTES: request id and path shortened, then
+ * differences left out from the end (the first is kept, its previews shortened).
+ */
+export function boundExample(e: Example): Example {
+  const out: Example = { ...e, requestId: cut(e.requestId, EXAMPLE_ID_CHARS), path: cut(e.path, EXAMPLE_PATH_CHARS) };
+  while (exampleBytes(out) > MAX_EXAMPLE_BYTES && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
+  if (exampleBytes(out) > MAX_EXAMPLE_BYTES) {
+    const d = out.differences[0]!;
+    const shortened = { ...d };
+    if (d.v1 !== undefined) shortened.v1 = cut(d.v1, 64);
+    if (d.v2 !== undefined) shortened.v2 = cut(d.v2, 64);
+    out.differences = [shortened];
+  }
+  return out;
+}
+
+export function exampleBytes(e: Example): number {
+  return utf8Bytes(JSON.stringify(e));
+}
+
+function cut(s: string, chars: number): string {
+  return s.length <= chars ? s : `${s.slice(0, chars - 1)}…`;
 }
 
 /** Adds `from` into `into` (an isolate's unsent tally back into the next one). */
@@ -132,12 +180,34 @@ export function mergeTally(into: Tally, from: Tally): void {
   for (const [path, f] of Object.entries(from.fields)) countField(into, path, f.kind, f.divergent, f.noise);
   for (const [key, n] of Object.entries(from.signatures)) bumpSignature(into, key, n);
   mergeTimeline(into.timeline, from.timeline);
-  for (const e of from.examples) if (wantsExample(into, e.differences)) into.examples.push(e);
+  for (const e of from.examples) addExample(into, e);
 }
 
 /** The more structural of two kinds: a path's kind in the report. */
 export function severer(a: DiffKind, b: DiffKind): DiffKind {
   return SEVERITY[b] > SEVERITY[a] ? b : a;
+}
+
+// Entries and bytes of a tally's fields and signatures, counted once per tally object
+// and kept up to date here (tallies are plain data crossing RPC, so not on the object).
+const sizes = new WeakMap<Tally, { fields: number; fieldBytes: number; signatures: number; signatureBytes: number }>();
+
+function sizesOf(t: Tally) {
+  let s = sizes.get(t);
+  if (!s) {
+    s = { fields: 0, fieldBytes: 0, signatures: 0, signatureBytes: 0 };
+    for (const path in t.fields) {
+      s.fields++;
+      s.fieldBytes += utf8Bytes(path);
+    }
+    for (const key in t.signatures) {
+      if (key === OVERFLOW) continue;
+      s.signatures++;
+      s.signatureBytes += utf8Bytes(key);
+    }
+    sizes.set(t, s);
+  }
+  return s;
 }
 
 function countField(t: Tally, path: string, kind: DiffKind, divergent: number, noise: number): void {
@@ -146,19 +216,47 @@ function countField(t: Tally, path: string, kind: DiffKind, divergent: number, n
     f.kind = severer(f.kind, kind);
     f.divergent += divergent;
     f.noise += noise;
-  } else if (Object.keys(t.fields).length < MAX_PATHS) t.fields[path] = { kind, divergent, noise };
-  else t.droppedPaths += divergent + noise;
+    return;
+  }
+  const s = sizesOf(t);
+  const bytes = fitsBytes(path, MAX_PATH_BYTES) ? utf8Bytes(path) : Infinity;
+  if (s.fields < MAX_PATHS && s.fieldBytes + bytes <= MAX_FIELD_BYTES) {
+    t.fields[path] = { kind, divergent, noise };
+    s.fields++;
+    s.fieldBytes += bytes;
+  } else t.droppedPaths += divergent + noise;
 }
 
 function bumpSignature(t: Tally, key: string, n: number): void {
-  const known = t.signatures[key] !== undefined || key === OVERFLOW || Object.keys(t.signatures).length < MAX_SIGNATURES;
-  bump(t.signatures, known ? key : OVERFLOW, n);
+  if (t.signatures[key] === undefined && key !== OVERFLOW) {
+    const s = sizesOf(t);
+    const bytes = fitsBytes(key, MAX_SIGNATURE_BYTES) ? utf8Bytes(key) : Infinity;
+    if (s.signatures >= MAX_SIGNATURES || s.signatureBytes + bytes > MAX_SIGNATURES_BYTES) key = OVERFLOW;
+    else {
+      s.signatures++;
+      s.signatureBytes += bytes;
+    }
+  }
+  bump(t.signatures, key, n);
 }
 
-/** Whether an example adds one to a path that has fewer than EXAMPLES_PER_PATH. */
-function wantsExample(t: Tally, differences: readonly RedactedDifference[]): boolean {
-  if (t.examples.length >= MAX_EXAMPLES) return false;
-  return differences.some((d) => t.examples.filter((e) => e.differences.some((x) => x.path === d.path)).length < EXAMPLES_PER_PATH);
+/**
+ * Keeps an example when it adds one to a path that has fewer than EXAMPLES_PER_PATH,
+ * evicting the oldest examples (by time) while MAX_EXAMPLES or MAX_EXAMPLES_BYTES would be passed.
+ */
+function addExample(t: Tally, e: Example): void {
+  const wanted = e.differences.some((d) => t.examples.filter((x) => x.differences.some((y) => y.path === d.path)).length < EXAMPLES_PER_PATH);
+  const bytes = exampleBytes(e);
+  if (!wanted || bytes > MAX_EXAMPLE_BYTES) return;
+  let total = bytes;
+  for (const x of t.examples) total += exampleBytes(x);
+  while (t.examples.length > 0 && (t.examples.length >= MAX_EXAMPLES || total > MAX_EXAMPLES_BYTES)) {
+    let oldest = 0;
+    for (let i = 1; i < t.examples.length; i++) if (t.examples[i]!.at < t.examples[oldest]!.at) oldest = i;
+    total -= exampleBytes(t.examples[oldest]!);
+    t.examples.splice(oldest, 1);
+  }
+  t.examples.push(e);
 }
 
 function bump(counts: Record<string, number>, key: string, n = 1): void {

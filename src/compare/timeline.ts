@@ -3,7 +3,9 @@
 // had it. Which paths are noise is only known from all the counts, so a minute's
 // divergent count is decided when the report is built, by the same rule as the
 // total. Bounded: MAX_MINUTE_SIGNATURES sets per minute (more count as divergent, as
-// the tally's OVERFLOW does) and the last TIMELINE_MINUTES minutes.
+// the tally's OVERFLOW does), a path set of at most MAX_SIGNATURE_BYTES, the last
+// TIMELINE_MINUTES minutes, and MAX_TIMELINE_BYTES of keys in all (oldest minutes go first).
+import { fitsBytes, utf8Bytes } from "./path";
 
 /** minute start (ms since the epoch, as text) → COMPARED or a signature → count */
 export type Timeline = Record<string, Record<string, number>>;
@@ -12,6 +14,10 @@ export const MINUTE_MS = 60_000;
 /** How far back the chart goes (the Durable Object forgets older minutes). */
 export const TIMELINE_MINUTES = 180;
 export const MAX_MINUTE_SIGNATURES = 20;
+/** A path set longer than this (its JSON text, UTF-8) is not kept: it counts as the overflow (divergent). */
+export const MAX_SIGNATURE_BYTES = 1024;
+/** The keys of all minutes kept, in UTF-8 bytes; past it the oldest minutes are forgotten first. */
+export const MAX_TIMELINE_BYTES = 256 * 1024;
 /** The key of a minute's compared count (signatures are JSON arrays, so they never clash with it). */
 export const COMPARED = "compared";
 /** The key of the signatures a minute did not keep: counted as divergent. */
@@ -25,7 +31,8 @@ export function minuteOf(at: number): string {
 export function addToTimeline(timeline: Timeline, minute: string, key: string, n = 1): void {
   const counts = (timeline[minute] ??= {});
   // Only a new signature needs the minute's signatures counted (every compared request adds COMPARED).
-  const kept = key === COMPARED || key === MINUTE_OVERFLOW || counts[key] !== undefined || signaturesIn(counts) < MAX_MINUTE_SIGNATURES ? key : MINUTE_OVERFLOW;
+  const kept =
+    key === COMPARED || key === MINUTE_OVERFLOW || counts[key] !== undefined || (signaturesIn(counts) < MAX_MINUTE_SIGNATURES && fitsBytes(key, MAX_SIGNATURE_BYTES)) ? key : MINUTE_OVERFLOW;
   counts[kept] = (counts[kept] ?? 0) + n;
 }
 
@@ -37,6 +44,31 @@ function signaturesIn(counts: Record<string, number>): number {
 
 export function mergeTimeline(into: Timeline, from: Timeline): void {
   for (const [minute, counts] of Object.entries(from)) for (const [key, n] of Object.entries(counts)) addToTimeline(into, minute, key, n);
+}
+
+/**
+ * Forgets minutes older than TIMELINE_MINUTES before `now`, then the oldest minutes
+ * until the keys kept fit MAX_TIMELINE_BYTES. Returns the minutes forgotten.
+ */
+export function pruneTimeline(timeline: Timeline, now: number): string[] {
+  const oldest = now - TIMELINE_MINUTES * MINUTE_MS;
+  const minutes = Object.keys(timeline).sort((a, b) => Number(a) - Number(b));
+  const forgotten: string[] = [];
+  let bytes = 0;
+  for (const m of minutes) bytes += minuteBytes(m, timeline[m]!);
+  for (const m of minutes) {
+    if (Number(m) >= oldest && bytes <= MAX_TIMELINE_BYTES) break;
+    bytes -= minuteBytes(m, timeline[m]!);
+    delete timeline[m];
+    forgotten.push(m);
+  }
+  return forgotten;
+}
+
+function minuteBytes(minute: string, counts: Record<string, number>): number {
+  let n = minute.length;
+  for (const key in counts) n += utf8Bytes(key) + 8;
+  return n;
 }
 
 export interface TimelinePoint {
