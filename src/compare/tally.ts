@@ -146,8 +146,9 @@ export function signatureOf(paths: readonly string[]): string {
  */
 export function boundExample(e: Example): Example {
   const out: Example = { ...e, requestId: cut(e.requestId, EXAMPLE_ID_CHARS), path: cut(e.path, EXAMPLE_PATH_CHARS) };
-  while (exampleBytes(out) > MAX_EXAMPLE_BYTES && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
-  if (exampleBytes(out) > MAX_EXAMPLE_BYTES) {
+  const bytes = (x: Example) => utf8Bytes(JSON.stringify(x));
+  while (bytes(out) > MAX_EXAMPLE_BYTES && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
+  if (bytes(out) > MAX_EXAMPLE_BYTES) {
     const d = out.differences[0]!;
     const shortened = { ...d };
     if (d.v1 !== undefined) shortened.v1 = cut(d.v1, 64);
@@ -157,8 +158,13 @@ export function boundExample(e: Example): Example {
   return out;
 }
 
+const exampleSizes = new WeakMap<Example, number>();
+
+/** The UTF-8 length of an example's JSON text (examples are never changed once kept, so it is counted once). */
 export function exampleBytes(e: Example): number {
-  return utf8Bytes(JSON.stringify(e));
+  let n = exampleSizes.get(e);
+  if (n === undefined) exampleSizes.set(e, (n = utf8Bytes(JSON.stringify(e))));
+  return n;
 }
 
 function cut(s: string, chars: number): string {

@@ -138,11 +138,6 @@ export class CompareStore extends DurableObject<Env> {
     this.#loaded = { tally: emptyTally(), rows: new Map() };
   }
 
-  /** SQLite's size of this object's database, in bytes (the storage bound's tests read it). */
-  databaseSize(): number {
-    return this.ctx.storage.sql.databaseSize;
-  }
-
   #load(): Loaded {
     if (this.#loaded) return this.#loaded;
     const sql = this.ctx.storage.sql;

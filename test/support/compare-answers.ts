@@ -10,6 +10,7 @@
 //   /compare/big/<bytes>  a JSON array of about <bytes> bytes; v2's has one more element
 //   /compare/secret       secrets in set-cookie, an authorization response header, /body/session, /body/auth
 //   /compare/slow         v2 answers after 300 ms
+//   /compare/long-key/<n> v2 adds one key of 200,000 characters, another for each n (issue 17's long-key attack)
 import type { IncomingMessage } from "node:http";
 
 export interface CompareAnswer {
@@ -50,6 +51,8 @@ export function compareAnswer(origin: string, path: string, req: IncomingMessage
     // v2 reshapes both fields, so their whole values (secrets inside) are what differs.
     return json(v2 ? { session: [session], auth: { value: auth } } : { session, auth }, 200, { "set-cookie": `sid=${secret}; HttpOnly`, authorization: `Bearer ${secret}` });
   }
+  const longKey = /^\/compare\/long-key\/(\d+)$/.exec(path);
+  if (longKey) return json(v2 ? { user, [`k${longKey[1]}-${"x".repeat(200_000)}`]: Number(longKey[1]) } : { user });
   if (path === "/compare/slow") return { ...json({ user }), delayMs: v2 ? 300 : 0 };
   return undefined;
 }

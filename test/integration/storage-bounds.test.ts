@@ -1,0 +1,143 @@
+// Bounded storage (issue 17 item 2), inside workerd: whatever v2 answers, a route's
+// Durable Object, its report, its dashboard page and the log lines stay within the
+// bounds docs/guarantees-storage.md states. First the long-key attack the issue
+// measured (40 v2 answers with one 200 KB key each gave a 64 MB SQLite file, a 15 MB
+// report, a 23 MB route page and 250 KB log lines), then a store filled to every
+// limit at once with the largest entries the limits allow.
+import { env as bindings, runInDurableObject } from "cloudflare:test";
+import { afterAll, describe, expect, it } from "vitest";
+import { comparedRoutes, type Report } from "../../src/admin/compare-report";
+import { addCompared, addShadow, emptyTally, MAX_EXAMPLES_BYTES, MAX_FIELD_BYTES, type Tally } from "../../src/compare/tally";
+import { MAX_PATH_BYTES, utf8Bytes } from "../../src/compare/path";
+import { MAX_TIMELINE_BYTES } from "../../src/compare/timeline";
+import { MAX_LOG_LINE_BYTES } from "../../src/observe/log";
+import type { CompareStore } from "../../src/observe/compare-store";
+import { release, send, table, type Sent } from "../support/harness";
+import { bearer, world } from "../support/switch-world";
+
+afterAll(release);
+
+/** The bounds docs/guarantees-storage.md states. */
+const STORE_BYTES = 2 * 1024 * 1024;
+const REPORT_BYTES = 256 * 1024;
+const PAGE_BYTES = 512 * 1024;
+
+const stub = (route: string) => {
+  const ns = bindings.COMPARE_STORE as DurableObjectNamespace<CompareStore>;
+  return ns.get(ns.idFromName(comparedRoutes(table, route)[0]!.key));
+};
+const databaseSize = (route: string) => runInDurableObject(stub(route), (_, state) => state.storage.sql.databaseSize);
+
+async function reportAndPage(w: ReturnType<typeof world>, route: string) {
+  const started = Date.now();
+  const report = await w.fetch(`http://cmp.test/__edge-mirror/api/report?route=${route}`, { headers: bearer() });
+  const reportMs = Date.now() - started;
+  expect(report.status).toBe(200);
+  const page = await w.fetch(`http://cmp.test/__edge-mirror/route?name=${encodeURIComponent(route)}`, { headers: bearer() });
+  expect(page.status).toBe(200);
+  return { report: JSON.parse(report.text) as Report, reportBytes: utf8Bytes(report.text), reportMs, pageBytes: utf8Bytes(page.text) };
+}
+
+describe("the long-key attack: 40 v2 answers with one 200 KB key each", () => {
+  it("folds the key to /body/*, and every bound holds: store, report, page, log lines", async () => {
+    // A fresh app per request (harness.send), so each sends its counts at once rather than at the recorder's interval.
+    const logs: Sent["logs"] = [];
+    for (let i = 0; i < 40; i++) {
+      const sent = await send(`http://cmp.test/compare/long-key/${i}`);
+      expect(sent.response.status).toBe(200);
+      await sent.response.arrayBuffer();
+      await sent.settled();
+      logs.push(...sent.logs);
+    }
+    // Every line as the worker writes it, before any truncation: the paths in it are short.
+    const lines = logs.map((l) => JSON.stringify(l));
+    expect(lines.length).toBeGreaterThanOrEqual(80);
+    const longest = Math.max(...lines.map(utf8Bytes));
+    expect(longest).toBeLessThan(2 * 1024);
+    expect(logs.filter((l) => l.event === "shadow").map((l) => "divergent" in l && l.divergent)).toEqual(Array(40).fill(["/body/*"]));
+
+    const { report, reportBytes, reportMs, pageBytes } = await reportAndPage(world(), "cmp/long-key");
+    const r = report.routes[0]!;
+    expect(r.compared).toBe(40);
+    expect(r.divergent).toBe(40);
+    expect(r.fields.map((f) => [f.path, f.kind, f.divergent])).toEqual([["/body/*", "added", 40]]);
+    const size = await databaseSize("cmp/long-key");
+    console.log(`long-key attack: SQLite ${size} B, report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B, longest log line ${longest} B`);
+    expect(size).toBeLessThan(STORE_BYTES);
+    expect(reportBytes).toBeLessThan(REPORT_BYTES);
+    expect(pageBytes).toBeLessThan(PAGE_BYTES);
+    expect(reportMs).toBeLessThan(1000);
+  }, 60_000);
+});
+
+describe("a store filled to every limit with the largest entries they allow", () => {
+  // 3-byte UTF-8 characters: a 100-character key is 300 bytes, the most a kept segment can be.
+  const segment = (i: number, chars: number) => `${i}-`.padEnd(chars, "€");
+  const path = (i: number) => `/body/${segment(i, 100)}/${segment(i, 60)}`;
+  const preview = "€".repeat(256);
+
+  function hostileTally(from: number, n: number, at: number): Tally {
+    const t = emptyTally();
+    for (let i = from; i < from + n; i++) {
+      // Half the requests differ at one long path (a path set near 1 KiB), half at eight.
+      const paths = i % 2 === 0 ? [path(i)] : Array.from({ length: 8 }, (_, k) => path(i * 8 + k));
+      addShadow(t, {});
+      addCompared(t, {
+        outcome: {
+          v1Status: 200,
+          v2Status: 200,
+          differences: paths.map((p) => ({ path: p, kind: "value" as const })),
+          reported: paths,
+          noise: paths.map((p) => ({ path: p, kind: "value" as const })),
+          example: paths.map((p) => ({ path: p, kind: "value" as const, v1Hash: "0".repeat(16), v2Hash: "f".repeat(16), v1: preview, v2: preview })),
+        },
+        v1Ms: 10,
+        v2Ms: 12,
+        // One minute each batch, going back 180 minutes: every timeline minute filled.
+        example: { requestId: "r".repeat(4096) + i, method: "GET", path: "/compare/filled/" + "p".repeat(8192), at: at + (i - from) },
+      });
+    }
+    return t;
+  }
+
+  it("stays within the store's bound, and the report and page within theirs", async () => {
+    const s = stub("cmp/filled");
+    const identity = { virtualService: "cmp", route: "filled", mirror: comparedRoutes(table, "cmp/filled")[0]!.mirror };
+    const now = Date.now();
+    for (let batch = 0; batch < 180; batch++) await s.record(identity, hostileTally(batch * 40, 40, now - (180 - batch) * 60_000 + 1_000));
+    const { tally } = await s.snapshot();
+    expect(tally.compared).toBe(7200);
+    expect(Object.keys(tally.fields).every((p) => utf8Bytes(p) <= MAX_PATH_BYTES)).toBe(true);
+    expect(Object.keys(tally.fields).reduce((n, p) => n + utf8Bytes(p), 0)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+    expect(tally.droppedPaths).toBeGreaterThan(0);
+    let timelineBytes = 0;
+    for (const [minute, counts] of Object.entries(tally.timeline)) for (const key of Object.keys(counts)) timelineBytes += minute.length + utf8Bytes(key) + 8;
+    expect(timelineBytes).toBeLessThanOrEqual(MAX_TIMELINE_BYTES);
+    // The oldest minutes went first: the newest is kept.
+    expect(Math.max(...Object.keys(tally.timeline).map(Number))).toBeGreaterThan(now - 2 * 60_000);
+    expect(tally.examples.reduce((n, e) => n + utf8Bytes(JSON.stringify(e)), 0)).toBeLessThanOrEqual(MAX_EXAMPLES_BYTES);
+    // The oldest examples were evicted: the newest request's is kept.
+    expect(Math.max(...tally.examples.map((e) => e.at))).toBeGreaterThan(now - 60_000);
+
+    const w = world();
+    const { reportBytes, reportMs, pageBytes } = await reportAndPage(w, "cmp/filled");
+    const size = await databaseSize("cmp/filled");
+    console.log(`filled store: SQLite ${size} B, report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B`);
+    expect(size).toBeLessThan(STORE_BYTES);
+    expect(reportBytes).toBeLessThan(REPORT_BYTES);
+    expect(pageBytes).toBeLessThan(PAGE_BYTES);
+
+    // A fresh object over the same SQLite rows reads back what the live one holds.
+    const reread = await runInDurableObject(s, (_, state) => new (Object.getPrototypeOf(_).constructor as new (st: DurableObjectState, e: Env) => CompareStore)(state, bindings as Env).snapshot());
+    expect(reread.tally).toEqual((await s.snapshot()).tally);
+  }, 120_000);
+
+  it("a log line stays within MAX_LOG_LINE_BYTES whatever it carries", async () => {
+    const w = world();
+    const answer = await w.fetch(`http://cmp.test/compare/long-key/1?${"q".repeat(100)}`, { headers: { "x-request-id": "id-" + "i".repeat(12_000) } });
+    expect(answer.status).toBe(200);
+    expect(w.logs.length).toBeGreaterThan(0);
+    const { boundedJson } = await import("../../src/observe/log");
+    for (const line of w.logs) expect(utf8Bytes(boundedJson(line))).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+  });
+});
