@@ -155,6 +155,9 @@ export function boundExample(e: Example): Example {
     if (d.v2 !== undefined) shortened.v2 = cut(d.v2, 64);
     out.differences = [shortened];
   }
+  // Only a path longer than MAX_PATH_BYTES (never made by the diff) gets here: previews go, then the difference.
+  if (bytes(out) > MAX_EXAMPLE_BYTES) out.differences = out.differences.map(({ v1, v2, ...d }) => d);
+  if (bytes(out) > MAX_EXAMPLE_BYTES) out.differences = [];
   return out;
 }
 

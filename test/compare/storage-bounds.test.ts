@@ -1,0 +1,233 @@
+// Bounded storage (issue 17 item 2), the pure rules: field paths (path.ts, diff.ts),
+// the tally's byte limits and evictions (tally.ts, timeline.ts), and log lines
+// (observe/log.ts). Whatever v2 answers or a client sends, what is kept has a size
+// stated in docs/guarantees-storage.md. The 100-character key limit is Diffy's
+// (ai/diffy/lifter/JsonLifter.scala); here it applies whatever the key's siblings are.
+import { describe, expect, it } from "vitest";
+import { diffAnswers } from "../../src/compare/diff";
+import { canDescend, childPath, foldsSegment, MAX_PATH_BYTES, MAX_SEGMENT_CHARS, utf8Bytes } from "../../src/compare/path";
+import {
+  addCompared,
+  boundExample,
+  emptyTally,
+  EXAMPLE_PATH_CHARS,
+  MAX_EXAMPLE_BYTES,
+  MAX_EXAMPLES_BYTES,
+  MAX_FIELD_BYTES,
+  MAX_SIGNATURE_BYTES,
+  MAX_SIGNATURES_BYTES,
+  mergeTally,
+  OVERFLOW,
+  signatureOf,
+  type Example,
+  type Tally,
+} from "../../src/compare/tally";
+import { COMPARED, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline, pruneTimeline, TIMELINE_MINUTES, type Timeline } from "../../src/compare/timeline";
+import { boundedJson, MAX_LOG_LINE_BYTES } from "../../src/observe/log";
+import type { Json, Lifted } from "../../src/compare/types";
+
+const json = (value: Json): Lifted => ({ status: 200, headers: {}, body: { kind: "json", value } });
+const paths = (a: Json, b: Json) => diffAnswers(json(a), json(b)).differences.map((d) => d.path);
+
+describe("field path segments", () => {
+  it("fold a key over 100 characters to *, even beside ordinary field names", () => {
+    const long = "k".repeat(MAX_SEGMENT_CHARS + 1);
+    expect(paths({ name: "a" }, { name: "a", [long]: 1 })).toEqual(["/body/*"]);
+    expect(paths({ name: "a", [long]: 1 }, { name: "b", [long]: 2 }).sort()).toEqual(["/body/*", "/body/name"]);
+    // exactly 100 is still a name
+    const hundred = "k".repeat(MAX_SEGMENT_CHARS);
+    expect(paths({ name: "a" }, { name: "a", [hundred]: 1 })).toEqual([`/body/${hundred}`]);
+  });
+
+  it("fold a key with a control character (C0, DEL, C1) to *, even beside ordinary field names", () => {
+    for (const key of ["a\nb", "tab\there", "nul\u0000", "del\u007f", "c1\u0085"]) {
+      expect(foldsSegment(key)).toBe(true);
+      expect(paths({ name: "a" }, { name: "a", [key]: 1 })).toEqual(["/body/*"]);
+    }
+    expect(foldsSegment("ordinary-name_é")).toBe(false);
+  });
+
+  it("fold a header name the same way", () => {
+    expect(childPath("/headers", "x".repeat(101))).toBe("/headers/*");
+  });
+});
+
+describe("a field path is at most MAX_PATH_BYTES", () => {
+  // Field names (not id-like), 90 characters each: five fit, then keys fold, then the path is full.
+  const key = (i: number) => `k${i}`.padEnd(90, "a");
+
+  it("a key whose path would pass the limit folds to *, and deeper values are compared by hash where /* no longer fits", () => {
+    let a: Json = "v1";
+    let b: Json = "v2";
+    for (let i = 59; i >= 0; i--) {
+      a = { [key(i)]: a };
+      b = { [key(i)]: b };
+    }
+    const found = diffAnswers(json(a), json(b)).differences;
+    expect(found).toHaveLength(1);
+    const p = found[0]!.path;
+    expect(utf8Bytes(p)).toBeLessThanOrEqual(MAX_PATH_BYTES);
+    expect(p.startsWith(`/body/${[0, 1, 2, 3, 4].map(key).join("/")}/*/*/`)).toBe(true);
+    expect(p.endsWith("/*")).toBe(true);
+    // the limit was reached: the difference is reported where /* no longer fits, by hash
+    expect(canDescend(p)).toBe(false);
+  });
+
+  it("an ASCII path stops descending only when /* would not fit", () => {
+    const base = "/body/" + "a".repeat(MAX_PATH_BYTES - 8);
+    expect(canDescend(base)).toBe(true);
+    expect(utf8Bytes(childPath(base, "b"))).toBeLessThanOrEqual(MAX_PATH_BYTES);
+    expect(canDescend(base + "bbb")).toBe(false);
+  });
+
+  it("counts UTF-8 bytes, surrogate pairs as four", () => {
+    expect(utf8Bytes("a€😀é")).toBe(1 + 3 + 4 + 2);
+    expect(utf8Bytes("😀")).toBe(new TextEncoder().encode("😀").length);
+  });
+});
+
+const outcome = (ps: string[], previews = "x") => ({
+  v1Status: 200,
+  v2Status: 200,
+  differences: ps.map((path) => ({ path, kind: "value" as const })),
+  reported: ps,
+  example: ps.map((path) => ({ path, kind: "value" as const, v1: previews, v2: previews })),
+});
+const add = (t: Tally, ps: string[], at: number, previews?: string) =>
+  addCompared(t, { outcome: outcome(ps, previews), v1Ms: 1, v2Ms: 1, example: { requestId: `r${at}`, method: "GET", path: "/", at } });
+
+describe("path sets (signatures)", () => {
+  it("one over MAX_SIGNATURE_BYTES counts as the overflow (divergent), in the totals and the timeline", () => {
+    const many = Array.from({ length: 60 }, (_, i) => `/body/field-number-${i}`);
+    expect(utf8Bytes(JSON.stringify(many))).toBeGreaterThan(MAX_SIGNATURE_BYTES);
+    expect(signatureOf(many)).toBe(OVERFLOW);
+    const t = emptyTally();
+    add(t, many, 0);
+    expect(t.signatures).toEqual({ [OVERFLOW]: 1 });
+    expect(t.timeline["0"]).toEqual({ [COMPARED]: 1, [MINUTE_OVERFLOW]: 1 });
+  });
+
+  it("past MAX_SIGNATURES_BYTES in all, new sets count as the overflow", () => {
+    const t = emptyTally();
+    const path = (i: number) => `/body/${String(i).padEnd(400, "x")}`;
+    for (let i = 0; i < 1000; i++) add(t, [path(i)], 0);
+    const kept = Object.keys(t.signatures).filter((k) => k !== OVERFLOW);
+    expect(kept.reduce((n, k) => n + utf8Bytes(k), 0)).toBeLessThanOrEqual(MAX_SIGNATURES_BYTES);
+    expect(t.signatures[OVERFLOW]).toBe(1000 - kept.length);
+  });
+});
+
+describe("fields", () => {
+  it("past MAX_FIELD_BYTES in all, new paths are dropped and counted", () => {
+    const t = emptyTally();
+    const path = (i: number) => `/body/${String(i).padEnd(450, "y")}`;
+    for (let i = 0; i < 400; i++) add(t, [path(i)], 0);
+    const bytes = Object.keys(t.fields).reduce((n, p) => n + utf8Bytes(p), 0);
+    expect(bytes).toBeLessThanOrEqual(MAX_FIELD_BYTES);
+    expect(Object.keys(t.fields).length).toBeLessThan(400);
+    expect(t.droppedPaths).toBe(400 - Object.keys(t.fields).length);
+  });
+
+  it("a path over MAX_PATH_BYTES (from a tally built elsewhere) is dropped, not stored", () => {
+    const into = emptyTally();
+    const from = emptyTally();
+    from.fields["/body/" + "z".repeat(MAX_PATH_BYTES)] = { kind: "value", divergent: 2, noise: 0 };
+    mergeTally(into, from);
+    expect(into.fields).toEqual({});
+    expect(into.droppedPaths).toBe(2);
+  });
+});
+
+describe("examples", () => {
+  it("one is at most MAX_EXAMPLE_BYTES: request id and path cut, differences left out from the end", () => {
+    const e: Example = {
+      requestId: "i".repeat(5000),
+      method: "GET",
+      path: "/p" + "p".repeat(20_000),
+      at: 1,
+      differences: Array.from({ length: 8 }, (_, i) => ({ path: `/body/${String(i).padEnd(100, "€")}/${String(i).padEnd(60, "€")}`, kind: "value" as const, v1: "€".repeat(256), v2: "€".repeat(256) })),
+    };
+    const b = boundExample(e);
+    expect(utf8Bytes(JSON.stringify(b))).toBeLessThanOrEqual(MAX_EXAMPLE_BYTES);
+    expect(b.path.length).toBe(EXAMPLE_PATH_CHARS);
+    expect(b.path.endsWith("…")).toBe(true);
+    expect(b.differences.length).toBeGreaterThanOrEqual(1);
+    expect(b.differences[0]!.path).toBe(e.differences[0]!.path);
+  });
+
+  it("past MAX_EXAMPLES_BYTES in all, the oldest are evicted first", () => {
+    const t = emptyTally();
+    for (let i = 0; i < 200; i++) add(t, [`/body/f${i}`], 1000 + i, "v".repeat(250));
+    const total = t.examples.reduce((n, e) => n + utf8Bytes(JSON.stringify(e)), 0);
+    expect(total).toBeLessThanOrEqual(MAX_EXAMPLES_BYTES);
+    const ats = t.examples.map((e) => e.at);
+    // the newest is kept, and what is kept is the newest run
+    expect(Math.max(...ats)).toBe(1199);
+    expect(Math.min(...ats)).toBe(1200 - t.examples.length);
+  });
+});
+
+describe("the timeline", () => {
+  it("forgets minutes older than TIMELINE_MINUTES, then the oldest while over MAX_TIMELINE_BYTES", () => {
+    const now = 1_000 * MINUTE_MS;
+    const timeline: Timeline = {};
+    const old = String(now - (TIMELINE_MINUTES + 1) * MINUTE_MS);
+    addToTimeline(timeline, old, COMPARED);
+    // 20 sets of ~1 KiB a minute for the last 179 minutes: about 3.5 MB before pruning
+    for (let m = 179; m >= 1; m--) {
+      const minute = String(now - m * MINUTE_MS);
+      for (let s = 0; s < 20; s++) addToTimeline(timeline, minute, JSON.stringify([`/body/${m}-${s}`.padEnd(1000, "x")]));
+    }
+    const forgotten = pruneTimeline(timeline, now);
+    expect(forgotten[0]).toBe(old);
+    const minutes = Object.keys(timeline).map(Number).sort((a, b) => a - b);
+    expect(minutes.at(-1)).toBe(now - MINUTE_MS);
+    expect(forgotten.length + minutes.length).toBe(180);
+    let bytes = 0;
+    for (const [minute, counts] of Object.entries(timeline)) bytes += minute.length + Object.keys(counts).reduce((n, k) => n + utf8Bytes(k) + 8, 0);
+    expect(bytes).toBeLessThanOrEqual(MAX_TIMELINE_BYTES);
+  });
+
+  it("a set over MAX_SIGNATURE_BYTES arriving from another tally goes to the minute's overflow", () => {
+    const timeline: Timeline = {};
+    addToTimeline(timeline, "0", JSON.stringify(["/body/" + "w".repeat(2000)]), 3);
+    expect(timeline["0"]).toEqual({ [MINUTE_OVERFLOW]: 3 });
+  });
+});
+
+describe("log lines", () => {
+  const line = {
+    event: "shadow",
+    requestId: "id-1",
+    method: "GET",
+    path: "/" + "p".repeat(250_000),
+    destination: "httpbin/v2",
+    durationMs: 12,
+    compared: true,
+    divergent: Array.from({ length: 20 }, (_, i) => `/body/${String(i).padEnd(500, "d")}`),
+  };
+
+  it("a line over MAX_LOG_LINE_BYTES is cut to fit; the cut fields are named in `truncated`; the rest is intact", () => {
+    const text = boundedJson(line);
+    expect(utf8Bytes(text)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    const parsed = JSON.parse(text);
+    expect(parsed.truncated).toContain("path");
+    expect(parsed.path.endsWith("…")).toBe(true);
+    expect(parsed).toMatchObject({ event: "shadow", requestId: "id-1", method: "GET", destination: "httpbin/v2", durationMs: 12, compared: true });
+    expect(parsed.divergent[0]).toBe(line.divergent[0]);
+  });
+
+  it("a list is cut to its first elements; multi-byte text is counted in bytes", () => {
+    const wide = { ...line, path: "/short", divergent: Array.from({ length: 100 }, (_, i) => `/body/${i}`.padEnd(300, "€")) };
+    const parsed = JSON.parse(boundedJson(wide));
+    expect(utf8Bytes(JSON.stringify(parsed))).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    expect(parsed.truncated).toEqual(["divergent"]);
+    expect(parsed.divergent).toEqual(wide.divergent.slice(0, parsed.divergent.length));
+    expect(parsed.path).toBe("/short");
+  });
+
+  it("a line that fits is written as JSON.stringify writes it", () => {
+    const small = { event: "request", requestId: "r", status: 200 };
+    expect(boundedJson(small)).toBe(JSON.stringify(small));
+  });
+});
