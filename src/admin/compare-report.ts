@@ -29,8 +29,7 @@ export function comparedRoutes(table: RouteTable, only?: string): ComparedRoute[
       const mirrors = [...new Set(route.mirrors.map((m) => m.cluster.name))];
       return mirrors.map((mirror) => ({
         key: compareKey(route.name, mirror),
-        virtualService: vhost.name,
-        route: route.name.slice(vhost.name.length + 1),
+        ...route.identity,
         mirror,
         settings,
       }));

@@ -118,8 +118,10 @@ function compileRoute(vs: VirtualServiceSpec, r: VirtualServiceSpec["http"][numb
   if (destinations.length === r.route.length && destinations.length > 1 && totalWeight === 0) {
     r.field.get("route").error("every destination has weight 0, so no request could be routed", "give at least one destination a weight > 0");
   }
+  const identity = { virtualService: vs.name, route: r.name ?? `http[${index}]` };
   const route: Route = {
-    name: `${vs.name}/${r.name ?? `http[${index}]`}`,
+    name: `${identity.virtualService}/${identity.route}`,
+    identity,
     // Defaults first; the route's own fields replace them below.
     retries: istioDefaultRetries(),
     shadow: defaultShadowSettings(),

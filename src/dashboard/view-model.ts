@@ -80,9 +80,9 @@ export function dashboardView(table: RouteTable, report: Omit<Report, "verdict">
   return { rows, switch: state, varCap, generatedAt: now, who, captures };
 }
 
-/** The report names a route either by its own name or as `<virtualService>/<route>`. */
+/** A report names a route by the two parts of its compiled identity (Route.identity): joined, they are Route.name. */
 function reportRouteName(r: ReportRoute): string {
-  return r.route.startsWith(`${r.virtualService}/`) ? r.route : `${r.virtualService}/${r.route}`;
+  return `${r.virtualService}/${r.route}`;
 }
 
 function destinations(route: Route): { name: string; percent: number }[] {

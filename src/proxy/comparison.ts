@@ -197,12 +197,12 @@ const factsByRoute = new WeakMap<Route, RouteFacts>();
 function routeFacts(plan: ForwardedPlan, settings: CompareSettings): RouteFacts {
   let facts = factsByRoute.get(plan.route);
   if (facts) return facts;
-  const routeName = plan.route.name.slice(plan.virtualService.length + 1);
+  const { virtualService, route } = plan.route.identity;
   const routes = new Map<string, CompareRoute>();
   // Every mirror of the route: an outcome only ever comes for one that was mirrored.
   for (const m of plan.mirrors) {
     const mirror = m.target.cluster.name;
-    routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService: plan.virtualService, route: routeName, mirror });
+    routes.set(mirror, { key: compareKey(plan.route.name, mirror), virtualService, route, mirror });
   }
   factsByRoute.set(plan.route, (facts = { names: headerNames(settings), routes }));
   return facts;

@@ -241,8 +241,15 @@ export interface CompareSettings {
 }
 
 export interface Route {
-  /** `VirtualService/http[i]` or the route's own name. */
+  /** `VirtualService/http[i]` or the route's own name: always `${identity.virtualService}/${identity.route}`. */
   name: string;
+  /**
+   * The two parts of `name`, compiled once: the VirtualService (for Gateway API the
+   * HTTPRoute, `namespace/name` outside the default namespace) and the route within it
+   * (`http[i]` or its name; `rules[i]` or the rule's name). The report, the comparison's
+   * counts and the dashboard read these; nothing splits `name` again.
+   */
+  identity: { virtualService: string; route: string };
   /** Empty = match everything. Blocks are ORed. */
   match: MatchBlock[];
   /** empty for redirect and directResponse routes */

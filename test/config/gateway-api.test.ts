@@ -2,6 +2,7 @@
 // task, hosts from parentRefs and hostnames, Gateway API precedence, backends through
 // Services and WorkloadEntries, filters, timeouts, retry, MirrorPolicy targets.
 import { describe, expect, it } from "vitest";
+import { comparedRoutes } from "../../src/admin/compare-report";
 import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import type { RouteTable } from "../../src/routing/table";
@@ -362,6 +363,24 @@ spec:
   const rules = `  rules:
   - {name: checkout, matches: [{path: {value: /checkout}}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: v2, port: 8080}}}], backendRefs: [{name: v1, port: 8080}]}
   - {filters: [{type: RequestMirror, requestMirror: {backendRef: {name: v2, port: 8080}}}], backendRefs: [{name: v1, port: 8080}]}`;
+
+  it("compiles each route's identity once: the HTTPRoute and the rule, which the report and the counts use as they are (issue 18)", () => {
+    const compared = `${GATEWAY}${route("shop", `  hostnames: [shop.example.com]\n${rules}`)}${route("cart", `  hostnames: [shop.example.com]\n  rules:\n  - {matches: [{path: {value: /cart}}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: v2, port: 8080}}}], backendRefs: [{name: v1, port: 8080}]}`)}${policy("{kind: HTTPRoute, name: shop}")}\n  compare: {}`;
+    const t = table(compared);
+    // Both HTTPRoutes share the host's virtual host, named for the hostname, not for either route.
+    const vhost = t.virtualHosts[t.hosts.exact["shop.example.com"]!]!;
+    expect(vhost.name).toBe("shop.example.com");
+    expect(vhost.routes.map((r) => [r.name, r.identity])).toEqual([
+      ["shop/checkout", { virtualService: "shop", route: "checkout" }],
+      ["cart/rules[0]", { virtualService: "cart", route: "rules[0]" }],
+      ["shop/rules[1]", { virtualService: "shop", route: "rules[1]" }],
+    ]);
+    // The report's entries name the route by those parts (before: the name cut at the host name's length).
+    expect(comparedRoutes(t).map((r) => [r.key, r.virtualService, r.route])).toEqual([
+      ["shop/checkout -> v2", "shop", "checkout"],
+      ["shop/rules[1] -> v2", "shop", "rules[1]"],
+    ]);
+  });
 
   it("shapes one rule by its name, or every rule of the route", () => {
     const byRule = table(`${GATEWAY}${route("shop", rules)}${policy("{kind: HTTPRoute, name: shop, rule: checkout}")}`).virtualHosts[0]!.routes;

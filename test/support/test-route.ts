@@ -4,5 +4,7 @@ import { defaultShadowSettings, istioDefaultRetries } from "../../src/config/def
 import type { Route } from "../../src/routing/table";
 
 export function testRoute(name: string, over: Partial<Route> = {}): Route {
-  return { name, match: [], destinations: [], totalWeight: 0, mirrors: [], retries: istioDefaultRetries(), shadow: defaultShadowSettings(), ...over };
+  const slash = name.indexOf("/");
+  const identity = slash < 0 ? { virtualService: name, route: "" } : { virtualService: name.slice(0, slash), route: name.slice(slash + 1) };
+  return { name, identity, match: [], destinations: [], totalWeight: 0, mirrors: [], retries: istioDefaultRetries(), shadow: defaultShadowSettings(), ...over };
 }

@@ -269,6 +269,7 @@ spec:
           routes: [
             {
               name: "hand/http[0]",
+              identity: { virtualService: "hand", route: "http[0]" },
               match: [],
               destinations: [{ cluster: cluster("svc/v1", 9081), weight: 1 }],
               totalWeight: 1,

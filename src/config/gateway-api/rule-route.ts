@@ -11,7 +11,7 @@ import type { BackendResolver } from "./backends";
 import type { FiltersSpec } from "./filters";
 import type { HttpRouteSpec, RuleSpec } from "./http-route";
 
-export type RouteTemplate = Omit<Route, "name" | "match">;
+export type RouteTemplate = Omit<Route, "name" | "identity" | "match">;
 
 /** Gateway API's answer when no backend can take the request. */
 export const NO_BACKEND_STATUS = 500;

@@ -165,7 +165,8 @@ function tableRoutes(sorted: Entry[]): Route[] {
     else {
       const { route, templates } = entry.attached;
       const rule = entry.ruleSpec;
-      routes.push({ name: `${route.id}/${rule.name ?? `rules[${rule.index}]`}`, match: entry.conditions ? [entry.block] : [], ...templates.get(rule)! });
+      const identity = { virtualService: route.id, route: rule.name ?? `rules[${rule.index}]` };
+      routes.push({ name: `${identity.virtualService}/${identity.route}`, identity, match: entry.conditions ? [entry.block] : [], ...templates.get(rule)! });
     }
     last = entry;
   }
