@@ -7,7 +7,7 @@
 // call changed in one transaction. So what is stored is bounded by those limits
 // (docs/guarantees-storage.md), and snapshot() reads nothing unbounded.
 import { DurableObject } from "cloudflare:workers";
-import { emptyTally, mergeTally, OVERFLOW, type Example, type Tally } from "../compare/tally";
+import { boundExample, emptyTally, mergeTally, OVERFLOW, type Example, type Tally } from "../compare/tally";
 import type { RouteIdentity } from "../compare/report";
 import type { DiffKind } from "../compare/types";
 import { addToTimeline, MINUTE_OVERFLOW, pruneTimeline } from "../compare/timeline";
@@ -138,31 +138,76 @@ export class CompareStore extends DurableObject<Env> {
     this.#loaded = { tally: emptyTally(), rows: new Map() };
   }
 
+  /**
+   * The stored tally, read once per object lifetime row by row through tally.ts's
+   * rules, so memory stays within the bounds even for rows an older version stored
+   * without them (issue 17 measured 64 MB); rows the rules do not keep are removed.
+   */
   #load(): Loaded {
     if (this.#loaded) return this.#loaded;
     const sql = this.ctx.storage.sql;
     const tally = emptyTally();
-    const maps: Record<string, Record<string, number>> = {};
-    for (const [kind, of] of Object.entries(MAPS)) maps[kind] = of(tally);
+    const add = (fill: (t: Tally) => void) => {
+      const row = emptyTally();
+      fill(row);
+      mergeTally(tally, row);
+    };
+    const read = { fields: 0, signatures: 0, examples: 0, minutes: 0 };
+    const maps: Record<string, (t: Tally) => Record<string, number>> = MAPS;
     for (const row of sql.exec<{ kind: string; key: string; n: number }>("SELECT kind, key, n FROM counts")) {
-      if (row.kind === "total") tally[row.key as (typeof TOTALS)[number]] = row.n;
-      else if (maps[row.kind]) maps[row.kind]![row.key] = row.n;
-      else if (row.kind.startsWith(MINUTE)) addToTimeline(tally.timeline, row.kind.slice(MINUTE.length), row.key, row.n);
+      if (row.kind === "total") tally[row.key as (typeof TOTALS)[number]] += row.n;
+      else if (maps[row.kind]) add((t) => (maps[row.kind]!(t)[row.key] = row.n));
+      else if (row.kind.startsWith(MINUTE)) {
+        read.minutes++;
+        add((t) => addToTimeline(t.timeline, row.kind.slice(MINUTE.length), row.key, row.n));
+      }
     }
     for (const f of sql.exec<{ path: string; kind: string; divergent: number; noise: number }>("SELECT path, kind, divergent, noise FROM fields")) {
-      tally.fields[f.path] = { kind: f.kind as DiffKind, divergent: f.divergent, noise: f.noise };
+      read.fields++;
+      add((t) => (t.fields[f.path] = { kind: f.kind as DiffKind, divergent: f.divergent, noise: f.noise }));
     }
-    for (const s of sql.exec<{ paths: string; n: number }>("SELECT paths, n FROM signatures")) tally.signatures[s.paths] = s.n;
-    const rows = new Map<Example, number>();
+    for (const s of sql.exec<{ paths: string; n: number }>("SELECT paths, n FROM signatures")) {
+      read.signatures++;
+      add((t) => (t.signatures[s.paths] = s.n));
+    }
+    const ids = new Map<Example, number>();
     for (const r of sql.exec<{ id: number; example: string }>("SELECT id, example FROM examples ORDER BY id")) {
-      const e = JSON.parse(r.example) as Example;
-      tally.examples.push(e);
-      rows.set(e, r.id);
+      read.examples++;
+      const e = boundExample(JSON.parse(r.example) as Example);
+      add((t) => t.examples.push(e));
+      ids.set(e, r.id);
     }
+    pruneTimeline(tally.timeline, Date.now());
+    const rows = new Map<Example, number>();
+    for (const e of tally.examples) rows.set(e, ids.get(e)!);
     const meta = new Map(sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
     const loaded: Loaded = { tally, rows };
     if (meta.has("identity")) loaded.identity = JSON.parse(meta.get("identity")!);
     if (meta.has("since")) loaded.since = Number(meta.get("since"));
+    const kept = {
+      fields: Object.keys(tally.fields).length,
+      signatures: Object.keys(tally.signatures).length,
+      examples: tally.examples.length,
+      minutes: Object.values(tally.timeline).reduce((n, counts) => n + Object.keys(counts).length, 0),
+    };
+    if (Object.entries(read).some(([table, n]) => kept[table as keyof typeof kept] !== n)) this.#rewrite(loaded);
     return (this.#loaded = loaded);
+  }
+
+  /** Replaces every stored row with the bounded tally (once, for rows stored before the bounds). */
+  #rewrite(state: Loaded): void {
+    const sql = this.ctx.storage.sql;
+    const t = state.tally;
+    this.ctx.storage.transactionSync(() => {
+      sql.exec("DELETE FROM counts; DELETE FROM fields; DELETE FROM signatures; DELETE FROM examples;");
+      const put = (kind: string, key: string, n: number) => sql.exec("INSERT INTO counts (kind, key, n) VALUES (?, ?, ?)", kind, key, n);
+      for (const name of TOTALS) put("total", name, t[name]);
+      for (const [kind, of] of Object.entries(MAPS)) for (const [key, n] of Object.entries(of(t))) put(kind, key, n);
+      for (const [minute, counts] of Object.entries(t.timeline)) for (const [key, n] of Object.entries(counts)) put(MINUTE + minute, key, n);
+      for (const [path, f] of Object.entries(t.fields)) sql.exec("INSERT INTO fields (path, kind, divergent, noise) VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
+      for (const [key, n] of Object.entries(t.signatures)) sql.exec("INSERT INTO signatures (paths, n) VALUES (?, ?)", key, n);
+      state.rows.clear();
+      for (const e of t.examples) state.rows.set(e, sql.exec<{ id: number }>("INSERT INTO examples (example) VALUES (?) RETURNING id", JSON.stringify(e)).one().id);
+    });
   }
 }

@@ -132,6 +132,41 @@ describe("a store filled to every limit with the largest entries they allow", ()
     expect(reread.tally).toEqual((await s.snapshot()).tally);
   }, 120_000);
 
+  it("rows stored before the bounds (issue 17: 40 paths of 200 KB) are read through the rules, and only what they keep stays", async () => {
+    const ns = bindings.COMPARE_STORE as DurableObjectNamespace<CompareStore>;
+    const s = ns.get(ns.idFromName(`unbounded-${crypto.randomUUID()}`));
+    const minute = String(Math.floor(Date.now() / 60_000) * 60_000);
+    await runInDurableObject(s, (_, state) => {
+      const sql = state.storage.sql;
+      for (let i = 0; i < 40; i++) {
+        const path = `/body/k${i}-${"x".repeat(200_000)}`;
+        const signature = JSON.stringify([path]);
+        sql.exec("INSERT INTO fields (path, kind, divergent, noise) VALUES (?, 'added', 1, 0)", path);
+        sql.exec("INSERT INTO signatures (paths, n) VALUES (?, 1)", signature);
+        sql.exec("INSERT INTO counts (kind, key, n) VALUES (?, ?, 1)", `minute:${minute}`, signature);
+        const example = { requestId: `r${i}`, method: "GET", path: "/compare/long-key", at: i, differences: [{ path, kind: "added", v2: "1" }] };
+        sql.exec("INSERT INTO examples (example) VALUES (?)", JSON.stringify(example));
+      }
+      sql.exec("INSERT INTO counts (kind, key, n) VALUES ('total', 'compared', 40), ('minute:' || ?, 'compared', 40)", minute);
+    });
+    const before = await runInDurableObject(s, (_, state) => state.storage.sql.databaseSize);
+    const { tally } = await s.snapshot();
+    expect(tally.compared).toBe(40);
+    expect(tally.fields).toEqual({});
+    expect(tally.droppedPaths).toBe(40);
+    expect(tally.signatures).toEqual({ "*": 40 });
+    expect(tally.timeline[minute]).toEqual({ compared: 40, "*": 40 });
+    expect(tally.examples).toEqual([]);
+    const rows = await runInDurableObject(s, (_, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM fields) + (SELECT COUNT(*) FROM examples) + (SELECT COUNT(*) FROM signatures WHERE paths != '*') AS n").one().n,
+    );
+    expect(rows).toBe(0);
+    const after = await runInDurableObject(s, (_, state) => state.storage.sql.databaseSize);
+    console.log(`rows from before the bounds: SQLite ${before} B, after the first read ${after} B`);
+    expect(before).toBeGreaterThan(STORE_BYTES);
+    expect(after).toBeLessThan(STORE_BYTES);
+  });
+
   it("a log line stays within MAX_LOG_LINE_BYTES whatever it carries", async () => {
     const w = world();
     const answer = await w.fetch(`http://cmp.test/compare/long-key/1?${"q".repeat(100)}`, { headers: { "x-request-id": "id-" + "i".repeat(12_000) } });
