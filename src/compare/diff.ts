@@ -4,7 +4,7 @@
 // as an ordering difference, a length change reported once for the array. One
 // difference per path per request, so counts per path are counts of requests.
 import { createHasher, hashHex } from "./hash";
-import { ANY, canDescend, childPath } from "./path";
+import { ANY, childPath, fitsBytes, MAX_PATH_BYTES } from "./path";
 import { isEchoedHeaders, isOwnHeader } from "./own-headers";
 import type { DiffKind, Difference, Json, JsonObject, Lifted, LiftedBody } from "./types";
 import { WALK_NS_PER_NODE, type WorkMeter } from "./work-budget";
@@ -104,7 +104,7 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
     if (ta !== typeOf(b)) return add(path, "type", a, b);
     if (ta !== "array" && ta !== "object") return add(path, "value", a, b);
     // Past the depth limit, or where a child's path would pass MAX_PATH_BYTES (path.ts), by hash.
-    if (depth >= maxDepth || !canDescend(path)) {
+    if (depth >= maxDepth || !fitsBytes(path, MAX_PATH_BYTES - 2)) {
       if (hash(a) !== hash(b)) add(path, "value", a, b);
       return;
     }

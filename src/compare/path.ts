@@ -22,7 +22,7 @@ export function unescapeSegment(segment: string): string {
  * to every key so that v2 cannot make a stored path as long as it likes.
  */
 export const MAX_SEGMENT_CHARS = 100;
-/** A field path is at most this many UTF-8 bytes: deeper keys fold, and the diff compares by hash where `/*` no longer fits. */
+/** A field path is at most this many UTF-8 bytes: deeper keys fold, and the diff compares by hash where `/*` no longer fits (diff.ts). */
 export const MAX_PATH_BYTES = 512;
 
 // C0 controls, DEL and C1 controls: never part of a field name a person wrote.
@@ -44,24 +44,11 @@ export function childPath(base: string, segment: string): string {
   return fitsBytes(path, MAX_PATH_BYTES) ? path : `${base}/${ANY}`;
 }
 
-/** Whether a path may have children: `path/*` still fits MAX_PATH_BYTES (the diff compares deeper by hash). */
-export function canDescend(path: string): boolean {
-  return fitsBytes(path, MAX_PATH_BYTES - 2);
-}
+const utf8 = new TextEncoder();
 
-/** UTF-8 length of a string, without encoding it. */
+/** UTF-8 length of a string. */
 export function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
+  return utf8.encode(s).length;
 }
 
 /** utf8Bytes(s) <= max, counting only when the string could be longer (3 bytes a unit at most). */

@@ -8,7 +8,7 @@
 // rules: the route's Durable Object merges with mergeTally too.
 import type { CompareOutcome } from "./compare-answers";
 import { latencyBucket } from "./histogram";
-import { fitsBytes, MAX_PATH_BYTES, utf8Bytes } from "./path";
+import { MAX_PATH_BYTES, utf8Bytes } from "./path";
 import { addToTimeline, COMPARED, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
 
@@ -127,37 +127,25 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: Compared
   const minute = minuteOf(example.at);
   addToTimeline(t.timeline, minute, COMPARED);
   if (outcome.differences.length > 0) {
-    const signature = signatureOf(outcome.differences.map((d) => d.path));
+    // Past MAX_SIGNATURE_BYTES it is counted as the overflow, in the totals and the minute (bumpSignature, addToTimeline).
+    const signature = JSON.stringify(outcome.differences.map((d) => d.path).sort());
     bumpSignature(t, signature, 1);
     addToTimeline(t.timeline, minute, signature);
   }
   if (outcome.example.length > 0) addExample(t, boundExample({ ...example, differences: outcome.example }));
 }
 
-/** The key of a set of paths: their sorted JSON text, or OVERFLOW past MAX_SIGNATURE_BYTES (it counts as divergent). */
-export function signatureOf(paths: readonly string[]): string {
-  const key = JSON.stringify([...paths].sort());
-  return fitsBytes(key, MAX_SIGNATURE_BYTES) ? key : OVERFLOW;
-}
 
 /**
  * An example cut to MAX_EXAMPLE_BYTES: request id and path shortened, then
- * differences left out from the end (the first is kept, its previews shortened).
+ * differences left out from the end; a last one still too large keeps only its hashes.
  */
 export function boundExample(e: Example): Example {
   const out: Example = { ...e, requestId: cut(e.requestId, EXAMPLE_ID_CHARS), path: cut(e.path, EXAMPLE_PATH_CHARS) };
-  const bytes = (x: Example) => utf8Bytes(JSON.stringify(x));
-  while (bytes(out) > MAX_EXAMPLE_BYTES && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
-  if (bytes(out) > MAX_EXAMPLE_BYTES) {
-    const d = out.differences[0]!;
-    const shortened = { ...d };
-    if (d.v1 !== undefined) shortened.v1 = cut(d.v1, 64);
-    if (d.v2 !== undefined) shortened.v2 = cut(d.v2, 64);
-    out.differences = [shortened];
-  }
-  // Only a path longer than MAX_PATH_BYTES (never made by the diff) gets here: previews go, then the difference.
-  if (bytes(out) > MAX_EXAMPLE_BYTES) out.differences = out.differences.map(({ v1, v2, ...d }) => d);
-  if (bytes(out) > MAX_EXAMPLE_BYTES) out.differences = [];
+  const over = () => utf8Bytes(JSON.stringify(out)) > MAX_EXAMPLE_BYTES;
+  while (over() && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
+  if (over()) out.differences = out.differences.map(({ v1, v2, ...d }) => d);
+  // Still over only with a path longer than MAX_PATH_BYTES (never made by the diff): addExample refuses it.
   return out;
 }
 
@@ -197,26 +185,9 @@ export function severer(a: DiffKind, b: DiffKind): DiffKind {
   return SEVERITY[b] > SEVERITY[a] ? b : a;
 }
 
-// Entries and bytes of a tally's fields and signatures, counted once per tally object
-// and kept up to date here (tallies are plain data crossing RPC, so not on the object).
-const sizes = new WeakMap<Tally, { fields: number; fieldBytes: number; signatures: number; signatureBytes: number }>();
-
-function sizesOf(t: Tally) {
-  let s = sizes.get(t);
-  if (!s) {
-    s = { fields: 0, fieldBytes: 0, signatures: 0, signatureBytes: 0 };
-    for (const path in t.fields) {
-      s.fields++;
-      s.fieldBytes += utf8Bytes(path);
-    }
-    for (const key in t.signatures) {
-      if (key === OVERFLOW) continue;
-      s.signatures++;
-      s.signatureBytes += utf8Bytes(key);
-    }
-    sizes.set(t, s);
-  }
-  return s;
+/** The UTF-8 bytes of an object's keys (counted only when a new path or path set would be kept). */
+function keyBytes(o: object): number {
+  return Object.keys(o).reduce((n, key) => n + utf8Bytes(key), 0);
 }
 
 function countField(t: Tally, path: string, kind: DiffKind, divergent: number, noise: number): void {
@@ -227,24 +198,15 @@ function countField(t: Tally, path: string, kind: DiffKind, divergent: number, n
     f.noise += noise;
     return;
   }
-  const s = sizesOf(t);
-  const bytes = fitsBytes(path, MAX_PATH_BYTES) ? utf8Bytes(path) : Infinity;
-  if (s.fields < MAX_PATHS && s.fieldBytes + bytes <= MAX_FIELD_BYTES) {
-    t.fields[path] = { kind, divergent, noise };
-    s.fields++;
-    s.fieldBytes += bytes;
-  } else t.droppedPaths += divergent + noise;
+  const n = utf8Bytes(path);
+  if (Object.keys(t.fields).length < MAX_PATHS && n <= MAX_PATH_BYTES && keyBytes(t.fields) + n <= MAX_FIELD_BYTES) t.fields[path] = { kind, divergent, noise };
+  else t.droppedPaths += divergent + noise;
 }
 
 function bumpSignature(t: Tally, key: string, n: number): void {
   if (t.signatures[key] === undefined && key !== OVERFLOW) {
-    const s = sizesOf(t);
-    const bytes = fitsBytes(key, MAX_SIGNATURE_BYTES) ? utf8Bytes(key) : Infinity;
-    if (s.signatures >= MAX_SIGNATURES || s.signatureBytes + bytes > MAX_SIGNATURES_BYTES) key = OVERFLOW;
-    else {
-      s.signatures++;
-      s.signatureBytes += bytes;
-    }
+    const n = utf8Bytes(key);
+    if (Object.keys(t.signatures).length >= MAX_SIGNATURES || n > MAX_SIGNATURE_BYTES || keyBytes(t.signatures) + n > MAX_SIGNATURES_BYTES) key = OVERFLOW;
   }
   bump(t.signatures, key, n);
 }

@@ -51,24 +51,17 @@ export function mergeTimeline(into: Timeline, from: Timeline): void {
  * until the keys kept fit MAX_TIMELINE_BYTES. Returns the minutes forgotten.
  */
 export function pruneTimeline(timeline: Timeline, now: number): string[] {
-  const oldest = now - TIMELINE_MINUTES * MINUTE_MS;
-  const minutes = Object.keys(timeline).sort((a, b) => Number(a) - Number(b));
+  const bytes = (m: string) => Object.keys(timeline[m]!).reduce((n, key) => n + utf8Bytes(key) + 8, m.length);
+  const minutes = Object.keys(timeline).sort((a, b) => +a - +b);
+  let total = minutes.reduce((n, m) => n + bytes(m), 0);
   const forgotten: string[] = [];
-  let bytes = 0;
-  for (const m of minutes) bytes += minuteBytes(m, timeline[m]!);
   for (const m of minutes) {
-    if (Number(m) >= oldest && bytes <= MAX_TIMELINE_BYTES) break;
-    bytes -= minuteBytes(m, timeline[m]!);
+    if (Number(m) >= now - TIMELINE_MINUTES * MINUTE_MS && total <= MAX_TIMELINE_BYTES) break;
+    total -= bytes(m);
     delete timeline[m];
     forgotten.push(m);
   }
   return forgotten;
-}
-
-function minuteBytes(minute: string, counts: Record<string, number>): number {
-  let n = minute.length;
-  for (const key in counts) n += utf8Bytes(key) + 8;
-  return n;
 }
 
 export interface TimelinePoint {

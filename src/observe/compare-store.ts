@@ -23,7 +23,7 @@ DROP TABLE IF EXISTS example_paths;`;
 /** The tally's single counters, stored as counts rows of kind "total". */
 const TOTALS = ["mirrored", "compared", "noiseSamples", "droppedPaths"] as const;
 /** The tally's count maps, stored as counts rows of this kind. */
-const MAPS = {
+const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
   "status:v1": (t: Tally) => t.statuses.v1,
   "status:v2": (t: Tally) => t.statuses.v2,
   "latency:v1": (t: Tally) => t.latency.v1,
@@ -31,6 +31,8 @@ const MAPS = {
   skipped: (t: Tally) => t.skipped,
   shadowErrors: (t: Tally) => t.shadowErrors,
 };
+/** Every row but meta's. */
+const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples";
 /** The timeline's minutes are counts rows of kind "minute:<start>". */
 const MINUTE = "minute:";
 
@@ -41,13 +43,8 @@ export interface StoredRoute {
   tally: Tally;
 }
 
-interface Loaded extends StoredRoute {
-  /** each stored example's row */
-  rows: Map<Example, number>;
-}
-
 export class CompareStore extends DurableObject<Env> {
-  #loaded?: Loaded;
+  #loaded?: StoredRoute;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,47 +54,16 @@ export class CompareStore extends DurableObject<Env> {
   /** Adds one isolate's tally. */
   record(identity: RouteIdentity, incoming: Tally): void {
     const state = this.#load();
-    const sql = this.ctx.storage.sql;
     try {
       this.ctx.storage.transactionSync(() => {
         if (state.identity === undefined) {
           state.identity = identity;
           state.since = Date.now();
-          sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?), ('since', ?)", JSON.stringify(identity), String(state.since));
+          this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta VALUES ('identity', ?), ('since', ?)", JSON.stringify(identity), String(state.since));
         }
-        const t = state.tally;
-        const examples = new Set(t.examples);
-        mergeTally(t, incoming);
-        const forgotten = pruneTimeline(t.timeline, Date.now());
-
-        const put = (kind: string, key: string, n: number | undefined) => {
-          if (n !== undefined) sql.exec("INSERT INTO counts (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = excluded.n", kind, key, n);
-        };
-        for (const name of TOTALS) put("total", name, t[name]);
-        for (const [kind, of] of Object.entries(MAPS)) for (const key of Object.keys(of(incoming))) put(kind, key, of(t)[key]);
-        for (const minute of Object.keys(incoming.timeline ?? {})) {
-          const counts = t.timeline[minute];
-          if (!counts) continue;
-          for (const key of [...Object.keys(incoming.timeline[minute]!), MINUTE_OVERFLOW]) put(MINUTE + minute, key, counts[key]);
-        }
-        for (const minute of forgotten) sql.exec("DELETE FROM counts WHERE kind = ?", MINUTE + minute);
-        for (const path of Object.keys(incoming.fields)) {
-          const f = t.fields[path];
-          if (f) sql.exec("INSERT OR REPLACE INTO fields (path, kind, divergent, noise) VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
-        }
-        for (const key of [...Object.keys(incoming.signatures), OVERFLOW]) {
-          const n = t.signatures[key];
-          if (n !== undefined) sql.exec("INSERT OR REPLACE INTO signatures (paths, n) VALUES (?, ?)", key, n);
-        }
-        for (const e of t.examples) {
-          if (examples.delete(e)) continue;
-          state.rows.set(e, sql.exec<{ id: number }>("INSERT INTO examples (example) VALUES (?) RETURNING id", JSON.stringify(e)).one().id);
-        }
-        // What is left was evicted (the oldest first, by tally.ts's rule).
-        for (const e of examples) {
-          sql.exec("DELETE FROM examples WHERE id = ?", state.rows.get(e)!);
-          state.rows.delete(e);
-        }
+        const before = new Set(state.tally.examples);
+        mergeTally(state.tally, incoming);
+        this.#write(state.tally, incoming, before, pruneTimeline(state.tally.timeline, Date.now()));
       });
     } catch (e) {
       // The transaction rolled back: read the stored state again next time.
@@ -106,13 +72,37 @@ export class CompareStore extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Writes the rows of `state` that `incoming` touched (with the merged values), the
+   * examples not in `before`, and deletes the examples evicted and the minutes forgotten.
+   */
+  #write(t: Tally, incoming: Tally, before: Set<Example>, forgotten: string[]): void {
+    const sql = this.ctx.storage.sql;
+    const put = (kind: string, key: string, n: number | undefined) => {
+      if (n !== undefined) sql.exec("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", kind, key, n);
+    };
+    for (const name of TOTALS) put("total", name, t[name]);
+    for (const [kind, of] of Object.entries(MAPS)) for (const key of Object.keys(of(incoming))) put(kind, key, of(t)[key]);
+    for (const [minute, counts] of Object.entries(incoming.timeline)) {
+      for (const key of [...Object.keys(counts), MINUTE_OVERFLOW]) put(MINUTE + minute, key, t.timeline[minute]?.[key]);
+    }
+    for (const minute of forgotten) sql.exec("DELETE FROM counts WHERE kind = ?", MINUTE + minute);
+    for (const path of Object.keys(incoming.fields)) {
+      const f = t.fields[path];
+      if (f) sql.exec("INSERT OR REPLACE INTO fields VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
+    }
+    for (const key of [...Object.keys(incoming.signatures), OVERFLOW]) {
+      const n = t.signatures[key];
+      if (n !== undefined) sql.exec("INSERT OR REPLACE INTO signatures VALUES (?, ?)", key, n);
+    }
+    for (const e of t.examples) if (!before.delete(e)) sql.exec("INSERT INTO examples (example) VALUES (?)", JSON.stringify(e));
+    // What is left was evicted (the oldest first, by tally.ts's rule); at most MAX_EXAMPLES rows to look through.
+    for (const e of before) sql.exec("DELETE FROM examples WHERE example = ?", JSON.stringify(e));
+  }
+
   /** Everything counted so far: bounded by tally.ts's limits, held in memory. */
   snapshot(): StoredRoute {
-    const { identity, since, tally } = this.#load();
-    const out: StoredRoute = { tally };
-    if (identity !== undefined) out.identity = identity;
-    if (since !== undefined) out.since = since;
-    return out;
+    return this.#load();
   }
 
   /** Adds one isolate's capture counts (an object named captureCountsKey(route), src/capture/batcher.ts): counts rows of kind "capture", a few reason names, so bounded. */
@@ -134,80 +124,56 @@ export class CompareStore extends DurableObject<Env> {
 
   /** Forgets everything (a new v2 was deployed: its verdict starts from nothing). */
   reset(): void {
-    this.ctx.storage.sql.exec("DELETE FROM meta; DELETE FROM counts; DELETE FROM fields; DELETE FROM signatures; DELETE FROM examples;");
-    this.#loaded = { tally: emptyTally(), rows: new Map() };
+    this.ctx.storage.sql.exec(`DELETE FROM meta;${CLEAR}`);
+    this.#loaded = { tally: emptyTally() };
   }
 
   /**
    * The stored tally, read once per object lifetime row by row through tally.ts's
    * rules, so memory stays within the bounds even for rows an older version stored
-   * without them (issue 17 measured 64 MB); rows the rules do not keep are removed.
+   * without them (issue 17 measured 64 MB); when the rules did not keep a row as it
+   * was, the tables are rewritten from the bounded tally, once.
    */
-  #load(): Loaded {
+  #load(): StoredRoute {
     if (this.#loaded) return this.#loaded;
     const sql = this.ctx.storage.sql;
     const tally = emptyTally();
-    const add = (fill: (t: Tally) => void) => {
+    let dirty = false;
+    const add = (fill: (t: Tally) => void, kept: () => unknown = () => 0) => {
       const row = emptyTally();
       fill(row);
       mergeTally(tally, row);
+      if (kept() === undefined) dirty = true;
     };
-    const read = { fields: 0, signatures: 0, examples: 0, minutes: 0 };
-    const maps: Record<string, (t: Tally) => Record<string, number>> = MAPS;
-    for (const row of sql.exec<{ kind: string; key: string; n: number }>("SELECT kind, key, n FROM counts")) {
-      if (row.kind === "total") tally[row.key as (typeof TOTALS)[number]] += row.n;
-      else if (maps[row.kind]) add((t) => (maps[row.kind]!(t)[row.key] = row.n));
-      else if (row.kind.startsWith(MINUTE)) {
-        read.minutes++;
-        add((t) => addToTimeline(t.timeline, row.kind.slice(MINUTE.length), row.key, row.n));
-      }
+    for (const { kind, key, n } of sql.exec<{ kind: string; key: string; n: number }>("SELECT * FROM counts")) {
+      const minute = kind.slice(MINUTE.length);
+      if (kind === "total") tally[key as (typeof TOTALS)[number]] += n;
+      else if (MAPS[kind]) add((t) => (MAPS[kind]!(t)[key] = n));
+      else if (kind.startsWith(MINUTE)) add((t) => addToTimeline(t.timeline, minute, key, n), () => tally.timeline[minute]?.[key]);
     }
-    for (const f of sql.exec<{ path: string; kind: string; divergent: number; noise: number }>("SELECT path, kind, divergent, noise FROM fields")) {
-      read.fields++;
-      add((t) => (t.fields[f.path] = { kind: f.kind as DiffKind, divergent: f.divergent, noise: f.noise }));
+    for (const { path, kind, divergent, noise } of sql.exec<{ path: string; kind: DiffKind; divergent: number; noise: number }>("SELECT * FROM fields")) {
+      add((t) => (t.fields[path] = { kind, divergent, noise }), () => tally.fields[path]);
     }
-    for (const s of sql.exec<{ paths: string; n: number }>("SELECT paths, n FROM signatures")) {
-      read.signatures++;
-      add((t) => (t.signatures[s.paths] = s.n));
-    }
-    const ids = new Map<Example, number>();
-    for (const r of sql.exec<{ id: number; example: string }>("SELECT id, example FROM examples ORDER BY id")) {
-      read.examples++;
-      const e = boundExample(JSON.parse(r.example) as Example);
+    for (const { paths, n } of sql.exec<{ paths: string; n: number }>("SELECT * FROM signatures")) add((t) => (t.signatures[paths] = n), () => tally.signatures[paths]);
+    let examples = 0;
+    for (const { example } of sql.exec<{ example: string }>("SELECT example FROM examples ORDER BY id")) {
+      const e = boundExample(JSON.parse(example) as Example);
+      if (JSON.stringify(e) !== example) dirty = true;
       add((t) => t.examples.push(e));
-      ids.set(e, r.id);
+      examples++;
     }
-    pruneTimeline(tally.timeline, Date.now());
-    const rows = new Map<Example, number>();
-    for (const e of tally.examples) rows.set(e, ids.get(e)!);
-    const meta = new Map(sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
-    const loaded: Loaded = { tally, rows };
-    if (meta.has("identity")) loaded.identity = JSON.parse(meta.get("identity")!);
-    if (meta.has("since")) loaded.since = Number(meta.get("since"));
-    const kept = {
-      fields: Object.keys(tally.fields).length,
-      signatures: Object.keys(tally.signatures).length,
-      examples: tally.examples.length,
-      minutes: Object.values(tally.timeline).reduce((n, counts) => n + Object.keys(counts).length, 0),
-    };
-    if (Object.entries(read).some(([table, n]) => kept[table as keyof typeof kept] !== n)) this.#rewrite(loaded);
-    return (this.#loaded = loaded);
-  }
-
-  /** Replaces every stored row with the bounded tally (once, for rows stored before the bounds). */
-  #rewrite(state: Loaded): void {
-    const sql = this.ctx.storage.sql;
-    const t = state.tally;
-    this.ctx.storage.transactionSync(() => {
-      sql.exec("DELETE FROM counts; DELETE FROM fields; DELETE FROM signatures; DELETE FROM examples;");
-      const put = (kind: string, key: string, n: number) => sql.exec("INSERT INTO counts (kind, key, n) VALUES (?, ?, ?)", kind, key, n);
-      for (const name of TOTALS) put("total", name, t[name]);
-      for (const [kind, of] of Object.entries(MAPS)) for (const [key, n] of Object.entries(of(t))) put(kind, key, n);
-      for (const [minute, counts] of Object.entries(t.timeline)) for (const [key, n] of Object.entries(counts)) put(MINUTE + minute, key, n);
-      for (const [path, f] of Object.entries(t.fields)) sql.exec("INSERT INTO fields (path, kind, divergent, noise) VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
-      for (const [key, n] of Object.entries(t.signatures)) sql.exec("INSERT INTO signatures (paths, n) VALUES (?, ?)", key, n);
-      state.rows.clear();
-      for (const e of t.examples) state.rows.set(e, sql.exec<{ id: number }>("INSERT INTO examples (example) VALUES (?) RETURNING id", JSON.stringify(e)).one().id);
-    });
+    if (pruneTimeline(tally.timeline, Date.now()).length > 0 || tally.examples.length < examples) dirty = true;
+    const state: StoredRoute = { tally };
+    for (const { key, value } of sql.exec<{ key: string; value: string }>("SELECT * FROM meta")) {
+      if (key === "identity") state.identity = JSON.parse(value);
+      if (key === "since") state.since = Number(value);
+    }
+    if (dirty) {
+      this.ctx.storage.transactionSync(() => {
+        sql.exec(CLEAR);
+        this.#write(tally, tally, new Set(), []);
+      });
+    }
+    return (this.#loaded = state);
   }
 }

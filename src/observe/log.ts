@@ -6,7 +6,7 @@
 // Workers Logs ([observability] in wrangler.toml) indexes the fields; `wrangler dev`
 // prints them. The format, with a sample of each shape: docs/operations.md "Logs".
 // A line is at most MAX_LOG_LINE_BYTES (boundedJson): whatever a client or v2 sends.
-import { fitsBytes, utf8Bytes } from "../compare/path";
+import { fitsBytes } from "../compare/path";
 
 /**
  * Why the worker answered itself, or why the primary failed. A closed set, so
@@ -121,59 +121,23 @@ export const jsonSwitchLogger = (line: SwitchLog): void => console.log(boundedJs
 
 /** A log line's JSON text is at most this many UTF-8 bytes. */
 export const MAX_LOG_LINE_BYTES = 16 * 1024;
-/** Room kept for the `truncated` list and the "…" ending a cut string. */
-const SLACK = 256;
 
 /**
- * `JSON.stringify(line)`, or, past `max` bytes, the line with its largest fields cut
- * until it fits: a string is shortened and ends in "…", a list keeps its first
- * elements, anything else becomes "[truncated]"; `truncated` names the fields cut.
- * A line that fits costs one stringify and a length check.
+ * `JSON.stringify(line)`, or, past `max` bytes, the line with `truncated: true` and
+ * every string over 512 characters cut to 512 (ending in "…") and every list to its
+ * first 8 elements; then 64 characters if that was not enough. A line is a few dozen
+ * fields, so the second pass fits: at most 6 bytes per character once escaped. A line
+ * that fits costs one stringify and a length check.
  */
 export function boundedJson(line: object, max: number = MAX_LOG_LINE_BYTES): string {
-  const text = JSON.stringify(line);
-  if (fitsBytes(text, max)) return text;
-  const out: Record<string, unknown> = { ...line };
-  const truncated: string[] = [];
-  for (let round = 0; round < 64; round++) {
-    const candidate = JSON.stringify({ ...out, truncated });
-    const excess = utf8Bytes(candidate) - max;
-    if (excess <= 0) return candidate;
-    let largest = "";
-    let size = -1;
-    for (const [name, value] of Object.entries(out)) {
-      const n = jsonBytes(value);
-      if (n > size) [largest, size] = [name, n];
-    }
-    out[largest] = shrink(out[largest], Math.max(0, size - excess - SLACK));
-    if (!truncated.includes(largest)) truncated.push(largest);
+  let text = JSON.stringify(line);
+  for (const chars of [512, 64]) {
+    if (fitsBytes(text, max)) break;
+    text = JSON.stringify({ ...line, truncated: true }, (_, v: unknown) =>
+      typeof v === "string" && v.length > chars ? `${v.slice(0, chars)}…` : Array.isArray(v) ? v.slice(0, 8) : v,
+    );
   }
-  // Unreachable for lines of a few dozen fields; still, never more than max.
-  return JSON.stringify({ event: (line as { event?: unknown }).event, truncated: true });
-}
-
-function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : utf8Bytes(JSON.stringify(value));
-}
-
-/** `value` cut to about `bytes` bytes of JSON. */
-function shrink(value: unknown, bytes: number): unknown {
-  if (typeof value === "string") {
-    let s = value.slice(0, bytes);
-    while (s.length > 0 && jsonBytes(s) > bytes) s = s.slice(0, Math.floor(s.length / 2));
-    return `${s}…`;
-  }
-  if (Array.isArray(value)) {
-    const kept: unknown[] = [];
-    let n = 2;
-    for (const element of value) {
-      n += jsonBytes(element) + 1;
-      if (n > bytes) break;
-      kept.push(element);
-    }
-    return kept;
-  }
-  return "[truncated]";
+  return fitsBytes(text, max) ? text : JSON.stringify({ event: (line as { event?: unknown }).event, truncated: true });
 }
 
 /** Capture (src/capture/batcher.ts): a batch flushed, dropped, or capture skipped for want of a bucket. */

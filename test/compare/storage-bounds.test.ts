@@ -5,7 +5,7 @@
 // (ai/diffy/lifter/JsonLifter.scala); here it applies whatever the key's siblings are.
 import { describe, expect, it } from "vitest";
 import { diffAnswers } from "../../src/compare/diff";
-import { canDescend, childPath, foldsSegment, MAX_PATH_BYTES, MAX_SEGMENT_CHARS, utf8Bytes } from "../../src/compare/path";
+import { childPath, fitsBytes, foldsSegment, MAX_PATH_BYTES, MAX_SEGMENT_CHARS, utf8Bytes } from "../../src/compare/path";
 import {
   addCompared,
   boundExample,
@@ -18,7 +18,6 @@ import {
   MAX_SIGNATURES_BYTES,
   mergeTally,
   OVERFLOW,
-  signatureOf,
   type Example,
   type Tally,
 } from "../../src/compare/tally";
@@ -26,6 +25,8 @@ import { COMPARED, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline
 import { boundedJson, MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import type { Json, Lifted } from "../../src/compare/types";
 
+/** Whether the diff walks below `path`: `path/*` still fits (diff.ts). */
+const canDescend = (path: string) => fitsBytes(path, MAX_PATH_BYTES - 2);
 const json = (value: Json): Lifted => ({ status: 200, headers: {}, body: { kind: "json", value } });
 const paths = (a: Json, b: Json) => diffAnswers(json(a), json(b)).differences.map((d) => d.path);
 
@@ -100,7 +101,6 @@ describe("path sets (signatures)", () => {
   it("one over MAX_SIGNATURE_BYTES counts as the overflow (divergent), in the totals and the timeline", () => {
     const many = Array.from({ length: 60 }, (_, i) => `/body/field-number-${i}`);
     expect(utf8Bytes(JSON.stringify(many))).toBeGreaterThan(MAX_SIGNATURE_BYTES);
-    expect(signatureOf(many)).toBe(OVERFLOW);
     const t = emptyTally();
     add(t, many, 0);
     expect(t.signatures).toEqual({ [OVERFLOW]: 1 });
@@ -204,26 +204,29 @@ describe("log lines", () => {
     destination: "httpbin/v2",
     durationMs: 12,
     compared: true,
-    divergent: Array.from({ length: 20 }, (_, i) => `/body/${String(i).padEnd(500, "d")}`),
+    divergent: Array.from({ length: 5 }, (_, i) => `/body/${String(i).padEnd(500, "d")}`),
   };
 
-  it("a line over MAX_LOG_LINE_BYTES is cut to fit; the cut fields are named in `truncated`; the rest is intact", () => {
+  it("a line over MAX_LOG_LINE_BYTES is cut to fit and marked truncated; short fields are intact", () => {
     const text = boundedJson(line);
     expect(utf8Bytes(text)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
     const parsed = JSON.parse(text);
-    expect(parsed.truncated).toContain("path");
-    expect(parsed.path.endsWith("…")).toBe(true);
+    expect(parsed.truncated).toBe(true);
+    expect(parsed.path).toBe(line.path.slice(0, 512) + "…");
     expect(parsed).toMatchObject({ event: "shadow", requestId: "id-1", method: "GET", destination: "httpbin/v2", durationMs: 12, compared: true });
-    expect(parsed.divergent[0]).toBe(line.divergent[0]);
+    // 500-character paths are under the first pass's 512
+    expect(parsed.divergent).toEqual(line.divergent);
   });
 
-  it("a list is cut to its first elements; multi-byte text is counted in bytes", () => {
-    const wide = { ...line, path: "/short", divergent: Array.from({ length: 100 }, (_, i) => `/body/${i}`.padEnd(300, "€")) };
-    const parsed = JSON.parse(boundedJson(wide));
-    expect(utf8Bytes(JSON.stringify(parsed))).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
-    expect(parsed.truncated).toEqual(["divergent"]);
-    expect(parsed.divergent).toEqual(wide.divergent.slice(0, parsed.divergent.length));
-    expect(parsed.path).toBe("/short");
+  it("strings that escape to 6 bytes a character and long lists: the second pass (64 characters, 8 elements) fits", () => {
+    const hostile = { ...line, path: "\u0001".repeat(3000), requestId: "€".repeat(3000), divergent: Array.from({ length: 100 }, (_, i) => `/body/${i}`.padEnd(500, "\u0002")) };
+    const text = boundedJson(hostile);
+    expect(utf8Bytes(text)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    const parsed = JSON.parse(text);
+    expect(parsed.truncated).toBe(true);
+    expect(parsed.path).toBe("\u0001".repeat(64) + "…");
+    expect(parsed.divergent).toHaveLength(8);
+    expect(parsed.event).toBe("shadow");
   });
 
   it("a line that fits is written as JSON.stringify writes it", () => {
