@@ -196,15 +196,15 @@ describe("the timeline", () => {
 });
 
 describe("log lines", () => {
+  // A request's line as src/observe/log.ts writes it: its shadows' outcomes nested in it.
   const line = {
-    event: "shadow",
+    event: "request",
     requestId: "id-1",
-    method: "GET",
-    path: "/" + "p".repeat(250_000),
-    destination: "httpbin/v2",
+    route: "api/users",
+    status: 200,
     durationMs: 12,
-    compared: true,
-    divergent: Array.from({ length: 5 }, (_, i) => `/body/${String(i).padEnd(500, "d")}`),
+    detail: "/" + "p".repeat(250_000),
+    shadows: [{ destination: "httpbin/v2", durationMs: 3, compared: true, divergent: Array.from({ length: 5 }, (_, i) => `/body/${String(i).padEnd(500, "d")}`) }],
   };
 
   it("a line over MAX_LOG_LINE_BYTES is cut to fit and marked truncated; short fields are intact", () => {
@@ -212,21 +212,23 @@ describe("log lines", () => {
     expect(utf8Bytes(text)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
     const parsed = JSON.parse(text);
     expect(parsed.truncated).toBe(true);
-    expect(parsed.path).toBe(line.path.slice(0, 512) + "…");
-    expect(parsed).toMatchObject({ event: "shadow", requestId: "id-1", method: "GET", destination: "httpbin/v2", durationMs: 12, compared: true });
-    // 500-character paths are under the first pass's 512
-    expect(parsed.divergent).toEqual(line.divergent);
+    expect(parsed.detail).toBe(line.detail.slice(0, 512) + "…");
+    expect(parsed).toMatchObject({ event: "request", requestId: "id-1", route: "api/users", status: 200, durationMs: 12 });
+    // 500-character paths are under the first pass's 512; nested values are cut the same way
+    expect(parsed.shadows).toEqual(line.shadows);
   });
 
-  it("strings that escape to 6 bytes a character and long lists: the second pass (64 characters, 8 elements) fits", () => {
-    const hostile = { ...line, path: "\u0001".repeat(3000), requestId: "€".repeat(3000), divergent: Array.from({ length: 100 }, (_, i) => `/body/${i}`.padEnd(500, "\u0002")) };
+  it("strings that escape to 6 bytes a character and long lists, nested too: the second pass (64 characters, 8 elements) fits", () => {
+    const divergent = Array.from({ length: 100 }, (_, i) => `/body/${i}`.padEnd(500, "\u0002"));
+    const hostile = { ...line, detail: "\u0001".repeat(3000), requestId: "€".repeat(3000), shadows: [{ ...line.shadows[0]!, divergent }] };
     const text = boundedJson(hostile);
     expect(utf8Bytes(text)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
     const parsed = JSON.parse(text);
     expect(parsed.truncated).toBe(true);
-    expect(parsed.path).toBe("\u0001".repeat(64) + "…");
-    expect(parsed.divergent).toHaveLength(8);
-    expect(parsed.event).toBe("shadow");
+    expect(parsed.detail).toBe("\u0001".repeat(64) + "…");
+    expect(parsed.shadows[0].divergent).toHaveLength(8);
+    expect(parsed.shadows[0].divergent[0]).toBe(divergent[0]!.slice(0, 64) + "…");
+    expect(parsed.event).toBe("request");
   });
 
   it("a line that fits is written as JSON.stringify writes it", () => {
