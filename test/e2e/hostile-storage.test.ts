@@ -94,20 +94,28 @@ describe("the long-key attack through wrangler dev", () => {
       const answer = await get(port, `/compare/long-key/${i}`);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toEqual({ user: { id: 7, name: "Ada Lovelace", plan: "free" } });
+      // Paced, so the isolate's comparison budget mostly refills between them (it still may skip some).
+      await new Promise((r) => setTimeout(r, 250));
     }
-    // Every request's line written, its shadow compared (one line per request, written when its shadows settle).
+    // Every request's line written (one line per request, when its shadows settle). The
+    // isolate's comparison budget (issue 17 item 1) may skip some of 40 back-to-back
+    // 200 KB comparisons with cpu_budget; the bounds must hold for those compared.
+    type Line = { event: string; shadows?: { compared?: true; compareSkipped?: string }[] };
+    const requests = () => (workerEvents(dev!) as Line[]).filter((e) => e.event === "request" && e.shadows?.length);
     const deadline = Date.now() + 20_000;
-    const compared = () => workerEvents(dev!).filter((e) => e.event === "request" && (e.shadows as { compared?: true }[] | undefined)?.[0]?.compared);
-    while (compared().length < ANSWERS) {
-      if (Date.now() > deadline) throw new Error("the shadows' log lines did not all arrive");
+    while (requests().length < ANSWERS) {
+      if (Date.now() > deadline) throw new Error(`the request lines did not all arrive: ${JSON.stringify(workerEvents(dev).slice(-2))}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    const compared = requests().filter((e) => e.shadows![0]!.compared).length;
+    expect(compared).toBeGreaterThan(0);
+    expect(requests().every((e) => e.shadows![0]!.compared || e.shadows![0]!.compareSkipped === "cpu_budget")).toBe(true);
 
     const report = await get(port, "/__edge-mirror/api/report", { authorization: `Bearer ${TOKEN}` });
     expect(report.status).toBe(200);
     const parsed = JSON.parse(report.body);
     const route = parsed.routes[0];
-    expect(route.compared).toBe(ANSWERS);
+    expect(route.compared).toBe(compared);
     expect(route.fields.map((f: { path: string }) => f.path)).toEqual(["/body/*"]);
     const page = await get(port, `/__edge-mirror/route?name=${encodeURIComponent(`${route.virtualService}/${route.route}`)}`, { authorization: `Bearer ${TOKEN}` });
     expect(page.status).toBe(200);
@@ -119,7 +127,7 @@ describe("the long-key attack through wrangler dev", () => {
     const storeBytes = store.reduce((n, f) => n + f.bytes, 0);
     const reportBytes = Buffer.byteLength(report.body);
     const pageBytes = Buffer.byteLength(page.body);
-    console.log(`wrangler dev, long-key attack: CompareStore files ${storeBytes} B (${store.map((f) => `${f.path.split("/").pop()} ${f.bytes}`).join(", ")}), report ${reportBytes} B in ${report.ms} ms, page ${pageBytes} B in ${page.ms} ms, longest log line ${longestLine} B`);
+    console.log(`wrangler dev, long-key attack (${compared} of ${ANSWERS} compared): CompareStore files ${storeBytes} B (${store.map((f) => `${f.path.split("/").pop()} ${f.bytes}`).join(", ")}), report ${reportBytes} B in ${report.ms} ms, page ${pageBytes} B in ${page.ms} ms, longest log line ${longestLine} B`);
     expect(storeBytes).toBeLessThan(STORE_FILES_BYTES);
     expect(reportBytes).toBeLessThan(REPORT_BYTES);
     expect(pageBytes).toBeLessThan(PAGE_BYTES);
