@@ -12,8 +12,10 @@ import { gzipSync } from "node:zlib";
  * added 2.6 KiB gzipped to it on 2026-12-07 (`npm run bundle` against main b7835ed:
  * 23.0 → 25.6 KiB; the captures API adds 1.9 KiB to the admin surface, 17.8 → 19.7).
  * Capture code runs only on captured requests, but is parsed with the rest.
+ * Then 28 KiB: the storage bounds (bounded log lines, byte limits in the tally, +0.5 KiB)
+ * and W3C trace context on the shadow (+0.8 KiB) took it past 26 the same day.
  */
-export const BUNDLE_LIMIT_BYTES = 26 * 1024;
+export const BUNDLE_LIMIT_BYTES = 28 * 1024;
 /**
  * The admin surface (src/admin/admin.ts and what only it reaches): the dashboard
  * (src/dashboard/, hono/jsx, two pages, styles and charts), the report, pause-switch
