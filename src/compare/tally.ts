@@ -23,6 +23,8 @@ export interface FieldCount {
 
 export interface Example {
   requestId: string;
+  /** the W3C trace id both legs carried, when there was one (src/proxy/trace-context.ts) */
+  traceId?: string;
   method: string;
   /** the request's path, without its query (a query can carry tokens) */
   path: string;

@@ -12,6 +12,8 @@
 //     sampleKey: {header: x-user-id}   # or cookie / queryParam: the same user is consistently in or out
 //     compare: {}               # compare v1's and v2's answers (compare-policy.ts); absent = off
 //     capture: {percent: 1}     # record exchanges to R2 for replay (capture-policy.ts); absent = off
+//     trace: {percent: 1}       # start a sampled W3C trace on both legs for 1 % of mirrored requests
+//                               # that arrive without a valid traceparent (proxy/trace-context.ts); absent = off
 //
 // Every default equals Istio's behaviour, so the walkthrough needs no policy.
 import type { Field, KeyRules } from "./field";
@@ -21,6 +23,8 @@ import { headerName, headerNames } from "./header-names";
 import { readHeaderValues } from "./header-values";
 import { readCompare } from "./compare-policy";
 import { readCapture } from "./capture-policy";
+import { warnFinerThanStep } from "./per-million";
+import { perMillion } from "../routing/per-million";
 import { readHttpRouteTarget, type HttpRouteTarget } from "./gateway-api/policy-target";
 
 export const POLICY_GROUP = "edge-mirror.dev";
@@ -42,9 +46,11 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TR
 /** Workers isolates have 128 MB; a copy is held per mirrored request in flight. */
 export const MAX_BODY_CAP_BYTES = 16 * 1024 * 1024;
 
-export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare", "capture"] };
+export const MIRROR_POLICY: KeyRules = { known: ["targetRef", "hostSuffix", "bodyCapBytes", "shadowHeaders", "methods", "sampleKey", "compare", "capture", "trace"] };
 export const TARGET_REF: KeyRules = { known: ["virtualService", "route", "kind", "name", "rule"] };
 export const SHADOW_HEADERS: KeyRules = { known: ["remove", "set"] };
+/** MirrorPolicy `trace`: its percent is required (there is no useful default). */
+export const TRACE: KeyRules = { known: ["percent"] };
 /** Exactly one of the known keys. */
 export const SAMPLE_KEY: KeyRules = { known: ["header", "cookie", "queryParam"] };
 
@@ -98,6 +104,15 @@ export function readMirrorPolicy(name: string, spec: Field): MirrorPolicySpec | 
   if (compare) settings.compare = compare;
   const capture = readCapture(spec.get("capture"));
   if (capture) settings.capture = capture;
+  const trace = spec.get("trace");
+  if (trace.checkMap(TRACE) && trace.get("percent").require("add percent: of the mirrored requests without a valid traceparent, how many start a trace (0 to 100)")) {
+    // In millionths, truncated as every percentage is (routing/per-million.ts).
+    const percent = trace.get("percent").percentage();
+    if (percent !== undefined) {
+      warnFinerThanStep(trace.get("percent"), percent);
+      settings.trace = { perMillion: perMillion(percent) };
+    }
+  }
   if (httpRoute) return { name, httpRoute, settings, field: spec };
   return virtualService === undefined ? undefined : { name, virtualService, route, settings, field: spec };
 }

@@ -148,6 +148,12 @@ function ExamplePair({ example, status }: { example: ReportExample; status: Read
         </strong>{" "}
         <span class="muted">
           {utc(example.at)} · request id <code>{example.requestId}</code>
+          {example.traceId ? (
+            <>
+              {" "}
+              · trace id <code>{example.traceId}</code>
+            </>
+          ) : null}
         </span>
       </p>
       <div class="pair">

@@ -27,6 +27,8 @@ export interface RequestLog {
   event: "request";
   /** x-request-id as sent to v1 and v2 (kept from the client when plain, else a fresh UUID) */
   requestId: string;
+  /** the W3C trace id both legs carry: the client's valid traceparent's, or one the worker started (src/proxy/trace-context.ts) */
+  traceId?: string;
   virtualService?: string;
   route?: string;
   destination?: string;

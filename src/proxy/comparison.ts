@@ -6,7 +6,7 @@
 // for a compared one what the comparison found). Any failure here is caught and
 // goes on the shadow's outcome; none reaches the client.
 import { compareAnswers, type CompareOutcome } from "../compare/compare-answers";
-import { addCompared, addShadow } from "../compare/tally";
+import { addCompared, addShadow, type Example } from "../compare/tally";
 import { NOISE_MARKER } from "../routing/host";
 import type { ForwardedPlan } from "../routing/plan";
 import type { CompareSettings, Route } from "../routing/table";
@@ -29,6 +29,8 @@ export interface ComparisonOptions {
   plan: ForwardedPlan;
   settings: CompareSettings;
   requestId: string;
+  /** the W3C trace id of both legs, when there is one (trace-context.ts): examples carry it */
+  traceId?: string | undefined;
   /** the request's method and path (no query), for examples */
   method: string;
   path: string;
@@ -87,7 +89,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
       const at = Date.now();
       const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
         addShadow(t, { error: shadow.error, skipped: shadow.skipped ?? shadow.compareSkipped });
-        if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: { requestId: o.requestId, method: o.method, path: o.path, at } });
+        if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: exampleOf(o, at) });
       });
       if (flush) o.waitUntil(flush);
       if (done) o.bindings?.COMPARE_ANALYTICS?.writeDataPoint(dataPoint(route, done.outcome, done.v1Ms, done.v2Ms, o.requestId));
@@ -226,6 +228,13 @@ function callNoise({ url, headers }: { url: string; headers: Headers }, method: 
  * One Analytics Engine point per compared request: the route as index (≤ 96 bytes),
  * names and divergent paths as blobs, statuses and latencies as doubles.
  */
+/** Where an example came from; the trace id only when there is one (examples stay small). */
+function exampleOf(o: ComparisonOptions, at: number): Omit<Example, "differences"> {
+  const example: Omit<Example, "differences"> = { requestId: o.requestId, method: o.method, path: o.path, at };
+  if (o.traceId) example.traceId = o.traceId;
+  return example;
+}
+
 function dataPoint(route: CompareRoute, outcome: CompareOutcome, v1Ms: number, v2Ms: number, requestId: string): AnalyticsEngineDataPoint {
   return {
     indexes: [utf8Prefix(route.key, 96)],

@@ -29,6 +29,7 @@ import type { IsolateBudgets } from "./budgets";
 import type { CaptureBatcher } from "../capture/batcher";
 import { startCapture, tapForCapture, type Capture } from "../capture/capture";
 import type { BodyPrefix } from "../capture/record";
+import { applyPrimaryTrace, applyShadowTrace, decideTrace, type TraceDecision } from "./trace-context";
 
 export interface PipelineContext {
   table: RouteTable;
@@ -127,8 +128,12 @@ async function forwardPlanned(
   });
   // Route-level request headers reach the shadow too; destination-level ones do not (Istio).
   applyHeaderOps(headers, route.headers?.request, format);
+  // W3C Trace Context (trace-context.ts): one header read; nothing more without a traceparent or trace.percent.
+  const trace = decideTrace(headers.get("traceparent"), plan.mirrored > 0, shadow.settings.trace?.perMillion, ctx.random);
+  if (trace?.traceId) line.traceId = trace.traceId;
+  if (trace) applyPrimaryTrace(headers, trace);
   // A copy: fetch() may read the headers it is given after it returns.
-  const shadowHeaders = plan.mirrored > 0 ? shadowHeadersFrom(new Headers(headers), plan, format) : undefined;
+  const shadowHeaders = plan.mirrored > 0 ? shadowHeadersFrom(new Headers(headers), plan, format, trace) : undefined;
   applyHeaderOps(headers, destination.headers?.request, format);
 
   let body: ReadableStream | Uint8Array | null = plan.body === "none" ? null : request.body;
@@ -198,7 +203,7 @@ async function forwardPlanned(
     const targets: ShadowTarget[] = [];
     for (const m of plan.mirrors) if (m.origin) targets.push({ url: m.origin + plan.target, destination: m.target.cluster.name });
     // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
-    if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx);
+    if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx, trace?.traceId);
     // Each settled shadow: counted for a compared route (the explicit hook), then put on the log line.
     const settled = record.expect(targets, shadow.settings.timeoutMs, comparison);
     const shadowRequest = {
@@ -239,12 +244,21 @@ async function forwardPlanned(
   return finish(withCors(plan, withResponseOps(passed, { ...format, request: headers }, routeOps, destinationOps)));
 }
 
-function compareRequest(plan: ForwardedPlan, settings: CompareSettings, facts: RequestFacts, requestId: string, headers: Headers, ctx: PipelineContext): Comparison {
+function compareRequest(
+  plan: ForwardedPlan,
+  settings: CompareSettings,
+  facts: RequestFacts,
+  requestId: string,
+  headers: Headers,
+  ctx: PipelineContext,
+  traceId: string | undefined,
+): Comparison {
   const { compared, noise } = plan.compare!;
   return startComparison({
     plan,
     settings,
     requestId,
+    traceId,
     method: facts.method,
     path: facts.path,
     compared,
@@ -264,10 +278,12 @@ function withCors(plan: { route: Route; corsOrigin?: string }, response: Respons
 }
 
 /** Turns a copy of the primary's headers into the shadow's (in place). */
-function shadowHeadersFrom(out: Headers, plan: ForwardedPlan, format: FormatContext): Headers {
+function shadowHeadersFrom(out: Headers, plan: ForwardedPlan, format: FormatContext, trace: TraceDecision | undefined): Headers {
   const { forwardedHost, marker, settings } = plan.shadow;
   out.set("x-forwarded-host", forwardedHost);
   if (marker) out.set(SHADOW_MARKER, "1");
+  // Before the MirrorPolicy's shadowHeaders, so an operator's set / remove has the last word.
+  if (trace) applyShadowTrace(out, trace);
   applyShadowHeaders(out, settings, format);
   return out;
 }

@@ -209,6 +209,11 @@ export interface ShadowSettings {
   compare?: CompareSettings;
   /** record a sample of the route's exchanges to R2 (MirrorPolicy `capture`); absent = off */
   capture?: CaptureSettings;
+  /**
+   * MirrorPolicy `trace`: of the mirrored requests without a valid W3C traceparent, how
+   * many start a sampled trace on both legs, in millionths (src/proxy/trace-context.ts); absent = off
+   */
+  trace?: { perMillion: number };
 }
 
 /** MirrorPolicy `capture` (src/config/capture-policy.ts), every default filled in. */

@@ -30,7 +30,7 @@ import { RESOURCE } from "../../src/config/documents";
 import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
 import { HTTP_MATCH_REQUEST } from "../../src/config/match-spec";
 import { STRING_MATCH } from "../../src/config/string-match";
-import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF } from "../../src/config/mirror-policy";
+import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF, TRACE } from "../../src/config/mirror-policy";
 import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES } from "../../src/config/compare-policy";
 import { CAPTURE, MAX_CAPTURE_BODY_BYTES, MAX_CAPTURE_TTL_DAYS } from "../../src/config/capture-policy";
 import {
@@ -171,6 +171,7 @@ const PAIRINGS: Record<string, Pairing> = {
   "MirrorPolicy compare": { rules: COMPARE, at: "#/definitions/MirrorPolicySpec/properties/compare" },
   "MirrorPolicy capture": { rules: CAPTURE, at: "#/definitions/MirrorPolicySpec/properties/capture" },
   "MirrorPolicy compare.gate": { rules: COMPARE_GATE, at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate" },
+  "MirrorPolicy trace": { rules: TRACE, at: "#/definitions/MirrorPolicySpec/properties/trace" },
 
   "HTTPRoute document": { rules: RESOURCE, at: "#/definitions/GatewayApiHTTPRoute" },
   "HTTPRoute spec": { rules: GATEWAY_API_HTTP_ROUTE, at: "#/definitions/GatewayApiHTTPRouteSpec" },
