@@ -5,7 +5,7 @@
 // difference per path per request, so counts per path are counts of requests.
 import { createHasher, hashHex } from "./hash";
 import { ANY, childPath, fitsBytes, MAX_PATH_BYTES } from "./path";
-import { isEchoedHeaders, isOwnHeader } from "./own-headers";
+import { isEchoedHeaders, isLegHeader } from "./own-headers";
 import type { DiffKind, Difference, Json, JsonObject, Lifted, LiftedBody } from "./types";
 import { WALK_NS_PER_NODE, type WorkMeter } from "./work-budget";
 
@@ -131,10 +131,10 @@ export function diffAnswers(v1: Lifted, v2: Lifted, options: DiffOptions = {}): 
   function walkObject(a: JsonObject, b: JsonObject, path: string, depth: number): void {
     let keysA = Object.keys(a);
     let extra = Object.keys(b).filter((k) => !Object.hasOwn(a, k));
-    // Echoed request headers: the worker's own markers are not the origin's answer (own-headers.ts).
+    // Echoed request headers: the worker's own markers and per-leg trace headers are not the origin's answer (own-headers.ts).
     if (isEchoedHeaders(path)) {
-      keysA = keysA.filter((k) => !isOwnHeader(k));
-      extra = extra.filter((k) => !isOwnHeader(k));
+      keysA = keysA.filter((k) => !isLegHeader(k));
+      extra = extra.filter((k) => !isLegHeader(k));
     }
     const folded = isMapKeys(extra.length === 0 ? keysA : [...keysA, ...extra]);
     for (const key of keysA) {

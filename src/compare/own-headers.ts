@@ -12,6 +12,11 @@
 //     `headers` (any case), at any depth: `/body/headers/X-Edge-Mirror-Noise`,
 //     `/body/request/headers/x-edge-mirror-shadow`.
 // Elsewhere in a body (a key of another name, text bodies) it is data like any other.
+//
+// The W3C trace headers the worker writes per leg (src/proxy/trace-context.ts: the
+// shadow's own span id in `traceparent`, `edge-mirror.role=shadow` in `baggage`, no
+// `tracestate` when the trace was restarted) differ between v1 and v2 on purpose, so
+// they are not compared where an origin echoes them either (isLegHeader).
 
 export const OWN_HEADER_PREFIX = "x-edge-mirror-";
 
@@ -23,4 +28,11 @@ export function isOwnHeader(name: string): boolean {
 /** Whether a field path's last segment is `headers` (any case): an object of echoed request headers. */
 export function isEchoedHeaders(path: string): boolean {
   return path.length >= 8 && path.slice(-8).toLowerCase() === "/headers";
+}
+
+const TRACE_HEADERS = new Set(["traceparent", "tracestate", "baggage"]);
+
+/** Whether an echoed request header differs between the legs by the worker's design: its own, or a W3C trace header. */
+export function isLegHeader(name: string): boolean {
+  return isOwnHeader(name) || (name.length <= 11 && TRACE_HEADERS.has(name.toLowerCase()));
 }

@@ -31,6 +31,13 @@ describe("the worker's own headers", () => {
     expect(paths(json(v1), json({ headers: { ...v1.headers, "X-Edge-Mirror-Shadow": "1", "X-Api-Version": "2" } }))).toEqual(["/body/headers/X-Api-Version added"]);
   });
 
+  it("echoed W3C trace headers (the shadow's own span id, its baggage member: trace-context.ts) are not compared either", () => {
+    const v1 = { headers: { Traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Tracestate: "congo=t61rcWkgMzE", Accept: "*/*" } };
+    const v2 = { headers: { Traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01", Baggage: "edge-mirror.role=shadow", Accept: "*/*" } };
+    expect(paths(json(v1), json(v2))).toEqual([]);
+    expect(paths(json({ traceparent: "a" }), json({ traceparent: "b" }))).toEqual(["/body/traceparent value"]);
+  });
+
   it("elsewhere in a body are data like any other field", () => {
     expect(paths(json({ meta: { "x-edge-mirror-noise": "1" } }), json({ meta: {} }))).toEqual(["/body/meta/x-edge-mirror-noise missing"]);
   });

@@ -320,6 +320,7 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "percentage(): MirrorPolicy capture.percent": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
   "wholeNumber(): MirrorPolicy capture.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/maxBodyBytes", rule: WHOLE(MAX_CAPTURE_BODY_BYTES) },
   "wholeNumber() ≥ 1: MirrorPolicy capture.ttlDays": { at: "#/definitions/MirrorPolicySpec/properties/capture/properties/ttlDays", rule: { type: "integer", minimum: 1, maximum: MAX_CAPTURE_TTL_DAYS } },
+  "percentage(): MirrorPolicy trace.percent": { at: "#/definitions/MirrorPolicySpec/properties/trace/properties/percent", rule: { type: "number", ...PERCENT_RANGE } },
   "wholeNumber(): MirrorPolicy compare.maxBodyBytes": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/maxBodyBytes", rule: WHOLE(MAX_COMPARE_BODY_BYTES) },
   "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
     at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
