@@ -37,10 +37,10 @@ export interface TraceDecision {
   shadow?: string;
 }
 
-/** Fills bytes with random values (crypto.getRandomValues; injectable for tests). */
-export type FillRandom = (bytes: Uint8Array) => void;
+/** A random UUID v4 (crypto.randomUUID; injectable for tests): where new ids come from. */
+export type RandomUuid = () => string;
 
-const fillCrypto: FillRandom = (bytes) => void crypto.getRandomValues(bytes);
+const uuidCrypto: RandomUuid = () => crypto.randomUUID();
 
 // version-traceid-parentid-flags, lowercase hex only; anything after a 4th "-" is a later version's.
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -72,18 +72,19 @@ export function decideTrace(
   mirrored: boolean,
   tracePerMillion: number | undefined,
   random: Random,
-  fill: FillRandom = fillCrypto,
+  uuid: RandomUuid = uuidCrypto,
 ): TraceDecision | undefined {
   const parent = sent === null ? undefined : parseTraceparent(sent);
   if (parent) {
     if (!mirrored) return { traceId: parent.traceId };
     // A later version is sent on as version 00, the highest this worker knows (§Versioning).
-    return { traceId: parent.traceId, shadow: traceparent(parent.traceId, spanId(fill), parent.flags) };
+    return { traceId: parent.traceId, shadow: traceparent(parent.traceId, spanId(uuid), parent.flags) };
   }
   if (!mirrored) return undefined;
   if (tracePerMillion !== undefined && tracePerMillion > 0 && drawPerMillion(random) < tracePerMillion) {
-    const traceId = randomHex(16, fill);
-    return { traceId, primary: traceparent(traceId, spanId(fill), "01"), shadow: traceparent(traceId, spanId(fill), "01") };
+    // A UUID v4 as a trace id: 122 random bits, the version digit makes it never all zeros.
+    const traceId = hex(uuid);
+    return { traceId, primary: traceparent(traceId, spanId(uuid), "01"), shadow: traceparent(traceId, spanId(uuid), "01") };
   }
   return sent === null ? undefined : {};
 }
@@ -110,26 +111,17 @@ export function traceparent(traceId: string, parentId: string, flags: string): s
   return `00-${traceId}-${parentId}-${flags}`;
 }
 
-/** A span id: 8 random bytes in hex, never all zeros. */
-export function spanId(fill: FillRandom = fillCrypto): string {
-  return randomHex(8, fill);
+/**
+ * A span id: the last 8 bytes of a UUID v4, in hex. They begin with its variant bits
+ * (10xxxxxx), so the id is never all zeros; the other 62 bits are random.
+ */
+export function spanId(uuid: RandomUuid = uuidCrypto): string {
+  return hex(uuid).slice(16);
 }
 
-function randomHex(bytes: number, fill: FillRandom): string {
-  const buf = new Uint8Array(bytes);
-  for (;;) {
-    fill(buf);
-    let hex = "";
-    let any = 0;
-    for (const b of buf) {
-      any |= b;
-      hex += HEX[b]!;
-    }
-    if (any !== 0) return hex;
-  }
+function hex(uuid: RandomUuid): string {
+  return uuid().replace(/-/g, "");
 }
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** The W3C Baggage member the shadow carries, so downstream services can tag their telemetry. */
 export const SHADOW_BAGGAGE_KEY = "edge-mirror.role";

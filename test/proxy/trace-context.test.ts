@@ -11,7 +11,7 @@ import {
   SHADOW_BAGGAGE,
   shadowBaggage,
   spanId,
-  type FillRandom,
+  type RandomUuid,
 } from "../../src/proxy/trace-context";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -19,14 +19,14 @@ const PARENT = "00f067aa0ba902b7";
 const VALID = `00-${TRACE}-${PARENT}-01`;
 const SHADOW = /^00-4bf92f3577b34da6a3ce929d0e0e4736-([0-9a-f]{16})-01$/;
 
-/** Fills with the given bytes in turn (each call takes the next array). */
-function fills(...arrays: number[][]): FillRandom {
+/** UUIDs given in turn (the last one repeated). */
+function uuids(...list: string[]): RandomUuid {
   let i = 0;
-  return (bytes) => {
-    const next = arrays[Math.min(i++, arrays.length - 1)]!;
-    for (let j = 0; j < bytes.length; j++) bytes[j] = next[j % next.length]!;
-  };
+  return () => list[Math.min(i++, list.length - 1)]!;
 }
+const U1 = "aaaaaaaa-aaaa-4aaa-8bbb-bbbbbbbbbbbb";
+const U2 = "cccccccc-cccc-4ccc-9ddd-dddddddddddd";
+const U3 = "eeeeeeee-eeee-4eee-afff-ffffffffffff";
 
 describe("parseTraceparent (trace-context §traceparent Header Field Values)", () => {
   it("a version 00 value: its four fields", () => {
@@ -61,13 +61,16 @@ describe("parseTraceparent (trace-context §traceparent Header Field Values)", (
 });
 
 describe("spanId", () => {
-  it("16 lowercase hex characters from 8 random bytes", () => {
-    expect(spanId(fills([0xab, 0x01]))).toBe("ab01ab01ab01ab01");
-    expect(spanId()).toMatch(/^[0-9a-f]{16}$/);
+  it("16 lowercase hex characters: the last 8 bytes of a UUID v4", () => {
+    expect(spanId(uuids(U1))).toBe("8bbbbbbbbbbbbbbb");
+    expect(spanId()).toMatch(/^[89ab][0-9a-f]{15}$/);
   });
 
-  it("never all zeros: an all-zero draw is drawn again", () => {
-    expect(spanId(fills([0], [0], [0, 0, 0, 0, 0, 0, 0, 7]))).toBe("0000000000000007");
+  it("never all zeros: the UUID's variant bits (10xxxxxx) begin it, even for a UUID whose random bits are all zero", () => {
+    expect(spanId(uuids("00000000-0000-4000-8000-000000000000"))).toBe("8000000000000000");
+    const seen = new Set(Array.from({ length: 1000 }, () => spanId()));
+    expect(seen.size).toBe(1000);
+    for (const id of seen) expect(id).not.toBe("0000000000000000");
   });
 });
 
@@ -79,8 +82,8 @@ describe("decideTrace", () => {
   });
 
   it("a valid traceparent: v1 unchanged (no primary), the shadow the same trace id, a span of its own, the same flags", () => {
-    const d = decideTrace(`00-${TRACE}-${PARENT}-03`, true, undefined, never, fills([0x11]))!;
-    expect(d).toEqual({ traceId: TRACE, shadow: `00-${TRACE}-1111111111111111-03` });
+    const d = decideTrace(`00-${TRACE}-${PARENT}-03`, true, undefined, never, uuids(U1))!;
+    expect(d).toEqual({ traceId: TRACE, shadow: `00-${TRACE}-8bbbbbbbbbbbbbbb-03` });
   });
 
   it("a higher version reaches the shadow as version 00 (the highest this worker knows)", () => {
@@ -98,11 +101,11 @@ describe("decideTrace", () => {
   });
 
   it("trace.percent: the draw below the threshold starts a sampled trace on both legs (flags 01), one span each", () => {
-    const d = decideTrace(null, true, 500_000, () => 0.499999, fills([0xaa], [0xbb], [0xcc]))!;
+    const d = decideTrace(null, true, 500_000, () => 0.499999, uuids(U1, U2, U3))!;
     expect(d).toEqual({
-      traceId: "aa".repeat(16),
-      primary: `00-${"aa".repeat(16)}-${"bb".repeat(8)}-01`,
-      shadow: `00-${"aa".repeat(16)}-${"cc".repeat(8)}-01`,
+      traceId: "aaaaaaaaaaaa4aaa8bbbbbbbbbbbbbbb",
+      primary: "00-aaaaaaaaaaaa4aaa8bbbbbbbbbbbbbbb-9ddddddddddddddd-01",
+      shadow: "00-aaaaaaaaaaaa4aaa8bbbbbbbbbbbbbbb-afffffffffffffff-01",
     });
     expect(decideTrace(null, true, 500_000, () => 0.5)).toBeUndefined();
   });
