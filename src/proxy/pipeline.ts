@@ -62,7 +62,7 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
   const sentId = incoming.get("x-request-id");
   const requestId = trustedRequestId(sentId) ?? crypto.randomUUID();
   // GET and HEAD never carry a body here (requestFacts): their body getter is not called.
-  const facts = requestFacts(method, url, withRequestId(incoming, sentId, requestId), method !== "GET" && method !== "HEAD" && request.body !== null);
+  const facts = requestFacts(method, url, withRequestId(incoming, sentId, requestId, ctx.table), method !== "GET" && method !== "HEAD" && request.body !== null);
   const record = new RequestLine(requestId, started, ctx.log);
   const line = record.line;
   // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.

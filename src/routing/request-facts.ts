@@ -1,6 +1,7 @@
 // What the decision step knows about a request, read once from the runtime's
 // Request (or, in `npm run explain`, from the command line) the same way.
 import { hostOf } from "./host";
+import type { RouteTable } from "./table";
 
 export interface RequestFacts {
   method: string;
@@ -69,9 +70,21 @@ export function trustedRequestId(value: string | null): string | undefined {
  * in ConnectionManagerUtility::mutateRequestHeaders, before the route is chosen
  * (envoy source/common/http/conn_manager_utility.cc, conn_manager_impl.cc decodeHeaders).
  */
-export function withRequestId(headers: Headers, sent: string | null, id: string): Headers {
-  if (sent === id) return headers;
+export function withRequestId(headers: Headers, sent: string | null, id: string, table?: RouteTable): Headers {
+  // Only a table that reads x-request-id (a match, a hash or sample key, a %REQ()%) needs
+  // the copy: the forwarded headers get the id anyway (proxy/headers.ts), and a copy of
+  // the client's headers on every request is measurable on the hot path.
+  if (sent === id || (table && !readsRequestId(table))) return headers;
   const copy = new Headers(headers);
   copy.set("x-request-id", id);
   return copy;
+}
+
+const readsId = new WeakMap<RouteTable, boolean>();
+
+/** Whether anything in the table names the x-request-id header (any case): worked out once per table and isolate. */
+export function readsRequestId(table: RouteTable): boolean {
+  let reads = readsId.get(table);
+  if (reads === undefined) readsId.set(table, (reads = JSON.stringify(table).toLowerCase().includes("x-request-id")));
+  return reads;
 }
