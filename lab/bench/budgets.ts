@@ -293,6 +293,8 @@ export async function runBudgetScenarios(selected: BudgetScenario[]): Promise<Bu
     [
       { binding: "COMPARE_STORE", className: "CompareStore" },
       { binding: "MIRROR_SWITCH", className: "MirrorSwitch" },
+      // The admin surface answers 503 without its guard (src/admin/guard.ts): the report is read through it.
+      { binding: "ADMIN_GUARD", className: "AdminGuard" },
     ],
   );
   await waitUntilServing(ports.worker, proc, "the project (budgets)", { host: "plain" });
