@@ -7,6 +7,7 @@
 //   2. one way to identify a caller (caller.ts): a bearer token, else the sign-in
 //      cookie; every presented token passes the per-client guessing limit (guard.ts);
 //   3. one way to answer (http.ts), with one set of security headers.
+// GET /__edge-mirror/metrics is the report in Prometheus' text format (metrics.ts).
 import type { RouteTable } from "../routing/table";
 import type { CompareRecorder } from "../observe/compare-recorder";
 import { mirrorCap } from "../routing/kill-switch";
@@ -17,6 +18,7 @@ import { adminConfig, MIN_TOKEN_LENGTH } from "./tokens";
 import { identify, tooMany, type AdminEnv, type Caller } from "./caller";
 import { sameOrigin } from "./session";
 import { ADMIN_PREFIX, bearerChallenge, json, text } from "./http";
+import { METRICS_CONTENT_TYPE, metricsText } from "./metrics";
 import { changeFromJson, readSwitch, type SwitchDeps } from "./mirroring";
 import type { CaptureBatcher } from "../capture/batcher";
 import { captureReport, handleCaptures } from "./captures-api";
@@ -77,6 +79,7 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
     return text(405, "GET or POST", { allow: "GET, POST" });
   }
   if (path === "api/report") return reportApi(request, url, env, admin);
+  if (path === "metrics") return metricsApi(request, env, admin);
   if (path === "api/captures") return handleCaptures(request, url, env, admin.table, admin.capture);
   return text(404, "not found");
 }
@@ -87,6 +90,15 @@ async function reportOf(env: AdminEnv, admin: AdminContext): Promise<Report> {
   const report = await compareReport(comparedRoutes(admin.table), store, admin.recorder);
   const captures = await captureReport(admin.table, store, admin.capture);
   return captures.length > 0 ? { ...report, captures } : report;
+}
+
+/** GET /__edge-mirror/metrics: every compared route's report as Prometheus text (format 0.0.4). */
+async function metricsApi(request: Request, env: AdminEnv, admin: AdminContext): Promise<Response> {
+  if (request.method !== "GET" && request.method !== "HEAD") return text(405, "GET", { allow: "GET, HEAD" });
+  const store = env.COMPARE_STORE;
+  if (!store) return text(503, "no COMPARE_STORE Durable Object binding: see wrangler.toml");
+  const report = await compareReport(comparedRoutes(admin.table), store, admin.recorder);
+  return text(200, metricsText(report.routes).trimEnd(), { "content-type": METRICS_CONTENT_TYPE });
 }
 
 async function pageFor(url: URL, env: AdminEnv, admin: AdminContext, caller: Caller, now: number): Promise<Response | undefined> {

@@ -2,7 +2,8 @@
 // and its compare settings: each field judged (divergent, noise by Diffy's rule, or
 // ignored), the requests that diverged counted once each, the divergence with its
 // 95 % interval, the verdict, and two flags canary judges raise (Kayenta, Flagger):
-// v2 answering 5xx more often than v1, and v2's p99 far above v1's.
+// v2 answering 5xx more often than v1, and v2's p99 far above v1's; and the paired
+// latency shift (v2 − v1 per request) with its interval, judged when the gate asks.
 import { quantileMs } from "./histogram";
 import { latencyBuckets, type LatencyBucket } from "./latency-buckets";
 import { divergenceTimeline, type TimelinePoint } from "./timeline";
@@ -10,7 +11,8 @@ import { classifyField } from "./noise";
 import { pathMatches } from "./path";
 import { OVERFLOW, type Example, type Tally } from "./tally";
 import type { DiffKind } from "./types";
-import { verdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
+import { routeVerdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
+import { latencyShift, type LatencyShift } from "./latency-shift";
 
 export interface FieldReport {
   path: string;
@@ -43,6 +45,11 @@ export interface RouteReport {
   fields: FieldReport[];
   statuses: Tally["statuses"];
   latencyMs: { v1: { p50: number | null; p99: number | null }; v2: { p50: number | null; p99: number | null } };
+  /**
+   * v2's time to headers minus v1's over the compared requests: the Hodges–Lehmann
+   * estimate and its 95 % Wilcoxon interval, ms (latency-shift.ts); null ends before anything was compared
+   */
+  latencyShiftMs: LatencyShift;
   skipped: Record<string, number>;
   shadowErrors: Record<string, number>;
   /** paths not kept past the Durable Object's limit (their requests count as divergent) */
@@ -92,6 +99,7 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     v1: { p50: quantileMs(t.latency.v1, 0.5), p99: quantileMs(t.latency.v1, 0.99) },
     v2: { p50: quantileMs(t.latency.v2, 0.5), p99: quantileMs(t.latency.v2, 0.99) },
   };
+  const shift = latencyShift(t.latencyShift ?? {});
   return {
     ...identity,
     mirrored: t.mirrored,
@@ -100,12 +108,13 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     noiseSamples: t.noiseSamples,
     divergencePercent: t.compared > 0 ? round((divergent / t.compared) * 100) : null,
     confidenceInterval: { low: round(interval.low * 100), high: round(interval.high * 100) },
-    verdict: verdict(t.compared, divergent, settings.gate),
+    verdict: routeVerdict(t.compared, divergent, shift, settings.gate),
     gate: settings.gate,
     flags: flags(t, latencyMs),
     fields,
     statuses: t.statuses,
     latencyMs,
+    latencyShiftMs: shift,
     skipped: t.skipped,
     shadowErrors: t.shadowErrors,
     droppedPaths: t.droppedPaths,

@@ -8,6 +8,7 @@
 // rules: the route's Durable Object merges with mergeTally too.
 import type { CompareOutcome } from "./compare-answers";
 import { latencyBucket } from "./histogram";
+import { shiftKey } from "./latency-shift";
 import { MAX_PATH_BYTES, utf8Bytes } from "./path";
 import { addToTimeline, COMPARED, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
@@ -43,6 +44,11 @@ export interface Tally {
   statuses: { v1: Record<string, number>; v2: Record<string, number> };
   /** latency histograms (histogram.ts bucket → count) of the compared requests */
   latency: { v1: Record<string, number>; v2: Record<string, number> };
+  /**
+   * v2's time to headers minus v1's, per compared request: latency-shift.ts's shiftKey
+   * (whole ms to ±2 s, log buckets past it; at most SHIFT_KEYS_MAX keys) → count.
+   */
+  latencyShift: Record<string, number>;
   /** mirrored but not compared, by reason (body_too_large, v1_failed, compare_failed, …) */
   skipped: Record<string, number>;
   /** shadows that got no answer, by reason (connect_failed, timeout) */
@@ -90,6 +96,7 @@ export function emptyTally(): Tally {
     noiseSamples: 0,
     statuses: { v1: {}, v2: {} },
     latency: { v1: {}, v2: {} },
+    latencyShift: {},
     skipped: {},
     shadowErrors: {},
     fields: {},
@@ -121,6 +128,8 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: Compared
   bump(t.statuses.v2, String(outcome.v2Status));
   bump(t.latency.v1, String(latencyBucket(v1Ms)));
   bump(t.latency.v2, String(latencyBucket(v2Ms)));
+  // One key and one increment per request: the statistics are computed when the report is built.
+  if (Number.isFinite(v2Ms - v1Ms)) bump(t.latencyShift, shiftKey(v2Ms - v1Ms));
   for (const d of outcome.differences) countField(t, d.path, d.kind, 1, 0);
   if (outcome.noise) {
     t.noiseSamples++;
@@ -174,6 +183,8 @@ export function mergeTally(into: Tally, from: Tally): void {
     addCounts(into.statuses[side], from.statuses[side]);
     addCounts(into.latency[side], from.latency[side]);
   }
+  // An isolate of an older version sends no latencyShift.
+  addCounts(into.latencyShift, from.latencyShift ?? {});
   addCounts(into.skipped, from.skipped);
   addCounts(into.shadowErrors, from.shadowErrors);
   for (const [path, f] of Object.entries(from.fields)) countField(into, path, f.kind, f.divergent, f.noise);

@@ -1,7 +1,11 @@
 // The rollout gate: a route's divergence rate with a 95 % confidence interval, and
 // a verdict that only says pass or fail when the interval is clear of the limit.
 // Like Argo Rollouts' analysis, "inconclusive" is an answer: too few requests, or
-// an interval that straddles the limit.
+// an interval that straddles the limit. One rule for two criteria: the divergence
+// (Wilson's interval) and, when the gate sets maxLatencyShiftMs, the paired latency
+// shift (latency-shift.ts's Wilcoxon interval). The worker's report and `npm run gate`
+// both judge with routeVerdict.
+import type { LatencyShift } from "./latency-shift";
 
 /** The 97.5th percentile of the standard normal distribution: two-sided 95 %. */
 export const Z_95 = 1.959963984540054;
@@ -42,6 +46,8 @@ export interface Gate {
   maxDivergencePercent: number;
   /** requests compared before a pass can be given */
   minCompared: number;
+  /** ms: the latency shift (v2 − v1, Hodges–Lehmann) the rollout tolerates; absent: not judged */
+  maxLatencyShiftMs?: number;
 }
 
 export type Verdict = "pass" | "fail" | "inconclusive";
@@ -57,4 +63,23 @@ export function verdict(compared: number, divergent: number, gate: Gate): Verdic
   if (low * 100 > gate.maxDivergencePercent) return "fail";
   if (compared >= gate.minCompared && high * 100 <= gate.maxDivergencePercent) return "pass";
   return "inconclusive";
+}
+
+/**
+ * The latency criterion: fail when even the shift interval's low end is above the
+ * limit (v2 is slower by more than it, with 95 % confidence); pass when its high end
+ * is at or below it; otherwise (or with nothing measured) inconclusive.
+ */
+export function latencyVerdict(shift: Pick<LatencyShift, "low" | "high">, maxMs: number): Verdict {
+  if (shift.low === null || shift.high === null) return "inconclusive";
+  if (shift.low > maxMs) return "fail";
+  return shift.high <= maxMs ? "pass" : "inconclusive";
+}
+
+/** A route's verdict: the divergence's, and the latency shift's when the gate has a limit; any fail fails, then any inconclusive. */
+export function routeVerdict(compared: number, divergent: number, shift: Pick<LatencyShift, "low" | "high">, gate: Gate): Verdict {
+  const verdicts = [verdict(compared, divergent, gate)];
+  if (gate.maxLatencyShiftMs !== undefined) verdicts.push(latencyVerdict(shift, gate.maxLatencyShiftMs));
+  if (verdicts.includes("fail")) return "fail";
+  return verdicts.includes("inconclusive") ? "inconclusive" : "pass";
 }

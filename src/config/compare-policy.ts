@@ -9,7 +9,8 @@
 //     ignore: []              # field paths never reported: /body/meta/servedAt, /headers/date
 //     redact: []              # field paths whose values never leave the worker
 //     maxBodyBytes: 262144    # larger bodies are compared by digest only
-//     gate: {maxDivergencePercent: 1, minCompared: 200}
+//     gate: {maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 20}
+//                             # maxLatencyShiftMs (absent: not judged): v2 − v1, per request (issue 21)
 import type { Field, KeyRules } from "./field";
 import type { CompareSettings } from "../routing/table";
 import { defaultCompareSettings } from "./defaults";
@@ -18,7 +19,9 @@ import { perMillion } from "../routing/per-million";
 import { splitPath } from "../compare/path";
 
 export const COMPARE: KeyRules = { known: ["percent", "noisePercent", "headers", "ignore", "redact", "maxBodyBytes", "gate"] };
-export const COMPARE_GATE: KeyRules = { known: ["maxDivergencePercent", "minCompared"] };
+export const COMPARE_GATE: KeyRules = { known: ["maxDivergencePercent", "minCompared", "maxLatencyShiftMs"] };
+/** The largest latency-shift limit, ms: ten minutes, longer than any shadow may take. */
+export const MAX_LATENCY_SHIFT_LIMIT_MS = 600_000;
 
 /**
  * Up to three bodies of this size are held per compared request (v1, v2, and v1 again
@@ -55,6 +58,11 @@ export function readCompare(field: Field): CompareSettings | undefined {
     if (max !== undefined) settings.gate.maxDivergencePercent = max;
     const min = gate.get("minCompared").wholeNumber();
     if (min !== undefined) settings.gate.minCompared = min;
+    const shift = gate.get("maxLatencyShiftMs");
+    const ms = shift.number();
+    if (ms !== undefined && !(ms >= 0 && ms <= MAX_LATENCY_SHIFT_LIMIT_MS)) {
+      shift.error(`must be a number of ms from 0 to ${MAX_LATENCY_SHIFT_LIMIT_MS}, found ${ms}`, "the largest slowdown of v2 against v1 the rollout tolerates, e.g. 20");
+    } else if (ms !== undefined) settings.gate.maxLatencyShiftMs = ms;
   }
   return settings;
 }

@@ -1,4 +1,5 @@
-// One route's page: for each of its mirrors, the figures, divergence over time, the
+// One route's page: for each of its mirrors, the figures (the paired latency shift
+// among them), divergence over time, the
 // latency of v1 and v2 on one chart, the field tree (which paths differ, how, and
 // whether they are noise), and example pairs side by side — v1 on the left, v2 on
 // the right, always (Diffy's UI once swapped them: twitter/diffy#86) — with the
@@ -56,6 +57,7 @@ function MirrorSection({ row }: { row: MirrorRow }) {
         {r && <Figure term="Divergent" value={`${count(r.divergent)}: ${percent(r.divergencePercent)} (95 %: ${percent(r.confidenceInterval.low)}–${percent(r.confidenceInterval.high)})`} />}
         {r && <Figure term="p50 v1 / v2" value={`${ms(r.latencyMs.v1.p50)} / ${ms(r.latencyMs.v2.p50)}`} />}
         {r && <Figure term="p99 v1 / v2" value={`${ms(r.latencyMs.v1.p99)} / ${ms(r.latencyMs.v2.p99)}`} />}
+        {r && <Figure term="Latency shift v2 − v1" value={shiftText(r)} />}
         {r && <Figure term="Status mix v1" value={statusMix(r.statuses.v1)} />}
         {r && <Figure term="Status mix v2" value={statusMix(r.statuses.v2)} />}
       </dl>
@@ -66,6 +68,15 @@ function MirrorSection({ row }: { row: MirrorRow }) {
       )}
     </section>
   );
+}
+
+/** The paired shift as a person reads it: "+50 ms (95 %: 49 – 51 ms, 300 requests; limit 20 ms)". */
+function shiftText(r: ReportRoute): string {
+  // A report from a worker older than the shift has none.
+  const s = r.latencyShiftMs;
+  if (!s || s.estimate === null) return "–";
+  const limit = r.gate.maxLatencyShiftMs === undefined ? "" : `; limit ${r.gate.maxLatencyShiftMs} ms`;
+  return `${s.estimate > 0 ? "+" : ""}${s.estimate} ms (95 %: ${s.low} – ${s.high} ms, ${count(s.n)} requests${limit})`;
 }
 
 function Figure({ term, value }: { term: string; value: string }) {

@@ -28,6 +28,8 @@ const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
   "status:v2": (t: Tally) => t.statuses.v2,
   "latency:v1": (t: Tally) => t.latency.v1,
   "latency:v2": (t: Tally) => t.latency.v2,
+  // v2 − v1 per compared request (latency-shift.ts): at most SHIFT_KEYS_MAX rows.
+  shift: (t: Tally) => t.latencyShift,
   skipped: (t: Tally) => t.skipped,
   shadowErrors: (t: Tally) => t.shadowErrors,
 };

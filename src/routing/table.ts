@@ -242,7 +242,8 @@ export interface CompareSettings {
   redact: string[];
   /** bodies up to this size are compared field by field; larger ones by digest */
   maxBodyBytes: number;
-  gate: { maxDivergencePercent: number; minCompared: number };
+  /** maxLatencyShiftMs absent: the latency shift is reported, not judged */
+  gate: { maxDivergencePercent: number; minCompared: number; maxLatencyShiftMs?: number };
 }
 
 export interface Route {

@@ -8,12 +8,16 @@
 import { EXIT, UsageError, runCli, type ExitCode } from "./cli-runner";
 import { gateLines, judge, type GateOptions } from "./gate-judge";
 import type { RouteReport } from "../compare/report";
+import { MAX_LATENCY_SHIFT_LIMIT_MS } from "../config/compare-policy";
 
 const USAGE = `usage: npm run gate -- --url <worker URL> [--token <token>] [--route <virtualService>/<route>]
-                      [--max-divergence <percent>] [--min-compared <n>] [--ignore-flags] [--json]
+                      [--max-divergence <percent>] [--min-compared <n>] [--max-latency-shift <ms>]
+                      [--ignore-flags] [--json]
   Reads <worker URL>/__edge-mirror/api/report (Authorization: Bearer <token>, or $EDGE_MIRROR_ADMIN_TOKEN)
   and judges every compared route, or the one --route names.
   --max-divergence, --min-compared   override the routes' compare.gate for this run
+  --max-latency-shift <ms>   also judge v2's paired latency shift (v2 − v1 per request): fail when
+                   its 95 % interval lies above <ms>, pass only when its high end is at or below
   --ignore-flags   do not fail a route for v2's 5xx rate or p99 latency flags
   --json           one JSON object on stdout: {verdict, exitCode, routes: [...]}; when the report
                    cannot be read, {"verdict": "error", "exitCode": 2, "error": "…", "routes": []}
@@ -30,6 +34,7 @@ await runCli({
     route: { type: "string" },
     "max-divergence": { type: "string" },
     "min-compared": { type: "string" },
+    "max-latency-shift": { type: "string" },
     "ignore-flags": { type: "boolean" },
     json: { type: "boolean" },
   },
@@ -42,6 +47,7 @@ await runCli({
     const options: GateOptions = { ignoreFlags: values["ignore-flags"] ?? false };
     if (values["max-divergence"] !== undefined) options.maxDivergencePercent = percent(values["max-divergence"]);
     if (values["min-compared"] !== undefined) options.minCompared = count(values["min-compared"]);
+    if (values["max-latency-shift"] !== undefined) options.maxLatencyShiftMs = milliseconds(values["max-latency-shift"]);
     if (values.route !== undefined && !/^[^/]+\/.+$/.test(values.route)) throw new UsageError(`--route ${JSON.stringify(values.route)} is not <virtualService>/<route>`);
 
     const url = new URL("__edge-mirror/api/report", base);
@@ -77,6 +83,12 @@ function workerUrl(text: string | undefined): URL {
 function percent(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !(n >= 0 && n <= 100)) throw new UsageError(`--max-divergence ${JSON.stringify(text)} is not a percentage from 0 to 100`);
+  return n;
+}
+
+function milliseconds(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !(n >= 0 && n <= MAX_LATENCY_SHIFT_LIMIT_MS)) throw new UsageError(`--max-latency-shift ${JSON.stringify(text)} is not a number of ms from 0 to ${MAX_LATENCY_SHIFT_LIMIT_MS}`);
   return n;
 }
 

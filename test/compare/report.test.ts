@@ -153,3 +153,40 @@ describe("overallVerdict", () => {
     expect(overallVerdict([])).toBe("inconclusive");
   });
 });
+
+describe("the report: latency shift (v2 − v1 per compared request, issue 21)", () => {
+  it("reports the Hodges–Lehmann shift with its interval and n, beside p50 and p99", () => {
+    const t = emptyTally();
+    for (let i = 0; i < 100; i++) add(t, 1, [], undefined, [20 + (i % 3), 70 + (i % 3)]);
+    const r = routeReport(id, t, settings);
+    expect(r.latencyShiftMs).toEqual({ estimate: 50, low: 50, high: 50, n: 100 });
+    expect(r.latencyMs.v2.p50).not.toBeNull();
+  });
+
+  it("judges it when the gate sets maxLatencyShiftMs: 20 fails, 100 passes, absent is not judged", () => {
+    const t = add(emptyTally(), 400, [], undefined, [10, 60]);
+    expect(routeReport(id, t, settings).verdict).toBe("pass");
+    expect(routeReport(id, t, { ...settings, gate: { ...settings.gate, maxLatencyShiftMs: 20 } }).verdict).toBe("fail");
+    expect(routeReport(id, t, { ...settings, gate: { ...settings.gate, maxLatencyShiftMs: 100 } }).verdict).toBe("pass");
+  });
+
+  it("adds up across isolates: merged halves give the same shift as one tally", () => {
+    const whole = emptyTally();
+    const a = emptyTally();
+    const b = emptyTally();
+    for (let i = 0; i < 200; i++) {
+      const ms: [number, number] = [30 + (i % 11), 45 + (i % 13)];
+      add(whole, 1, [], undefined, ms);
+      add(i % 2 ? a : b, 1, [], undefined, ms);
+    }
+    mergeTally(a, b);
+    expect(a.latencyShift).toEqual(whole.latencyShift);
+    expect(routeReport(id, a, settings).latencyShiftMs).toEqual(routeReport(id, whole, settings).latencyShiftMs);
+  });
+
+  it("a tally stored before the shift existed reports n 0", () => {
+    const t = add(emptyTally(), 3, []) as Partial<Tally>;
+    delete t.latencyShift;
+    expect(routeReport(id, t as Tally, settings).latencyShiftMs).toEqual({ estimate: null, low: null, high: null, n: 0 });
+  });
+});

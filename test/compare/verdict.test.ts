@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Z_95, verdict, wilsonInterval } from "../../src/compare/verdict";
+import { Z_95, latencyVerdict, routeVerdict, verdict, wilsonInterval } from "../../src/compare/verdict";
 
 describe("wilsonInterval", () => {
   // R. G. Newcombe, "Two-sided confidence intervals for the single proportion: comparison
@@ -86,5 +86,39 @@ describe("verdict", () => {
 
   it("is inconclusive with nothing compared", () => {
     expect(verdict(0, 0, gate(1, 0))).toBe("inconclusive");
+  });
+});
+
+describe("latencyVerdict (issue 21: the paired shift against compare.gate.maxLatencyShiftMs)", () => {
+  it("fails when the interval's low end is above the limit, and not when it is exactly at it", () => {
+    expect(latencyVerdict({ low: 20.5, high: 80 }, 20)).toBe("fail");
+    expect(latencyVerdict({ low: 20, high: 80 }, 20)).toBe("inconclusive");
+  });
+
+  it("passes when the high end is at or below the limit", () => {
+    expect(latencyVerdict({ low: -3, high: 20 }, 20)).toBe("pass");
+    expect(latencyVerdict({ low: -3, high: 20.5 }, 20)).toBe("inconclusive");
+  });
+
+  it("is inconclusive with nothing measured", () => {
+    expect(latencyVerdict({ low: null, high: null }, 20)).toBe("inconclusive");
+  });
+});
+
+describe("routeVerdict: divergence and, when the gate has a limit, the latency shift", () => {
+  const shift = { low: 45, high: 55 };
+  it("ignores the shift when the gate sets no maxLatencyShiftMs", () => {
+    expect(routeVerdict(400, 0, shift, { maxDivergencePercent: 1, minCompared: 200 })).toBe("pass");
+  });
+
+  it("any fail fails: agreeing answers with v2 50 ms slower fail a 20 ms limit, pass a 100 ms one", () => {
+    expect(routeVerdict(400, 0, shift, { maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 20 })).toBe("fail");
+    expect(routeVerdict(400, 0, shift, { maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 100 })).toBe("pass");
+    expect(routeVerdict(60, 50, { low: 0, high: 1 }, { maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 100 })).toBe("fail");
+  });
+
+  it("a pass needs both: a clear shift with too few requests, or a spanning interval, is inconclusive", () => {
+    expect(routeVerdict(50, 0, shift, { maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 100 })).toBe("inconclusive");
+    expect(routeVerdict(400, 0, shift, { maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 50 })).toBe("inconclusive");
   });
 });

@@ -96,6 +96,12 @@ describe("MirrorPolicy compare: what it compiles to", () => {
     expect(users!.shadow.compare!.gate).toEqual({ maxDivergencePercent: 1, minCompared: 50 });
   });
 
+  it("gate.maxLatencyShiftMs: the latency shift limit, in ms (absent: not judged)", () => {
+    const [users] = routes(withCompare("  compare:\n    gate: {maxLatencyShiftMs: 20}"));
+    expect(users!.shadow.compare!.gate).toEqual({ maxDivergencePercent: 1, minCompared: 200, maxLatencyShiftMs: 20 });
+    expect(routes(withCompare("  compare:\n    gate: {maxLatencyShiftMs: 0.5}"))[0]!.shadow.compare!.gate.maxLatencyShiftMs).toBe(0.5);
+  });
+
   it("sits beside the other MirrorPolicy settings", () => {
     const [users] = routes(withCompare("  methods: [GET]\n  compare: {percent: 50}"));
     expect(users!.shadow).toMatchObject({ methods: ["GET"], compare: { perMillion: 500_000 } });
@@ -126,6 +132,11 @@ describe("MirrorPolicy compare: errors name the file, line, column, field path a
       "a gate limit above 100 %",
       "  compare:\n    gate: {maxDivergencePercent: 150}",
       "routes.yaml:39:34 error: MirrorPolicy p: spec.compare.gate.maxDivergencePercent: must be a percentage from 0 to 100, found 150",
+    ],
+    [
+      "a negative latency shift limit",
+      "  compare:\n    gate: {maxLatencyShiftMs: -5}",
+      "routes.yaml:39:31 error: MirrorPolicy p: spec.compare.gate.maxLatencyShiftMs: must be a number of ms from 0 to 600000, found -5\n    fix: the largest slowdown of v2 against v1 the rollout tolerates, e.g. 20",
     ],
     ["minCompared not whole", "  compare:\n    gate: {minCompared: 2.5}", "routes.yaml:39:25 error: MirrorPolicy p: spec.compare.gate.minCompared: must be a whole number ≥ 0, found 2.5"],
     [

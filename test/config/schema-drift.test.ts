@@ -31,7 +31,7 @@ import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIR
 import { HTTP_MATCH_REQUEST } from "../../src/config/match-spec";
 import { STRING_MATCH } from "../../src/config/string-match";
 import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF, TRACE } from "../../src/config/mirror-policy";
-import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES } from "../../src/config/compare-policy";
+import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES, MAX_LATENCY_SHIFT_LIMIT_MS } from "../../src/config/compare-policy";
 import { CAPTURE, MAX_CAPTURE_BODY_BYTES, MAX_CAPTURE_TTL_DAYS } from "../../src/config/capture-policy";
 import {
   CORS_POLICY,
@@ -325,6 +325,10 @@ const VALUE_RULES: Record<string, { at: string; rule: Record<string, unknown> }>
   "percentage(): MirrorPolicy compare.gate.maxDivergencePercent": {
     at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxDivergencePercent",
     rule: { type: "number", ...PERCENT_RANGE },
+  },
+  "number() 0..MAX_LATENCY_SHIFT_LIMIT_MS: MirrorPolicy compare.gate.maxLatencyShiftMs": {
+    at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/maxLatencyShiftMs",
+    rule: { type: "number", minimum: 0, maximum: MAX_LATENCY_SHIFT_LIMIT_MS },
   },
   "wholeNumber(): MirrorPolicy compare.gate.minCompared": { at: "#/definitions/MirrorPolicySpec/properties/compare/properties/gate/properties/minCompared", rule: WHOLE(INT32_MAX) },
   "port(): HTTPRoute parentRefs[].port": { at: "#/definitions/GatewayApiParentReference/properties/port", rule: { type: "integer", ...PORT_RANGE } },

@@ -30,6 +30,7 @@ const PATHS: [string, RequestInit][] = [
   ["", {}],
   ["route?name=mirrored%2Fhttp%5B0%5D", {}],
   ["api/report", {}],
+  ["metrics", {}],
   ["api/mirroring", {}],
   ["api/mirroring", { method: "POST", body: '{"percentCap":0}' }],
   ["mirroring", { method: "POST", headers: { ...FORM, ...SAME_ORIGIN }, body: form({ percentCap: "0" }) }],

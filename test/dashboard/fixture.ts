@@ -27,6 +27,7 @@ export const compared: ReportRoute = {
   ],
   statuses: { v1: { "200": 1175, "404": 5 }, v2: { "200": 1170, "503": 10 } },
   latencyMs: { v1: { p50: 13.5, p99: 45.3 }, v2: { p50: 19, p99: 181 } },
+  latencyShiftMs: { estimate: 5, low: 4, high: 6, n: 1180 },
   skipped: { body_too_large: 12 },
   shadowErrors: { connect_failed: 3, timeout: 1 },
   examples: [

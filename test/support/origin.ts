@@ -226,6 +226,16 @@ function streamHuge(res: ServerResponse, record: OriginRecord, name: string, siz
   pump();
 }
 
+/**
+ * Calls `fn` `ms` after now, to a fraction of a millisecond: a timer alone fires up to
+ * a millisecond or two late, which would bias the latency-shift tests' "v2 50 ms later".
+ */
+function after(ms: number, fn: () => void): void {
+  const due = performance.now() + ms;
+  const check = (): void => void (performance.now() >= due ? fn() : setImmediate(check));
+  setTimeout(check, Math.max(0, ms - 2));
+}
+
 /** httpbin's header casing: `x-forwarded-host` → `X-Forwarded-Host`. */
 function titleCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
@@ -290,10 +300,10 @@ function respond(
   if (status === 204 || status === 304) body = "";
   headers["content-length"] = String(Buffer.byteLength(body));
   if (compared?.delayMs) {
-    setTimeout(() => {
+    after(compared.delayMs, () => {
       res.writeHead(status, headers);
       res.end(body);
-    }, compared.delayMs);
+    });
   } else {
     res.writeHead(status, headers);
     res.end(body);

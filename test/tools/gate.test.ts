@@ -27,6 +27,21 @@ function route(name: string, compared: number, divergent: number, extra: (t: Tal
   return routeReport({ virtualService: "api", route: name, mirror: "api/v2" }, t, { gate: { maxDivergencePercent: 1, minCompared: 200 }, ignore: [] });
 }
 
+/** 500 compared requests, v2 answering about 50 ms after v1 (v1 100–106 ms, v2 150–154 ms): no p99 flag, a clear shift. */
+function lagging(): RouteReport {
+  const t = emptyTally();
+  for (let i = 0; i < 500; i++) {
+    addShadow(t, {});
+    addCompared(t, {
+      outcome: { v1Status: 200, v2Status: 200, differences: [], reported: [], example: [] },
+      v1Ms: 100 + (i % 7),
+      v2Ms: 150 + (i % 5),
+      example: { requestId: `r${i}`, method: "GET", path: "/", at: i },
+    });
+  }
+  return routeReport({ virtualService: "api", route: "lagging", mirror: "api/v2" }, t, { gate: { maxDivergencePercent: 1, minCompared: 200 }, ignore: [] });
+}
+
 const ROUTES: Record<string, RouteReport> = {
   "api/healthy": route("healthy", 500, 0),
   "api/broken": route("broken", 60, 50),
@@ -35,6 +50,7 @@ const ROUTES: Record<string, RouteReport> = {
     t.latency.v2 = { ...t.latency.v1 };
     t.latency.v2["40"] = 20; // 20 of 500 at ~1 s: v2's p99 far above v1's
   }),
+  "api/lagging": lagging(),
 };
 
 let server: Server;
@@ -114,6 +130,20 @@ describe("npm run gate: exit codes", { timeout: 30_000 }, () => {
     expect((await gate(["--url", url, "--token", TOKEN, "--route", "api/healthy", "--min-compared", "1000"])).code).toBe(3);
   });
 
+  it("--max-latency-shift judges v2's paired latency shift: 1 above the limit, 0 below, 3 when the interval spans it", async () => {
+    const plain = await gate(["--url", url, "--token", TOKEN, "--route", "api/lagging"]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/latency shift 49(\.\d+)? ms \(95 % CI 4\d(\.\d+)?–\d+(\.\d+)? ms, n 500\)/);
+    const slow = await gate(["--url", url, "--token", TOKEN, "--route", "api/lagging", "--max-latency-shift", "20"]);
+    expect(slow.code).toBe(1);
+    expect(slow.stdout).toContain("v2 slower by more than 20 ms even at the shift interval's low end");
+    expect((await gate(["--url", url, "--token", TOKEN, "--route", "api/lagging", "--max-latency-shift", "100"])).code).toBe(0);
+    expect((await gate(["--url", url, "--token", TOKEN, "--route", "api/lagging", "--max-latency-shift", "49"])).code).toBe(3);
+    const bad = await gate(["--url", url, "--token", TOKEN, "--max-latency-shift", "-5"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--max-latency-shift");
+  });
+
   it("takes the token from EDGE_MIRROR_ADMIN_TOKEN", async () => {
     expect((await gate(["--url", url, "--route", "api/healthy"], { EDGE_MIRROR_ADMIN_TOKEN: TOKEN })).code).toBe(0);
   });
@@ -159,6 +189,7 @@ describe("npm run gate: exit codes", { timeout: 30_000 }, () => {
       ["broken", "fail"],
       ["young", "inconclusive"],
       ["slow", "fail"],
+      ["lagging", "pass"],
     ]);
     expect(out.routes[1]!.divergentFields).toEqual(["/body/plan"]);
   });
@@ -170,5 +201,16 @@ describe("judge (the gate's decision, pure)", () => {
     expect(judge([ROUTES["api/young"]!]).verdict).toBe("inconclusive");
     expect(judge([ROUTES["api/young"]!], { minCompared: 10, maxDivergencePercent: 20 }).verdict).toBe("pass");
     expect(judge([]).verdict).toBe("inconclusive");
+  });
+
+  it("judges the latency shift with the worker's rule (routeVerdict): the route's own limit, or the override", () => {
+    const r = ROUTES["api/lagging"]!;
+    expect(r.latencyShiftMs.n).toBe(500);
+    expect(judge([r], { maxLatencyShiftMs: 20 }).routes[0]).toMatchObject({ verdict: "fail", gate: { maxLatencyShiftMs: 20 }, latencyShiftMs: r.latencyShiftMs });
+    expect(judge([{ ...r, gate: { ...r.gate, maxLatencyShiftMs: 20 } }]).verdict).toBe("fail");
+    expect(judge([{ ...r, gate: { ...r.gate, maxLatencyShiftMs: 20 } }], { maxLatencyShiftMs: 100 }).verdict).toBe("pass");
+    // A report from a worker without the shift: judged inconclusive on latency, not passed.
+    const { latencyShiftMs: _, ...old } = r;
+    expect(judge([old as RouteReport], { maxLatencyShiftMs: 100 }).verdict).toBe("inconclusive");
   });
 });
