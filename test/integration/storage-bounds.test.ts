@@ -10,6 +10,7 @@ import { comparedRoutes, type Report } from "../../src/admin/compare-report";
 import { addCompared, addShadow, emptyTally, MAX_EXAMPLES_BYTES, MAX_FIELD_BYTES, type Tally } from "../../src/compare/tally";
 import { MAX_PATH_BYTES, utf8Bytes } from "../../src/compare/path";
 import { MAX_TIMELINE_BYTES } from "../../src/compare/timeline";
+import { SHIFT_KEYS_MAX, shiftKey } from "../../src/compare/latency-shift";
 import { MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import type { CompareStore } from "../../src/observe/compare-store";
 import { release, send, table, type Sent } from "../support/harness";
@@ -105,8 +106,14 @@ describe("a store filled to every limit with the largest entries they allow", ()
     const identity = { virtualService: "cmp", route: "filled", mirror: comparedRoutes(table, "cmp/filled")[0]!.mirror };
     const now = Date.now();
     for (let batch = 0; batch < 180; batch++) await s.record(identity, hostileTally(batch * 40, 40, now - (180 - batch) * 60_000 + 1_000));
+    // Every key the latency-shift histogram can have (issue 21): whole ms to ±2 s, log buckets past it.
+    const shifts = emptyTally();
+    for (let d = -(2 ** 30); d <= 2 ** 30; d += Math.abs(d) < 3000 ? 1 : Math.max(1, Math.floor(Math.abs(d) / 400))) shifts.latencyShift[shiftKey(d)] = 1;
+    await s.record(identity, shifts);
     const { tally } = await s.snapshot();
     expect(tally.compared).toBe(7200);
+    expect(Object.keys(tally.latencyShift).length).toBeGreaterThan(4001);
+    expect(Object.keys(tally.latencyShift).length).toBeLessThanOrEqual(SHIFT_KEYS_MAX);
     expect(Object.keys(tally.fields).every((p) => utf8Bytes(p) <= MAX_PATH_BYTES)).toBe(true);
     expect(Object.keys(tally.fields).reduce((n, p) => n + utf8Bytes(p), 0)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
     expect(tally.droppedPaths).toBeGreaterThan(0);

@@ -15,8 +15,8 @@ function tally(over: Partial<Tally>): Tally {
 describe("CompareStore", () => {
   it("adds tallies from several isolates: counts, statuses, latency, fields (most structural kind wins)", async () => {
     const s = store("adds-up");
-    await s.record(identity, tally({ mirrored: 3, compared: 2, statuses: { v1: { "200": 2 }, v2: { "200": 1, "500": 1 } }, latency: { v1: { "9": 2 }, v2: { "12": 2 } }, fields: { "/body/a": { kind: "value", divergent: 2, noise: 0 } }, signatures: { '["/body/a"]': 2 } }));
-    await s.record(identity, tally({ mirrored: 1, compared: 1, noiseSamples: 1, statuses: { v1: { "200": 1 }, v2: { "200": 1 } }, skipped: { body_too_large: 1 }, fields: { "/body/a": { kind: "type", divergent: 1, noise: 1 } }, signatures: { '["/body/a"]': 1 } }));
+    await s.record(identity, tally({ mirrored: 3, compared: 2, statuses: { v1: { "200": 2 }, v2: { "200": 1, "500": 1 } }, latency: { v1: { "9": 2 }, v2: { "12": 2 } }, latencyShift: { "50": 2 }, fields: { "/body/a": { kind: "value", divergent: 2, noise: 0 } }, signatures: { '["/body/a"]': 2 } }));
+    await s.record(identity, tally({ mirrored: 1, compared: 1, noiseSamples: 1, statuses: { v1: { "200": 1 }, v2: { "200": 1 } }, skipped: { body_too_large: 1 }, latencyShift: { "50": 1, "-3": 1 }, fields: { "/body/a": { kind: "type", divergent: 1, noise: 1 } }, signatures: { '["/body/a"]': 1 } }));
     const { identity: id, since, tally: t } = await s.snapshot();
     expect(id).toEqual(identity);
     expect(since).toBeGreaterThan(0);
@@ -26,6 +26,7 @@ describe("CompareStore", () => {
       noiseSamples: 1,
       statuses: { v1: { "200": 3 }, v2: { "200": 2, "500": 1 } },
       latency: { v1: { "9": 2 }, v2: { "12": 2 } },
+      latencyShift: { "50": 3, "-3": 1 },
       skipped: { body_too_large: 1 },
       fields: { "/body/a": { kind: "type", divergent: 3, noise: 1 } },
       signatures: { '["/body/a"]': 3 },
