@@ -23,10 +23,13 @@ export const BUNDLE_LIMIT_BYTES = 28 * 1024;
  * It adds nothing to a proxied request's work (lab/bench/DASHBOARD.md); only to the
  * upload. 15 KiB until 2026-12-07, when the one admin module (issue 17/18: the guard,
  * sessions, one bearer check) and the captures API (issue 20) took it from 13.9 to
- * 19.7 KiB gzipped (`npm run bundle`). The whole bundle may be this much larger than
- * the proxy's budget.
+ * 19.7 KiB gzipped (`npm run bundle`). Then 22 KiB: the paired latency shift's
+ * statistics (src/compare/latency-shift.ts, run only when a report is built) and
+ * GET /__edge-mirror/metrics (src/admin/metrics.ts) took it from 19.7 to 21.9 KiB on
+ * 2026-12-07 (issue 21; the proxy 26.9 → 27.0 KiB). The whole bundle may be this much
+ * larger than the proxy's budget.
  */
-export const DASHBOARD_BYTES = 20 * 1024;
+export const DASHBOARD_BYTES = 22 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 

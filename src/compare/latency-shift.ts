@@ -112,15 +112,46 @@ export function wilcoxonInterval(s: Sample): { low: number; high: number; exact:
 function crossing(s: Sample, min: number, max: number, past: (d: number) => boolean, side: "up" | "down"): number {
   if (past(min)) return min;
   if (!past(max)) return max;
-  let lo = min;
-  let hi = max;
-  for (let i = 0; i < 2000; i++) {
-    const mid = lo + (hi - lo) / 2;
-    if (mid === lo || mid === hi) break;
-    if (past(mid)) hi = mid;
-    else lo = mid;
+  const [lastNot, firstPast] = bisect(min, max, past, gridOf(s));
+  return side === "up" ? largestWalshAtMost(s, firstPast) : -largestWalshAtMost(negated(s), -lastNot);
+}
+
+/**
+ * Whole-number values (every histogram: its keys are whole ms) have their Walsh
+ * averages on the halves, and the statistic is constant between them: a bisection
+ * over quarters sees every change in about 14 steps for ±2 s instead of ~60 over
+ * doubles: the fullest histogram (4,001 keys) took 66–80 ms that way, 5.5–6.6 ms this
+ * way (Node 20, this machine, 2026-12-07).
+ */
+function gridOf(s: Sample): number {
+  return s.values.every(Number.isInteger) ? 0.25 : 0;
+}
+
+/**
+ * For `past` false at lo and true at hi (and monotone between): the last point where it
+ * is false and the first where it is true, on multiples of `step`, or as adjacent doubles
+ * when step is 0.
+ */
+function bisect(lo: number, hi: number, past: (t: number) => boolean, step: number): [number, number] {
+  if (step > 0) {
+    let a = Math.floor(lo / step);
+    let b = Math.ceil(hi / step);
+    while (b - a > 1) {
+      const m = Math.floor((a + b) / 2);
+      if (past(m * step)) b = m;
+      else a = m;
+    }
+    return [a * step, b * step];
   }
-  return side === "up" ? largestWalshAtMost(s, hi) : -largestWalshAtMost(negated(s), -lo);
+  let a = lo;
+  let b = hi;
+  for (let i = 0; i < 2000; i++) {
+    const m = a + (b - a) / 2;
+    if (m === a || m === b) break;
+    if (past(m)) b = m;
+    else a = m;
+  }
+  return [a, b];
 }
 
 /**
@@ -160,15 +191,8 @@ export function signedRankZ(s: Sample, d: number): number {
 /** The k-th smallest (1-based) Walsh average, found without listing the M = n(n+1)/2 of them. */
 export function walshAverage(s: Sample, k: number): number {
   const { values } = s;
-  let lo = values[0]! - 1;
-  let hi = values[values.length - 1]!;
-  for (let i = 0; i < 2000; i++) {
-    const mid = lo + (hi - lo) / 2;
-    if (mid === lo || mid === hi) break;
-    if (walshAtMost(s, mid) >= k) hi = mid;
-    else lo = mid;
-  }
-  return largestWalshAtMost(s, hi);
+  const [, atLeastK] = bisect(values[0]! - 1, values[values.length - 1]!, (t) => walshAtMost(s, t) >= k, gridOf(s));
+  return largestWalshAtMost(s, atLeastK);
 }
 
 /** How many Walsh averages are at most t (pairs i ≤ j weighted by their counts), in O(distinct values). */
