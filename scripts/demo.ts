@@ -5,7 +5,9 @@
 // 127.0.0.1:8787 (env PORT to change it) serving routes.yaml, sends the
 // walkthrough's `curl http://httpbin:8000/headers` a few times, and shows what the
 // client, v1, v2 and the worker each saw. Then it keeps serving until Ctrl-C.
-// DEMO_EXIT_AFTER_REPLAY=1 stops after the replay (exit 0 if it went as expected).
+// Then two more acts: comparing v1's and v2's answers (scripts/demo-compare.ts), and
+// capturing the route's traffic and replaying it against v2 (scripts/demo-capture.ts).
+// DEMO_EXIT_AFTER_REPLAY=1 stops after the acts (exit 0 if each went as expected).
 // `npm start -- --gateway-api` replays the task's Gateway API version instead:
 // routes.gateway-api.yaml (its Services and HTTPRoute, and WorkloadEntries on the same ports).
 import { existsSync } from "node:fs";
@@ -16,6 +18,7 @@ import { startOrigin, type Origin } from "../test/support/origin";
 import { WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
+import { captureAct } from "./demo-capture";
 import { COMPARE_POLICY, compareAct } from "./demo-compare";
 import { BROKEN_STATUS, serveRoutes, type ServedRoutes, type ServedState } from "./demo-routes";
 
@@ -113,6 +116,8 @@ function onWranglerLine(line: string): void {
   const event = workerEvent(line);
   if (event) {
     workerEvents.push(event);
+    // A capture batch written while an act runs is the capture act's to show (scripts/demo-capture.ts).
+    if (event.event === "capture" && held) return;
     emit(`${PREFIX.worker}${dim(line)}`);
     return;
   }
@@ -325,6 +330,26 @@ async function main(): Promise<void> {
     if (!compared) say(yellow("  Not what the comparison should show: see the lines above."));
   }
 
+  // Record now, replay later (issue 20): capture the route's requests, replay them against v2.
+  let replayed = true;
+  if (!GATEWAY_API) {
+    held = [];
+    replayed = await captureAct({
+      port: WORKER_PORT,
+      host: HOST,
+      token: ADMIN_TOKEN,
+      routesFile: served!.file,
+      v1Url: `http://127.0.0.1:${V1_PORT}`,
+      v2Url: `http://127.0.0.1:${V2_PORT}`,
+      say,
+      heading,
+      styles: { bold, dim, green, red, magenta, yellow },
+      events: workerEvents,
+    });
+    held = null;
+    if (!replayed) say(yellow("  Not what the replay should show: see the lines above."));
+  }
+
   heading("Try it yourself");
   say(`  ${bold(CURL)}`);
   // The dashboard (src/dashboard/): the routes, their comparison, and the pause switch.
@@ -333,12 +358,13 @@ async function main(): Promise<void> {
   if (!GATEWAY_API) {
     say(`  ${bold(`curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' http://127.0.0.1:${WORKER_PORT}/__edge-mirror/api/report`)}`);
     say(`  ${bold(`npm run gate -- --url http://127.0.0.1:${WORKER_PORT} --token ${ADMIN_TOKEN}`)}`);
+    say(`  ${bold(`npm run replay -- --url http://127.0.0.1:${WORKER_PORT} --token ${ADMIN_TOKEN} --route 'httpbin/http[0]' --target http://127.0.0.1:${V2_PORT} --routes routes.yaml`)}`);
   }
   say(dim(`  Edit ${DIALECT.routes} (try ${GATEWAY_API ? "percent: 50 under requestMirror" : "mirrorPercentage: {value: 50.0}"}); wrangler dev rebuilds it on save.`));
   say(dim(`  A mistake in it is reported here, at its line and column, and requests are answered ${BROKEN_STATUS} saying what is wrong until it is fixed.`));
   if (EXIT_AFTER_REPLAY) {
     say(dim("  (DEMO_EXIT_AFTER_REPLAY=1: stopping after the replay)"));
-    await shutdown(ok && compared ? 0 : 1);
+    await shutdown(ok && compared && replayed ? 0 : 1);
     return;
   }
   say(dim(`  Serving on http://127.0.0.1:${WORKER_PORT}; logs follow below. Press Ctrl-C to stop.`));

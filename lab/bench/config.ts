@@ -3,7 +3,8 @@
 //   BENCH_ROUNDS (GET runs per system, 5), BENCH_SYSTEMS (comma list, default all),
 //   BENCH_SCENARIOS (comma list of get-fast,get-slow,post-1k,post-512k,json-1k,json-1k-compared,
 //   json-1k-paced,json-1k-compared-paced,json-256k,json-256k-compared, and the isolate budgets'
-//   noisy-neighbour,memory-burst: lab/bench/budgets.ts, which has knobs of its own),
+//   noisy-neighbour,memory-burst: lab/bench/budgets.ts, which has knobs of its own, and
+//   capture: lab/bench/capture.ts, captured at 1 % / not captured, BENCH_CAPTURE_PERCENT),
 //   BENCH_PACED_FRACTION (the paced scenarios' offered rate, as a fraction of the mirrored 1 KiB route's throughput, 0.25),
 //   BENCH_PIN=0 (no taskset), BENCH_KEEP=1 (keep the temp dir), BENCH_OUT
 //   (directory for the reports, default lab/bench), BENCH_RETRIES (how many runs
@@ -63,6 +64,8 @@ export const CONFIG = {
   ]),
   /** the isolate budgets' scenarios (lab/bench/budgets.ts), run after the others */
   budgetScenarios: list<"noisy-neighbour" | "memory-burst">("BENCH_SCENARIOS", ["noisy-neighbour", "memory-burst"]).filter((k) => k === "noisy-neighbour" || k === "memory-burst"),
+  /** the capture A/B (lab/bench/capture.ts), run last, alone */
+  captureScenario: list<string>("BENCH_SCENARIOS", ["capture"]).includes("capture"),
   pacedFraction: num("BENCH_PACED_FRACTION", 0.25),
   out: env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : BENCH_DIR,
   /** how many runs disturbed by other processes may be repeated, in all */

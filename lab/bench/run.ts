@@ -35,6 +35,8 @@ import { goals, markdown, notes, type Summaries } from "./report";
 import { buildProject, floorWorker, nginxOrigin, startNginxMirror, startSystemWorkerd, waitUntilServing } from "./systems";
 import { wrkCommandLine } from "./wrk";
 import { budgetGoals, budgetSection, runBudgetScenarios, type BudgetResults } from "./budgets";
+import { captureGoals, captureMarkdown, runCaptureAB } from "./capture";
+import type { AbResult } from "./ab-runner";
 
 process.on("exit", () => {
   if (!work.exiting) cleanupSync();
@@ -144,7 +146,14 @@ async function main(): Promise<void> {
     await stopAll();
     budgets = await runBudgetScenarios(CONFIG.budgetScenarios);
   }
-  const goalRows = [...goals(summary, bundle, allRuns), ...budgetGoals(budgets)];
+  // What capture costs (issue 20): its own two builds and origins (lab/bench/ab-runner.ts), everything else stopped.
+  let capture: AbResult | undefined;
+  if (CONFIG.captureScenario) {
+    await stopAll();
+    console.error("bench: capture, captured at 1 % / not captured (lab/bench/capture.ts)");
+    capture = await runCaptureAB();
+  }
+  const goalRows = [...goals(summary, bundle, allRuns), ...budgetGoals(budgets), ...captureGoals(capture)];
   const md = markdown({
     info,
     bundle,
@@ -153,12 +162,12 @@ async function main(): Promise<void> {
     notes: notes({ compatibilityDate: compatibilityDate(), totalSeconds: (Date.now() - started) / 1000 }),
   });
   mkdirSync(CONFIG.out, { recursive: true });
-  const section = budgetSection(budgets);
+  const section = [...budgetSection(budgets), ...(capture ? ["", captureMarkdown(capture).replace(/^# /, "## ")] : [])];
   const written = section.length ? `${md}\n${section.join("\n")}` : md;
   writeFileSync(path.join(CONFIG.out, "RESULTS.md"), written);
   writeFileSync(
     path.join(CONFIG.out, "results.json"),
-    JSON.stringify({ info, config: { ...CONFIG, wrk: wrkCommandLine(false) }, bundle: { ...bundle, path: undefined }, goals: goalRows, summary, runs: allRuns, budgets }, null, 2) + "\n",
+    JSON.stringify({ info, config: { ...CONFIG, wrk: wrkCommandLine(false) }, bundle: { ...bundle, path: undefined }, goals: goalRows, summary, runs: allRuns, budgets, capture: capture && { ...capture, builds: capture.builds.map(({ module: _, ...b }) => b) } }, null, 2) + "\n",
   );
   process.stdout.write(`\n${written}\n`);
   console.error(`bench: wrote ${path.relative(ROOT, path.join(CONFIG.out, "RESULTS.md"))} and results.json`);
