@@ -8,8 +8,7 @@
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import type { WorkerEvent } from "../test/support/wrangler-dev";
-import type { Styles } from "./demo-compare";
-import { COMPARE_POLICY } from "./demo-compare";
+import { COMPARE_POLICY, type Styles } from "./demo-compare";
 
 /** v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce (test/support/compare-answers.ts). */
 const PATH = "/compare/demo";

@@ -18,7 +18,7 @@
 // gzip/deflate/br answer decoded, as fetch() does for the target's answer.
 import { STATUS_CODES } from "node:http";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-import { bodyBytes, bodyFields, type CaptureRecord, RecordError } from "./replay-record";
+import { bodyBytes, bodyFields, type CaptureRecord, RecordError, v1RequestHeaders } from "./replay-record";
 
 export const GOR_SEPARATOR = "\n🐵🙈🙉\n";
 const SEPARATOR_LINE = Buffer.from("🐵🙈🙉\n");
@@ -34,7 +34,7 @@ export function toGor(r: CaptureRecord): Buffer {
   const url = new URL(r.request.url);
   const reqBody = bodyBytes(r.request);
   const head = [`${r.request.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
-  for (const [name, value] of r.request.headers) if (!FRAMING.has(name)) head.push(`${name}: ${value}`);
+  for (const [name, value] of v1RequestHeaders(r)) if (!FRAMING.has(name)) head.push(`${name}: ${value}`);
   if (reqBody.byteLength > 0) head.push(`Content-Length: ${reqBody.byteLength}`);
   // GoReplay's own HTTP input writes -1 for a request's latency (input_http.go).
   const parts: Buffer[] = [Buffer.from(`1 ${id} ${startNs} -1\n${head.join(CRLF)}${CRLF}${CRLF}`), Buffer.from(reqBody), Buffer.from(GOR_SEPARATOR)];

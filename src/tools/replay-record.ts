@@ -100,3 +100,17 @@ export function parseNdjson(text: string, name: string): CaptureRecord[] {
   }
   return records;
 }
+
+/**
+ * The request's headers as v1 received them, as far as the record knows: the client's,
+ * plus `x-request-id` when the worker made one (the record's id: src/proxy/headers.ts
+ * sets it on every request to v1, and capture stores the client's headers, not the
+ * worker's), so the target's logs join the capture's and an answer that echoes it
+ * matches v1's. A record read from a GoReplay file (no route) is left as it is. Not
+ * restored: X-Forwarded-For (the client's address is never stored) and X-Forwarded-Proto.
+ */
+export function v1RequestHeaders(r: CaptureRecord): [string, string][] {
+  const headers = r.request.headers;
+  if (r.route === "" || r.id === "" || headers.some(([name]) => name === "x-request-id")) return headers;
+  return [...headers, ["x-request-id", r.id]];
+}

@@ -11,7 +11,7 @@ import { addCompared, addShadow, emptyTally, type Tally } from "../compare/tally
 import { REDACTED } from "../compare/redact";
 import type { Answer, Json } from "../compare/types";
 import type { CompareSettings } from "../routing/table";
-import { bodyBytes, type CaptureRecord } from "./replay-record";
+import { bodyBytes, v1RequestHeaders, type CaptureRecord } from "./replay-record";
 
 export const REPLAY_HEADER = "x-edge-mirror-replay";
 export const DEFAULT_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -173,8 +173,9 @@ function outgoing(o: ReplayOptions, record: CaptureRecord, result: ReplayResult)
   const headers: [string, string][] = [];
   const url = new URL(record.request.url);
   // Headers the Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
-  const hopByHop = new Set(record.request.headers.filter(([n]) => n === "connection").flatMap(([, v]) => v.split(",").map((x) => x.trim().toLowerCase())));
-  for (const [name, value] of record.request.headers) {
+  const captured = v1RequestHeaders(record);
+  const hopByHop = new Set(captured.filter(([n]) => n === "connection").flatMap(([, v]) => v.split(",").map((x) => x.trim().toLowerCase())));
+  for (const [name, value] of captured) {
     if (NOT_FORWARDED.has(name) || hopByHop.has(name) || name === REPLAY_HEADER) continue;
     if (value === REDACTED) {
       if (result.droppedHeaders[name] === undefined) o.onRedactedHeader?.(name);

@@ -208,6 +208,7 @@ describe("npm run replay of the captured traffic, through wrangler dev (issue 20
   it("(a) a target that differs in one JSON field: that path divergent, verdict fail, exit 1", async () => {
     const { code, json, stderr } = await replayCli(["--target", v2.url, "--speed", "max", ...range("changed")]);
     assert.ok(json, `no JSON report; exit ${code}; stderr:\n${stderr}`);
+    console.log(`# replay e2e (a): exit ${code}, verdict ${json.verdict}, ${json.report.divergent} of ${json.report.compared} divergent`);
     assert.equal(code, 1, stderr);
     assert.equal(json.verdict, "fail");
     assert.equal(json.run.records, PER_SCENARIO);
@@ -225,6 +226,7 @@ describe("npm run replay of the captured traffic, through wrangler dev (issue 20
   it("(b) a target identical but for time stamps, with --baseline v1: the stamps are noise, never fail", async () => {
     const { code, json, stderr } = await replayCli(["--target", v2.url, "--baseline", v1.url, "--speed", "max", ...range("noisy")]);
     assert.ok(json, `no JSON report; exit ${code}; stderr:\n${stderr}`);
+    console.log(`# replay e2e (b): exit ${code}, verdict ${json.verdict}, ${json.report.divergent} of ${json.report.compared} divergent, fields ${json.report.fields.map((f) => `${f.path} ${f.status}`).join(", ")}`);
     assert.ok(code === 0 || code === 3, `exit ${code} (${json.verdict}): ${JSON.stringify(json.report.fields)}`);
     assert.notEqual(json.verdict, "fail");
     assert.equal(json.report.compared, PER_SCENARIO);

@@ -150,7 +150,8 @@ describe("GoReplay's format", () => {
     const r: CaptureRecord = { ...record(1, 0), request: { method: "PUT", url: "https://a.test/x", headers: [["content-type", "application/octet-stream"]], body: bytes.toString("base64"), bodyEncoding: "base64", bodyBytes: 7, bodyTruncated: false } };
     const [back] = parseGor(toGor(r), "x.gor");
     // A raw HTTP/1.1 message has no scheme: read back as http (the target's own scheme is used anyway).
-    expect(back!.request).toEqual({ ...r.request, url: "http://a.test/x" });
+    // …and the worker's x-request-id, which v1 received (replay-record.ts v1RequestHeaders).
+    expect(back!.request).toEqual({ ...r.request, url: "http://a.test/x", headers: [...r.request.headers, ["x-request-id", r.id]] });
     expect(back!.response).toEqual(r.response);
   });
 

@@ -232,6 +232,18 @@ describe("the verdict (issue 20's done-when)", () => {
 });
 
 describe("what the target receives", () => {
+  it("a client's own x-request-id is sent as captured; a GoReplay record (no route) gets none added", async () => {
+    const rs = records(2);
+    rs[0]!.request.headers.push(["x-request-id", "client-chose-this"]);
+    rs[1]!.route = "";
+    const file = join(dir, "request-ids.ndjson");
+    writeFileSync(file, ndjson(rs));
+    received.length = 0;
+    const r = await replay(["--file", file, "--route", "api/users", "--target", `${recorder}`, "--speed", "max", "--concurrency", "1", "--json"]);
+    expect(r.code).toBe(3);
+    expect(received.map((x) => x.headers["x-request-id"])).toEqual(["client-chose-this", undefined]);
+  });
+
   it("method, path and query, headers, X-Edge-Mirror-Replay; the captured Host as X-Forwarded-Host; redacted headers left out, said once", async () => {
     const rs = records(3);
     rs[1]!.request.headers.push(["authorization", "[redacted]"], ["cookie", "[redacted]"], ["x-tenant", "acme"], ["expect", "100-continue"], ["connection", "x-hop"], ["x-hop", "1"], ["host", "api.example.com"], ["content-length", "99"]);
@@ -250,6 +262,8 @@ describe("what the target receives", () => {
       expect(x.headers.cookie).toBeUndefined();
     }
     expect(received[1]!.headers["x-tenant"]).toBe("acme");
+    // v1 got the worker's x-request-id (src/proxy/headers.ts), which capture keeps as the record's id, not as a header.
+    expect(received.map((x) => x.headers["x-request-id"])).toEqual(["req-0", "req-1", "req-2"]);
     // hop-by-hop and framing headers are the replay's own (RFC 9110 §7.6.1); Host is the target's
     expect(received[1]!.headers.expect).toBeUndefined();
     expect(received[1]!.headers.connection).not.toBe("x-hop");
@@ -370,7 +384,8 @@ describe("GoReplay's format, both ways", () => {
     expect(r.code).toBe(0);
     const body = user(0);
     expect(readFileSync(gor, "utf8")).toBe(
-      `1 req-0 1796630400000000000 -1\nGET /users/0?x=0 HTTP/1.1\r\nHost: api.example.com\r\naccept: application/json\r\n\r\n\n🐵🙈🙉\n` +
+      // The request as v1 got it: the worker's x-request-id (the record's id) included.
+      `1 req-0 1796630400000000000 -1\nGET /users/0?x=0 HTTP/1.1\r\nHost: api.example.com\r\naccept: application/json\r\nx-request-id: req-0\r\n\r\n\n🐵🙈🙉\n` +
         `2 req-0 1796630400012000000 15000000\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}\n🐵🙈🙉\n`,
     );
   });
