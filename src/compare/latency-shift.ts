@@ -22,7 +22,7 @@
 //   otherwise the interval is the set of shifts d the normal-approximation test does
 //   not reject, zeros (x − d = 0) dropped, the variance corrected for ties
 //   (− Σ(t³ − t)/48) and a continuity correction of ½.
-import { Z_95 } from "./verdict";
+import { Z_95 } from "./normal";
 
 /** Differences up to this many ms either way are kept to the whole millisecond. */
 export const EXACT_SHIFT_MS = 2000;

@@ -6,9 +6,10 @@
 // shift (latency-shift.ts's Wilcoxon interval). The worker's report and `npm run gate`
 // both judge with routeVerdict.
 import type { LatencyShift } from "./latency-shift";
+import { Z_95 } from "./normal";
 
-/** The 97.5th percentile of the standard normal distribution: two-sided 95 %. */
-export const Z_95 = 1.959963984540054;
+/** Re-exported: callers that judge by Wilson's interval read it here. */
+export { Z_95 };
 
 export interface Interval {
   /** proportions in [0, 1] */
