@@ -6,7 +6,7 @@
 // - `unshare` and `ip` for the DNS-failure test (test/edge/dns.test.ts), which runs in
 //   a private network namespace; Debian's base image has both (util-linux, iproute2).
 import { spawnSync } from "node:child_process";
-import { chromiumLaunch } from "../test/support/chromium";
+import { chromiumLaunch } from "../devkit/chromium";
 
 const missing: string[] = [];
 try {

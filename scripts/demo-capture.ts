@@ -7,10 +7,10 @@
 // the baseline for noise: the same verdict as live comparison, without v2 taking traffic.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import type { WorkerEvent } from "../test/support/wrangler-dev";
+import type { WorkerEvent } from "../devkit/wrangler-dev";
 import { COMPARE_POLICY, type Styles } from "./demo-compare";
 
-/** v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce (test/support/compare-answers.ts). */
+/** v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce (devkit/compare-answers.ts). */
 const PATH = "/compare/demo";
 const REQUESTS = 20;
 const ROUTE = "httpbin/http[0]";

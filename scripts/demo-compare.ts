@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import type { RouteReport } from "../src/compare/report";
-import { shadowEvents, type WorkerEvent } from "../test/support/wrangler-dev";
+import { shadowEvents, type WorkerEvent } from "../devkit/wrangler-dev";
 
 export const COMPARE_POLICY = "scripts/demo-compare.yaml";
 /** The path the act sends: v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce. */

@@ -13,9 +13,9 @@
 import { existsSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { createServer } from "node:net";
-import { killGroupNow } from "../test/support/loopback";
-import { startOrigin, type Origin } from "../test/support/origin";
-import { WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../test/support/wrangler-dev";
+import { killGroupNow } from "../devkit/loopback";
+import { startOrigin, type Origin } from "../devkit/origin";
+import { WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvent, type WorkerEvent, type WranglerDev } from "../devkit/wrangler-dev";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { captureAct } from "./demo-capture";

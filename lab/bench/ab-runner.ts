@@ -13,7 +13,7 @@ import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { freePort } from "../../test/support/loopback";
+import { freePort } from "../../devkit/loopback";
 import { cpuSeconds } from "../shared/procfs";
 import { startWorkerd, workerdInfo } from "../shared/workerd";
 import { pacedScript } from "./wrk";

@@ -16,7 +16,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../test/support/loopback";
+import { freePort } from "../../devkit/loopback";
 import { buildDeployBundle } from "../shared/bundle";
 import { bundleAt } from "../shared/bundle-at";
 import { statusKiB } from "../shared/procfs";

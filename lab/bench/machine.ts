@@ -1,6 +1,6 @@
 // What the bench needs from the machine (nginx with its echo module, wrk, taskset:
 // installed with apt-get when missing and root) and what it reports about it.
-import { compatibilityDate } from "../../test/support/compatibility-date";
+import { compatibilityDate } from "../../devkit/compatibility-date";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";

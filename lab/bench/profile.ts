@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { compileOrThrow } from "../../src/config/compile";
-import { freePort } from "../../test/support/loopback";
+import { freePort } from "../../devkit/loopback";
 import { bundleWorker } from "../shared/bundle";
 import { startWorkerd, workerdInfo } from "../shared/workerd";
 import { loopbackOrigin, mirroredRoutes } from "./ab-runner";

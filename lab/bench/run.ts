@@ -19,12 +19,12 @@
 //
 // Writes lab/bench/RESULTS.md (linked from docs/performance.md) and lab/bench/results.json.
 // Knobs: config.ts.
-import { compatibilityDate } from "../../test/support/compatibility-date";
+import { compatibilityDate } from "../../devkit/compatibility-date";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../test/support/loopback";
+import { freePort } from "../../devkit/loopback";
 import { ROOT } from "../shared/root";
 import { workerdInfo } from "../shared/workerd";
 import { CONFIG, HOST_HEADER, ONLY_IN, SCENARIOS, type ScenarioKey, type SystemName } from "./config";

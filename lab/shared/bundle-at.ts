@@ -4,6 +4,7 @@
 // compiler (the table format changes between commits), and its src/index.ts bundled
 // as bundleEntry bundles every worker here. The worktree is removed afterwards.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ export function runInRepo(cmd: string, args: string[]): string {
   return r.stdout.trim();
 }
 
-/** The worker at `ref` as one ES module, serving `routesYaml` compiled by that commit's `src/config/cli.ts compile`. */
+/** The worker at `ref` as one ES module, serving `routesYaml` compiled by that commit's own compile CLI (`src/tools/compile-cli.ts`, before 2026-12-07 `src/config/cli.ts`). */
 export async function bundleAt(ref: string, routesYaml: string, { minify = false }: { minify?: boolean } = {}): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), "edge-mirror-at-"));
   const tree = join(tmp, "tree");
@@ -27,7 +28,7 @@ export async function bundleAt(ref: string, routesYaml: string, { minify = false
     const routesFile = join(tmp, "routes.yaml");
     writeFileSync(routesFile, routesYaml);
     // That tree's CLI (`compile [routes.yaml] [--out file]` since the first commits) under this tree's tsx.
-    runInRepo(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(tree, "src", "config", "cli.ts"), "compile", routesFile, "--out", join(tree, "generated", "routes.json")]);
+    runInRepo(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), compileCli(tree), "compile", routesFile, "--out", join(tree, "generated", "routes.json")]);
     return await bundleEntry(join(tree, "src", "index.ts"), { minify });
   } finally {
     // The link first, so removing the worktree cannot reach the shared node_modules.
@@ -37,4 +38,10 @@ export async function bundleAt(ref: string, routesYaml: string, { minify = false
     runInRepo("git", ["worktree", "remove", "--force", tree]);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The compile CLI of a checked-out tree: src/tools/compile-cli.ts since 2026-12-07, src/config/cli.ts before. */
+function compileCli(tree: string): string {
+  const now = join(tree, "src", "tools", "compile-cli.ts");
+  return existsSync(now) ? now : join(tree, "src", "config", "cli.ts");
 }

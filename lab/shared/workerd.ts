@@ -1,7 +1,7 @@
 // Serves one ES module bundle with `workerd serve` on 127.0.0.1, as Cloudflare runs
 // a deployed worker (no wrangler dev proxy in front): the bench's systems under test
 // and the soak's worker. The config comes from workerd.template.capnp.
-import { compatibilityDate } from "../../test/support/compatibility-date";
+import { compatibilityDate } from "../../devkit/compatibility-date";
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -21,7 +21,7 @@ export function report(run: SoakRun, ev: SoakEvaluation, finishedAt = Date.now()
   );
   para(
     `**Setup:** the worker (src/app.ts with the seed's VirtualService, \`mirror\` to v2 and no \`mirrorPercentage\` = 100 %) bundled by esbuild and served by \`workerd serve\`; ` +
-      `v1 and v2 are test/support/origin.ts recording origins on loopback. Load from Node (keep-alive agent), ${config.concurrency} requests in flight, ` +
+      `v1 and v2 are devkit/origin.ts recording origins on loopback. Load from Node (keep-alive agent), ${config.concurrency} requests in flight, ` +
       `seed ${config.seed} (\`SOAK_SEED=${config.seed}\` replays the mix). Shadow body cap ${fmtBytes(cap)}.`,
   );
 

@@ -5,7 +5,7 @@
 // front of two recording origins on loopback. Phase 1 sends the mixed load; phase 2
 // sends rounds of concurrent uploads at and over the shadow body cap while workerd's
 // RSS is sampled. After each phase the shadows are given time to land.
-import { compatibilityDate } from "../../test/support/compatibility-date";
+import { compatibilityDate } from "../../devkit/compatibility-date";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -15,9 +15,9 @@ import readline from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { compileOrThrow } from "../../src/config/compile";
 import type { RequestLog, ShadowOutcome } from "../../src/observe/log";
-import { freePort } from "../../test/support/loopback";
-import { startOrigin, type Origin, type OriginRecord } from "../../test/support/origin";
-import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "../../test/support/seed-routes";
+import { freePort } from "../../devkit/loopback";
+import { startOrigin, type Origin, type OriginRecord } from "../../devkit/origin";
+import { VIRTUAL_SERVICE_MIRROR_DEFAULT_PERCENT, seedRoutes } from "../../devkit/seed-routes";
 import { bundleApp } from "../shared/bundle";
 import { cpuSeconds, statusKiB } from "../shared/procfs";
 import { peakBetween, startRssSampler, type RssSampler } from "../shared/rss-sampler";

@@ -1,7 +1,7 @@
 // Checks sent requests against what v1 and v2 recorded and what the worker logged:
 // per invariant, the list of violations (one line each, naming the request), and the
 // figures (failures, shadows expected / arrived / skipped, …) of those requests.
-import type { OriginRecord } from "../../test/support/origin";
+import type { OriginRecord } from "../../devkit/origin";
 import type { RequestLog } from "../../src/observe/log";
 import type { ShadowLog } from "./run";
 import { HOST } from "./client";
@@ -54,7 +54,7 @@ export function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
   return m;
 }
 
-/** What v1 (test/support/origin.ts) answers for this request: its JSON echo. */
+/** What v1 (devkit/origin.ts) answers for this request: its JSON echo. */
 function v1Answer(req: SoakRequest): string {
   return JSON.stringify({ origin: "v1", method: req.method, url: req.path, bodyBytes: req.size ?? 0, bodySha256: req.sha256 }, null, 2) + "\n";
 }

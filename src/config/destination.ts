@@ -1,7 +1,7 @@
 // Istio's Destination message (istio/api networking/v1 virtual_service.proto),
 // shared by a VirtualService's routes and mirrors.
 import type { Field, KeyRules } from "./field";
-import { domainProblem, isDnsLabel } from "./istio-host-name";
+import { domainProblem, isDnsLabel } from "./istio/host-name";
 
 export interface DestinationSpec {
   host: string;

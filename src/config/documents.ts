@@ -8,7 +8,7 @@ import { POLICY_GROUP, POLICY_VERSIONS } from "./mirror-policy";
 import { resolveAliases } from "./yaml-aliases";
 import { leadSyntaxError } from "./yaml-syntax";
 import { ENVOY_GATEWAY_GROUP, ENVOY_GATEWAY_POLICIES, GATEWAY_API_GROUP, GATEWAY_API_READS, gatewayApiDocument, type GatewayApiKind } from "./gateway-api/kinds";
-import { refuseAccessControl } from "./access-control";
+import { refuseAccessControl } from "./istio/access-control";
 
 export const ISTIO_GROUP = "networking.istio.io";
 export const ISTIO_VERSIONS = ["v1alpha3", "v1beta1", "v1"] as const;

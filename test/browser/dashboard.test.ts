@@ -10,9 +10,9 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { compileOrThrow } from "../../src/config/compile";
-import { startOrigin, type Origin } from "../support/origin";
+import { startOrigin, type Origin } from "../../devkit/origin";
 import { startWorker, type WorkerStack } from "../support/worker-stack";
-import { chromiumLaunch } from "../support/chromium";
+import { chromiumLaunch } from "../../devkit/chromium";
 import { keepScreenshot, refreshReadmeScreenshot } from "../support/screenshot";
 
 const TOKEN = "browser-test-secret";
@@ -175,7 +175,7 @@ describe("the dashboard in a browser", () => {
     expect(await right.getByRole("heading").innerText()).toBe("v2 (mirror)");
     const [l, r] = [await left.boundingBox(), await right.boundingBox()];
     expect(l!.x + l!.width).toBeLessThanOrEqual(r!.x);
-    // v1's origin says "free", v2's "Free" (test/support/compare-answers.ts /compare/demo)
+    // v1's origin says "free", v2's "Free" (devkit/compare-answers.ts /compare/demo)
     expect(await left.locator("mark").allInnerTexts()).toEqual(['"free"']);
     expect(await right.locator("mark").allInnerTexts()).toEqual(['"Free"']);
     const highlight = (await left.locator("mark").evaluate("(el) => getComputedStyle(el).backgroundColor")) as string;

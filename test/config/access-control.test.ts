@@ -1,4 +1,4 @@
-// Access control the worker does not enforce fails closed (src/config/access-control.ts):
+// Access control the worker does not enforce fails closed (src/config/istio/access-control.ts):
 // a kind that restricts who may reach a service is an error naming what it guards and
 // how to guard it at the edge; one that restricts nothing is skipped with a warning.
 // What restricts is read from istio/api security/v1 (authorization_policy.proto,

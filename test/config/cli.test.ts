@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const dir = mkdtempSync(join(tmpdir(), "edge-mirror-cli-"));
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "src/config/cli.ts", ...args], { encoding: "utf8" });
+  const run = spawnSync(process.execPath, ["--import", "tsx", "src/tools/compile-cli.ts", ...args], { encoding: "utf8" });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -58,7 +58,7 @@ describe("check", () => {
       expect(code).toBe(2);
       expect(stderr).toContain(message);
       expect(stderr).toContain("usage: npm run check -- <routes.yaml>...");
-      expect(stderr).not.toContain("tsx src/config/cli.ts");
+      expect(stderr).not.toContain("tsx src/tools/compile-cli.ts");
       expect(stderr).not.toMatch(/\n\s+at /);
     },
   );

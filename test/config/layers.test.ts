@@ -159,12 +159,6 @@ function workerViolation(e: Edge): string | undefined {
   return undefined;
 }
 
-/** Exemptions, each with its reason; a stale one fails the test below. */
-const CONFIG_MAY_IMPORT_TOOLS = new Set([
-  // The compile CLI uses the tools' runner; moved at the end of the session
-  // (to src/tools/, beside the other CLIs), when this exemption goes.
-  "src/config/cli.ts",
-]);
 
 /** Every broken rule, one line each (`from → to: why`). */
 export function layerViolations(graph: Map<string, Edge[]>): string[] {
@@ -182,7 +176,7 @@ export function layerViolations(graph: Map<string, Edge[]>): string[] {
         line("src/routing is the pure decision step and imports only src/routing");
       if (from.startsWith("src/compare/") && e.to.startsWith("src/") && !e.to.startsWith("src/compare/") && !(e.to === "src/routing/table.ts" && e.typeOnly))
         line("src/compare is pure comparison logic: it imports src/compare and the table's types (import type … from ../routing/table)");
-      if (from.startsWith("src/config/") && e.to.startsWith("src/tools/") && !CONFIG_MAY_IMPORT_TOOLS.has(from))
+      if (from.startsWith("src/config/") && e.to.startsWith("src/tools/"))
         line("src/config is the compiler; the tools use it, not the reverse");
     }
   }
@@ -206,11 +200,6 @@ describe("src/ has no import cycles and keeps its layers", () => {
     expect(layerViolations(graph)).toEqual([]);
   });
 
-  it("has no stale exemption", () => {
-    for (const file of CONFIG_MAY_IMPORT_TOOLS) {
-      expect(graph.get(file)?.some((e) => e.to.startsWith("src/tools/")), `${file} is exempt from "config never imports tools" but no longer needs it: remove the exemption`).toBe(true);
-    }
-  });
 });
 
 describe("the checks themselves (each rule fails when broken)", () => {
@@ -274,7 +263,6 @@ describe("the checks themselves (each rule fails when broken)", () => {
         "src/routing/z.ts": ["src/proxy/y.ts"],
         "src/compare/w.ts": ["src/routing/table.ts", "src/routing/plan.ts"],
         "src/config/v.ts": ["src/tools/explain.ts"],
-        "src/config/cli.ts": ["src/tools/cli-runner.ts"],
         "src/tools/u.ts": ["src/config/compile.ts", "yaml", "node:fs"],
       },
       ["src/compare/w.ts>src/routing/table.ts"],

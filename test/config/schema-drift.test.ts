@@ -7,28 +7,28 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as destinationModule from "../../src/config/destination";
-import * as destinationRuleModule from "../../src/config/destination-rule";
+import * as destinationRuleModule from "../../src/config/istio/destination-rule";
 import * as documentsModule from "../../src/config/documents";
 import * as fieldModule from "../../src/config/field";
-import * as matchSpecModule from "../../src/config/match-spec";
+import * as matchSpecModule from "../../src/config/istio/match-spec";
 import * as stringMatchModule from "../../src/config/string-match";
 import * as comparePolicyModule from "../../src/config/compare-policy";
 import * as capturePolicyModule from "../../src/config/capture-policy";
 import * as mirrorPolicyModule from "../../src/config/mirror-policy";
-import * as routePoliciesModule from "../../src/config/route-policies";
-import * as serviceEntryModule from "../../src/config/service-entry";
-import * as virtualServiceModule from "../../src/config/virtual-service";
-import * as clientTlsModule from "../../src/config/client-tls";
-import * as connectionPoliciesModule from "../../src/config/connection-policies";
-import * as gatewayModule from "../../src/config/gateway";
-import { CLIENT_TLS } from "../../src/config/client-tls";
-import { CONNECTION_POOL, HTTP_SETTINGS, OUTLIER_DETECTION, TCP_SETTINGS } from "../../src/config/connection-policies";
-import { GATEWAY, GATEWAY_PORT, SERVER, SERVER_TLS } from "../../src/config/gateway";
+import * as routePoliciesModule from "../../src/config/istio/route-policies";
+import * as serviceEntryModule from "../../src/config/istio/service-entry";
+import * as virtualServiceModule from "../../src/config/istio/virtual-service";
+import * as clientTlsModule from "../../src/config/istio/client-tls";
+import * as connectionPoliciesModule from "../../src/config/istio/connection-policies";
+import * as gatewayModule from "../../src/config/istio/gateway";
+import { CLIENT_TLS } from "../../src/config/istio/client-tls";
+import { CONNECTION_POOL, HTTP_SETTINGS, OUTLIER_DETECTION, TCP_SETTINGS } from "../../src/config/istio/connection-policies";
+import { GATEWAY, GATEWAY_PORT, SERVER, SERVER_TLS } from "../../src/config/istio/gateway";
 import { PORT_SELECTOR, DESTINATION } from "../../src/config/destination";
-import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, PORT_TRAFFIC_POLICY, SUBSET, TRAFFIC_POLICY } from "../../src/config/destination-rule";
+import { CONSISTENT_HASH, DESTINATION_RULE, HTTP_COOKIE, LOAD_BALANCER, PORT_TRAFFIC_POLICY, SUBSET, TRAFFIC_POLICY } from "../../src/config/istio/destination-rule";
 import { RESOURCE } from "../../src/config/documents";
 import { HTTP_STATUS_RANGE, INT32_MAX, PERCENT, PERCENT_RANGE, PORT_RANGE, REDIRECT_STATUSES, type KeyRules } from "../../src/config/field";
-import { HTTP_MATCH_REQUEST } from "../../src/config/match-spec";
+import { HTTP_MATCH_REQUEST } from "../../src/config/istio/match-spec";
 import { STRING_MATCH } from "../../src/config/string-match";
 import { MAX_BODY_CAP_BYTES, MIRROR_POLICY, SAMPLE_KEY, SHADOW_HEADERS, TARGET_REF, TRACE } from "../../src/config/mirror-policy";
 import { COMPARE, COMPARE_GATE, MAX_COMPARE_BODY_BYTES, MAX_LATENCY_SHIFT_LIMIT_MS } from "../../src/config/compare-policy";
@@ -47,9 +47,9 @@ import {
   HTTP_RETRY,
   HTTP_REWRITE,
   REGEX_REWRITE,
-} from "../../src/config/route-policies";
-import { SERVICE_ENTRY, SERVICE_PORT, WORKLOAD_ENTRY } from "../../src/config/service-entry";
-import { HTTP_MIRROR_POLICY, HTTP_ROUTE, HTTP_ROUTE_DESTINATION, VIRTUAL_SERVICE } from "../../src/config/virtual-service";
+} from "../../src/config/istio/route-policies";
+import { SERVICE_ENTRY, SERVICE_PORT, WORKLOAD_ENTRY } from "../../src/config/istio/service-entry";
+import { HTTP_MIRROR_POLICY, HTTP_ROUTE, HTTP_ROUTE_DESTINATION, VIRTUAL_SERVICE } from "../../src/config/istio/virtual-service";
 import * as gatewayApiBackendRefModule from "../../src/config/gateway-api/backend-ref";
 import * as gatewayApiCorsModule from "../../src/config/gateway-api/cors-filter";
 import * as gatewayApiFiltersModule from "../../src/config/gateway-api/filters";

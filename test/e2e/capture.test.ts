@@ -17,10 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { freePort, killGroupNow } from "../support/loopback";
-import { startOrigin, type Origin } from "../support/origin";
-import { VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../support/seed-routes";
-import { ROOT, WRANGLER, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../support/wrangler-dev";
+import { freePort, killGroupNow } from "../../devkit/loopback";
+import { startOrigin, type Origin } from "../../devkit/origin";
+import { VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../../devkit/seed-routes";
+import { ROOT, WRANGLER, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../../devkit/wrangler-dev";
 
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const TOKEN = "e2e-capture-token";
@@ -66,7 +66,7 @@ afterAll(async () => {
   await Promise.all([v1?.close(), v2?.close()].map((p) => p?.catch(() => {})));
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   // wrangler's [build] compiled the temp routes file into generated/routes.json: put routes.yaml's back.
-  spawnSync(process.execPath, [TSX, "src/config/cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
+  spawnSync(process.execPath, [TSX, "src/tools/compile-cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -14,9 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKEN_STATUS, serveRoutes, type ServedRoutes, type ServedState } from "../../scripts/demo-routes";
-import { freePort } from "../support/loopback";
-import { startOrigin, type Origin } from "../support/origin";
-import { ROOT, startWranglerDev, waitReady, type WranglerDev } from "../support/wrangler-dev";
+import { freePort } from "../../devkit/loopback";
+import { startOrigin, type Origin } from "../../devkit/origin";
+import { ROOT, startWranglerDev, waitReady, type WranglerDev } from "../../devkit/wrangler-dev";
 
 const READY_TIMEOUT_MS = 60_000;
 /** One request may take this long at most: the point is that none hangs. */

@@ -11,10 +11,10 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, killGroupNow } from "../support/loopback";
-import { startOrigin, type Origin } from "../support/origin";
-import { seedRoutes, VIRTUAL_SERVICE_MIRROR } from "../support/seed-routes";
-import { ROOT, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../support/wrangler-dev";
+import { freePort, killGroupNow } from "../../devkit/loopback";
+import { startOrigin, type Origin } from "../../devkit/origin";
+import { seedRoutes, VIRTUAL_SERVICE_MIRROR } from "../../devkit/seed-routes";
+import { ROOT, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../../devkit/wrangler-dev";
 
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const TOKEN = "e2e-storage-bounds-token-0123456789";
@@ -83,7 +83,7 @@ afterAll(async () => {
   await dev?.stop();
   await Promise.all([v1?.close(), v2?.close()].map((p) => p?.catch(() => {})));
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  const rebuilt = spawnSync(process.execPath, [TSX, "src/config/cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
+  const rebuilt = spawnSync(process.execPath, [TSX, "src/tools/compile-cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
   if (rebuilt.status !== 0) console.log(`# warning: could not rebuild generated/routes.json from routes.yaml:\n${rebuilt.stderr}`);
 });
 

@@ -21,11 +21,11 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { killGroupNow, freePort } from "../support/loopback";
-import { startOrigin, type Origin } from "../support/origin";
-import { DESTINATION_RULE, VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../support/seed-routes";
+import { killGroupNow, freePort } from "../../devkit/loopback";
+import { startOrigin, type Origin } from "../../devkit/origin";
+import { DESTINATION_RULE, VIRTUAL_SERVICE_BEFORE, VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../../devkit/seed-routes";
 import { HTTP_ROUTE_BEFORE, HTTP_ROUTE_MIRROR, TASK_SERVICES, seedGatewayApiRoutes } from "../support/seed-gateway-api";
-import { ROOT, WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../support/wrangler-dev";
+import { ROOT, WRANGLER, shadowEvents, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../../devkit/wrangler-dev";
 
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const READY_TIMEOUT_MS = 60_000;
@@ -134,7 +134,7 @@ afterAll(async () => {
   await wrangler?.stop();
   await Promise.all(origins.splice(0).map((o) => o.close().catch(() => {})));
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  const rebuilt = spawnSync(process.execPath, [TSX, "src/config/cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
+  const rebuilt = spawnSync(process.execPath, [TSX, "src/tools/compile-cli.ts", "compile", "routes.yaml"], { cwd: ROOT, encoding: "utf8" });
   if (rebuilt.status !== 0) console.log(`# warning: could not rebuild generated/routes.json from routes.yaml:\n${rebuilt.stderr}`);
 });
 

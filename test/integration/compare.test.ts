@@ -1,6 +1,6 @@
 // MirrorPolicy compare, end to end inside workerd: requests through the worker to
 // the recording origins (whose /compare/* answers differ between v1 and v2 on
-// purpose, test/support/compare-answers.ts), the counts in the routes' Durable
+// purpose, devkit/compare-answers.ts), the counts in the routes' Durable
 // Objects (wrangler.toml's COMPARE_STORE), and GET /__edge-mirror/api/report.
 // Every scenario has its own route on host cmp.test, so its own object and entry.
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 // Paired latency and the Prometheus metrics (issue 21 items 1 and 5), inside workerd
 // against the recording origins: v2 answers /compare/late-*/50 exactly 50 ms after v1
-// (test/support/compare-answers.ts), /compare/timed at the same time. The routes' gates
+// (devkit/compare-answers.ts), /compare/timed at the same time. The routes' gates
 // (test/support/routes.integration.yaml) set maxLatencyShiftMs 20 (late-strict), 100
 // (late-loose) and 5 (timed). GET /__edge-mirror/metrics is read with a Prometheus
 // text parser and compared with GET /__edge-mirror/api/report.

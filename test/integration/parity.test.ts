@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { explainJson, type ExplainedPlan } from "../../src/tools/explain-json";
 import { records, release, requestLog, send, shadowLogs, table, mirrorCount } from "../support/harness";
-import type { OriginRecord } from "../support/origin";
+import type { OriginRecord } from "../../devkit/origin";
 
 const originNames: Record<string, string> = JSON.parse(inject("originNames"));
 

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/admin/compare-report";
 import { recordsAt, release, requestLog, send, type SendOptions } from "../support/harness";
-import type { OriginRecord } from "../support/origin";
+import type { OriginRecord } from "../../devkit/origin";
 
 afterAll(release);
 

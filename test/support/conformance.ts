@@ -4,7 +4,7 @@
 // http.ExpectedResponse makes (which backend answered, what it received).
 import { expect, inject } from "vitest";
 import { recordsAt, send, type SendOptions, type Sent } from "./harness";
-import type { OriginRecord } from "./origin";
+import type { OriginRecord } from "../../devkit/origin";
 import type { RouteTable } from "../../src/routing/table";
 
 const tables: Record<string, RouteTable> = JSON.parse(inject("gatewayApiTables"));

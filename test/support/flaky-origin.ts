@@ -10,7 +10,7 @@
 //
 // A 200 is httpbin-like JSON: {origin, try, method, url, bodyBytes, bodySha256}.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { recordBody, requestRecorder, type Origin } from "./origin";
+import { recordBody, requestRecorder, type Origin } from "../../devkit/origin";
 
 const SLOW_MS = 1000;
 

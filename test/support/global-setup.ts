@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
-import { startOrigin } from "./origin";
+import { startOrigin } from "../../devkit/origin";
 import { startFlakyOrigin } from "./flaky-origin";
 import { compileOrThrow } from "../../src/config/compile";
 import { conformanceTables } from "./gateway-api-cases";

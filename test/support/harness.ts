@@ -7,7 +7,7 @@ import { createApp } from "../../src/app";
 import type { IsolateBudgets } from "../../src/proxy/budgets";
 import type { RouteTable } from "../../src/routing/table";
 import type { RequestLog, ShadowOutcome } from "../../src/observe/log";
-import type { OriginRecord } from "./origin";
+import type { OriginRecord } from "../../devkit/origin";
 
 export const table: RouteTable = JSON.parse(inject("table"));
 const controlUrl = inject("controlUrl");

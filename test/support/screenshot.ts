@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT } from "./wrangler-dev";
+import { ROOT } from "../../devkit/wrangler-dev";
 
 export const ARTIFACTS = join(ROOT, "test-artifacts");
 const README_SHOT = join(ROOT, "docs", "dashboard.png");

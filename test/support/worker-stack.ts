@@ -7,9 +7,9 @@ import { Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
 import type { RouteTable } from "../../src/routing/table";
 import { bundleWorker } from "../../lab/shared/bundle";
-import { compatibilityDate } from "./compatibility-date";
-import { freePort } from "./loopback";
-import { ROOT } from "./wrangler-dev";
+import { compatibilityDate } from "../../devkit/compatibility-date";
+import { freePort } from "../../devkit/loopback";
+import { ROOT } from "../../devkit/wrangler-dev";
 
 /** wrangler.toml's Durable Object bindings, SQLite-backed where its migrations say so. */
 function durableObjects(): Record<string, { className: string; useSQLite: boolean }> {

@@ -6,7 +6,7 @@ import { compileRoutes } from "../../src/config/compile";
 import { formatProblem } from "../../src/config/errors";
 import { ExplainInputError, explainRequest } from "../../src/tools/explain";
 import { explainJson } from "../../src/tools/explain-json";
-import { seedRoutes, VIRTUAL_SERVICE_MIRROR } from "../support/seed-routes";
+import { seedRoutes, VIRTUAL_SERVICE_MIRROR } from "../../devkit/seed-routes";
 
 function seedTable() {
   const result = compileRoutes(seedRoutes(VIRTUAL_SERVICE_MIRROR, 9081, 9082));

@@ -8,7 +8,7 @@
 // cannot be resolved is a build error at the backendRef, never a silently dropped backend.
 import type { DestinationSpec } from "../destination";
 import type { Field } from "../field";
-import { isIpAddress } from "../service-entry";
+import { isIpAddress } from "../istio/service-entry";
 import type { Cluster } from "../../routing/table";
 import type { BackendRefSpec } from "./backend-ref";
 import type { BackendTlsPolicySpec } from "./backend-tls-policy";

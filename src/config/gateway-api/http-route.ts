@@ -5,7 +5,7 @@
 // resolved later, in compile-http-routes.ts. Every other field is refused with a reason.
 import type { Field, KeyRules } from "../field";
 import type { Resource } from "../documents";
-import { MAX_RETRY_ATTEMPTS } from "../route-policies";
+import { MAX_RETRY_ATTEMPTS } from "../istio/route-policies";
 import { DEFAULT_RETRY_BACKOFF_MS } from "../defaults";
 import type { RetryPolicy } from "../../routing/table";
 import { readBackendRef, readWeight, type BackendRefSpec } from "./backend-ref";

@@ -4,7 +4,7 @@
 // of a manifest resolves to origins at the edge through them.
 import type { Field } from "../field";
 import type { Resource } from "../documents";
-import { readEndpoint } from "../service-entry";
+import { readEndpoint } from "../istio/service-entry";
 import { objectMeta, type ObjectMeta } from "./metadata";
 
 export interface WorkloadEntrySpec extends ObjectMeta {

@@ -1,13 +1,13 @@
 // The worker as it runs in production — bundled with esbuild (the lab's bundleApp),
 // served by workerd (through Miniflare's Node API) on a real socket — in front of
 // recording origins, so tests can send raw HTTP bytes no in-process Request could express.
-import { compatibilityDate } from "../../support/compatibility-date";
+import { compatibilityDate } from "../../../devkit/compatibility-date";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Miniflare, type WorkerOptions as MiniflareWorkerOptions } from "miniflare";
 import { bundleApp } from "../../../lab/shared/bundle";
-import { startOrigin, type Behaviour, type Origin } from "../../support/origin";
-import { freePort } from "../../support/loopback";
+import { startOrigin, type Behaviour, type Origin } from "../../../devkit/origin";
+import { freePort } from "../../../devkit/loopback";
 import { compileOrThrow } from "../../../src/config/compile";
 
 const ORIGINS: [string, Behaviour][] = [

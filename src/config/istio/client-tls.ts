@@ -4,7 +4,7 @@
 // HTTPS port is TLS already). The worker cannot choose how a certificate is checked
 // or which SNI is sent, so those settings are accepted with a warning saying what
 // Cloudflare does instead; the mutual modes are refused with the reason.
-import type { Field, KeyRules } from "./field";
+import type { Field, KeyRules } from "../field";
 
 /** What the compiler does with a destination's TLS mode: add TLS (https://) or not. */
 export type OriginTls = "DISABLE" | "SIMPLE";

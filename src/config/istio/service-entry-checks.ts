@@ -3,8 +3,8 @@
 // unique ports, which resolutions may have endpoints and how many, and endpoint
 // ports that must name a declared port. Run on the spec service-entry.ts has read.
 import { isMap, isScalar, isSeq } from "yaml";
-import type { Field } from "./field";
-import { domainProblem, fqdnProblem, isDnsLabel } from "./istio-host-name";
+import type { Field } from "../field";
+import { domainProblem, fqdnProblem, isDnsLabel } from "./host-name";
 
 export function checkServiceEntry(spec: Field): void {
   const resolution = stringOf(spec.get("resolution"));

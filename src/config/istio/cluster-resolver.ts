@@ -4,14 +4,14 @@
 // Host names and rules are chosen per namespace as Istio chooses them
 // (istio-namespaces.ts). Every reference must resolve at build time; what does
 // not is an error with the fix.
-import type { DestinationSpec } from "./destination";
+import type { DestinationSpec } from "../destination";
 import { settingsFor, type DestinationRuleSpec } from "./destination-rule";
-import { DEFAULT_NAMESPACE, fullName, passedOver, ROOT_NAMESPACE, selectRule, visibleTo } from "./istio-namespaces";
+import { DEFAULT_NAMESPACE, fullName, passedOver, ROOT_NAMESPACE, selectRule, visibleTo } from "./namespaces";
 
 /** Stands for a namespace no resource names (never a valid namespace name). */
 const ANOTHER_NAMESPACE = "(another namespace)";
 import { notHttpReason, type PortSpec, type ServiceEntrySpec } from "./service-entry";
-import type { Cluster } from "../routing/table";
+import type { Cluster } from "../../routing/table";
 
 export class ClusterResolver {
   private readonly cache = new Map<string, Cluster>();

@@ -2,16 +2,16 @@
 // (istio/api networking/v1 virtual_service.proto): headers, rewrite, retries,
 // fault, redirect, directResponse, corsPolicy. Each is read straight into the
 // route table's shape; anything a Worker cannot honour is refused with the reason.
-import type { Field, KeyRules } from "./field";
-import { parseDuration } from "./duration";
-import { readStringMatch } from "./string-match";
-import { headerNames } from "./header-names";
-import { readHeaderValues } from "./header-values";
+import type { Field, KeyRules } from "../field";
+import { parseDuration } from "../duration";
+import { readStringMatch } from "../string-match";
+import { headerNames } from "../header-names";
+import { readHeaderValues } from "../header-values";
 import { readRegexRewrite } from "./regex-rewrite";
-import { warnFinerThanStep } from "./per-million";
-import { DEFAULT_RETRY_BACKOFF_MS } from "./defaults";
-import { perMillion, PERCENT_STEP } from "../routing/per-million";
-import type { CorsPolicy, DirectResponse, FaultPolicy, HeaderOps, HeadersPolicy, Redirect, RetryPolicy, Rewrite, StringMatch } from "../routing/table";
+import { warnFinerThanStep } from "../per-million";
+import { DEFAULT_RETRY_BACKOFF_MS } from "../defaults";
+import { perMillion, PERCENT_STEP } from "../../routing/per-million";
+import type { CorsPolicy, DirectResponse, FaultPolicy, HeaderOps, HeadersPolicy, Redirect, RetryPolicy, Rewrite, StringMatch } from "../../routing/table";
 
 export function readDurationMs(f: Field, what = "duration"): number | undefined {
   const text = f.string();

@@ -5,9 +5,9 @@
 // with the zone's certificate. A server the worker cannot serve (TCP, TLS
 // passthrough, gRPC) is skipped with a warning; one that asks for client
 // certificates is refused, because serving it would let in clients Istio turns away.
-import type { Field, KeyRules } from "./field";
-import { normalizeHost } from "./host-pattern";
-import { readLabels } from "./labels";
+import type { Field, KeyRules } from "../field";
+import { normalizeHost } from "../host-pattern";
+import { readLabels } from "../labels";
 
 /** One `servers[].hosts` entry: `namespace` undefined selects VirtualServices of any namespace. */
 export interface GatewayHost {

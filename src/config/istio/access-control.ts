@@ -4,7 +4,7 @@
 // edge instead. Kinds (and modes) that restrict nothing are skipped with a warning
 // as before. docs/istio-support.md lists which is which, and why.
 import { isMap, type Node } from "yaml";
-import type { Field } from "./field";
+import type { Field } from "../field";
 
 /** metadata.annotations key: the user says how the edge protects what this resource guarded. */
 export const PROTECTED_BY = "edge-mirror.dev/protected-by";

@@ -4,7 +4,7 @@
 // worker's connections to origins, so there is nothing to size and no circuit
 // breaker; a Worker keeps no state across requests, so no origin is ejected. Their
 // fields are still checked, so a typo is caught as everywhere else.
-import type { Field, KeyRules } from "./field";
+import type { Field, KeyRules } from "../field";
 import { readDurationMs } from "./route-policies";
 
 export const CONNECTION_POOL: KeyRules = { known: ["tcp", "http"] };

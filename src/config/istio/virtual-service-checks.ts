@@ -3,8 +3,8 @@
 // hosts one VirtualService may list together, and which route actions exclude
 // each other. Run on the specs virtual-service.ts has read.
 import { isScalar, isSeq } from "yaml";
-import type { Field } from "./field";
-import { domainProblem, hostsOverlap, isIpAddress } from "./istio-host-name";
+import type { Field } from "../field";
+import { domainProblem, hostsOverlap, isIpAddress } from "./host-name";
 import type { VirtualServiceSpec } from "./virtual-service";
 
 /**

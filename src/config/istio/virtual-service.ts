@@ -2,13 +2,13 @@
 // virtual_service.proto): hosts and http routes with their destinations, mirrors
 // and per-route policies, read into plain specs. Every other field is refused
 // with a reason: never silently ignored.
-import type { Field, KeyRules } from "./field";
-import { readDestination, type DestinationSpec } from "./destination";
+import type { Field, KeyRules } from "../field";
+import { readDestination, type DestinationSpec } from "../destination";
 import { readGatewayRefs, type GatewayRef } from "./gateway";
 import { readMatchBlock } from "./match-spec";
-import { warnFinerThanStep } from "./per-million";
+import { warnFinerThanStep } from "../per-million";
 import { readCors, readDirectResponse, readDurationMs, readFault, readHeadersPolicy, readRedirect, readRetries, readRewrite } from "./route-policies";
-import type { HeadersPolicy, MatchBlock, Route } from "../routing/table";
+import type { HeadersPolicy, MatchBlock, Route } from "../../routing/table";
 
 export interface MirrorSpec {
   destination: DestinationSpec;

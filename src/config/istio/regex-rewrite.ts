@@ -2,10 +2,10 @@
 // translated for the worker like every regex (re2.ts), and the substitution as RE2's
 // GlobalReplace reads it — `\0`–`\9` name groups, `\\` is a backslash, any other
 // backslash is an error (RE2::CheckRewriteString) — checked against the group count.
-import type { Field } from "./field";
-import { readRegex } from "./string-match";
-import { translateRe2 } from "./re2";
-import type { Rewrite } from "../routing/table";
+import type { Field } from "../field";
+import { readRegex } from "../string-match";
+import { translateRe2 } from "../re2";
+import type { Rewrite } from "../../routing/table";
 
 export function readRegexRewrite(f: Field, match: string, rewrite: string): Rewrite["uriRegex"] | undefined {
   // Paths never hold \r, U+2028 or U+2029 (re2.ts plainInput).

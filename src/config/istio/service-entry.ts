@@ -1,10 +1,10 @@
 // The ServiceEntry fields edge-mirror accepts (istio/api networking/v1
 // service_entry.proto): where each service's origins live, with their ports,
 // protocols and labels. Every other field is refused with a reason: never silently ignored.
-import type { Field, KeyRules } from "./field";
-import { readLabels } from "./labels";
-import { NOT_YET } from "./reasons";
-import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./istio-namespaces";
+import type { Field, KeyRules } from "../field";
+import { readLabels } from "../labels";
+import { NOT_YET } from "../reasons";
+import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./namespaces";
 
 export interface PortSpec {
   number: number;

@@ -3,15 +3,15 @@
 // and TLS origination (at the rule, subset and port level, merged as Istio merges
 // them); connectionPool and outlierDetection are accepted with a warning. Every
 // other field is refused with a reason: never silently ignored.
-import type { Field, KeyRules } from "./field";
+import type { Field, KeyRules } from "../field";
 import { readClientTls, type OriginTls } from "./client-tls";
 import { warnConnectionPool, warnOutlierDetection } from "./connection-policies";
-import { PORT_SELECTOR } from "./destination";
-import { headerName } from "./header-names";
-import { readLabels } from "./labels";
-import { NOT_YET } from "./reasons";
-import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./istio-namespaces";
-import type { LoadBalancer } from "../routing/table";
+import { PORT_SELECTOR } from "../destination";
+import { headerName } from "../header-names";
+import { readLabels } from "../labels";
+import { NOT_YET } from "../reasons";
+import { DEFAULT_NAMESPACE, fullName, readExportTo } from "./namespaces";
+import type { LoadBalancer } from "../../routing/table";
 
 /** What one trafficPolicy (or one of its portLevelSettings) sets; absent = not set. */
 export interface PolicySettings {

@@ -5,11 +5,11 @@
 // routes file, 2 usage or I/O errors.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { compileFile, EXIT, ioFailure, runCli, UsageError, type ExitCode } from "../tools/cli-runner";
+import { compileFile, EXIT, ioFailure, runCli, UsageError, type ExitCode } from "./cli-runner";
 import type { RouteTable } from "../routing/table";
 
 const DEFAULT_OUT = "generated/routes.json";
-// Named as users run them (package.json); wrangler's [build] runs `tsx src/config/cli.ts compile`.
+// Named as users run them (package.json); wrangler's [build] runs `tsx src/tools/compile-cli.ts compile`.
 const USAGE = `usage: npm run check -- <routes.yaml>...
          validates each file, writes nothing
        npm run build:routes [-- <routes.yaml>] [--out generated/routes.json]

@@ -5,10 +5,10 @@
 // Envoy's pseudo-headers, `{}` for "present"; a null value is an error in `headers`
 // and means "present" in `withoutHeaders`, where `{regex: "*"}` is Istio's
 // "present" idiom too. Names are checked so the runtime can always read them.
-import type { Field } from "./field";
-import { isToken } from "./header-names";
-import { readStringMatch } from "./string-match";
-import type { NamedMatch, PseudoHeader } from "../routing/table";
+import type { Field } from "../field";
+import { isToken } from "../header-names";
+import { readStringMatch } from "../string-match";
+import type { NamedMatch, PseudoHeader } from "../../routing/table";
 
 const PSEUDO_HEADERS: readonly PseudoHeader[] = [":path", ":method", ":authority", ":scheme", ":status"];
 /** istio pkg/jwt ToRoutingClaim: `@request.auth.claims.x` and `@request.auth.claims[x]`. */

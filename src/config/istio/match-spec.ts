@@ -1,10 +1,10 @@
 // HTTPMatchRequest blocks (istio/api virtual_service.proto) → MatchBlock: uri, scheme,
 // method and authority are StringMatches (string-match.ts), headers and withoutHeaders
 // header matches (header-matches.ts), queryParams StringMatches by name.
-import type { Field, KeyRules } from "./field";
+import type { Field, KeyRules } from "../field";
 import { readHeaderMatches } from "./header-matches";
-import { readStringMatch } from "./string-match";
-import type { MatchBlock, NamedMatch } from "../routing/table";
+import { readStringMatch } from "../string-match";
+import type { MatchBlock, NamedMatch } from "../../routing/table";
 
 const MESH_ONLY = "selects by the calling mesh workload; requests reach the edge from the internet";
 /** Dropping only the source condition would widen the block to every caller: a fault meant for one workload would hit everyone. */

@@ -6,9 +6,9 @@
 // the caller's namespace first, then the service's, then the root namespace.
 // At the edge the caller is the proxy applying the VirtualService: the worker
 // stands in for a proxy in the VirtualService's own namespace.
-import type { Field } from "./field";
+import type { Field } from "../field";
 import type { VirtualServiceSpec } from "./virtual-service";
-import { isDnsLabel, isIpAddress } from "./istio-host-name";
+import { isDnsLabel, isIpAddress } from "./host-name";
 
 /** Where a resource without metadata.namespace lands (kubectl's default). */
 export const DEFAULT_NAMESPACE = "default";

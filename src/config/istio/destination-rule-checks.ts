@@ -2,8 +2,8 @@
 // ValidateDestinationRule): the host is a domain, subset names are DNS labels, and
 // a trafficPolicy sets something. Run on the spec destination-rule.ts has read.
 import { isMap, isScalar, isSeq } from "yaml";
-import type { Field } from "./field";
-import { domainProblem, isDnsLabel } from "./istio-host-name";
+import type { Field } from "../field";
+import { domainProblem, isDnsLabel } from "./host-name";
 
 export function checkDestinationRule(spec: Field): void {
   const host = spec.get("host").node;

@@ -11,11 +11,11 @@
 // with a warning, and the rest resolve by the usual precedence (exact, then the
 // longest wildcard, then `*`) with no runtime change: the result is a HostIndex.
 // match[].gateways is applied by pruning match blocks (routes whose blocks all go).
-import type { Field } from "./field";
+import type { Field } from "../field";
 import type { GatewayRef, GatewaySpec } from "./gateway";
-import { covers, intersect, normalizeHost } from "./host-pattern";
+import { covers, intersect, normalizeHost } from "../host-pattern";
 import type { VirtualServiceSpec } from "./virtual-service";
-import type { HostIndex, VirtualHost } from "../routing/table";
+import type { HostIndex, VirtualHost } from "../../routing/table";
 
 const MESH = "mesh";
 
