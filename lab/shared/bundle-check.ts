@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 /**
  * The proxy's budget: the worker without its admin surface (scripts/check-bundle.ts
  * builds that too). 25 KiB until capture (issue 20: the capture path in src/capture/)
- * added 2.6 KiB gzipped to it on 2026-12-07 (`npm run bundle` against main b7835ed:
+ * added 2.6 KiB gzipped to it on 2026-12-07 (`npm run bundle` against main ae953e9:
  * 23.0 → 25.6 KiB; the captures API adds 1.9 KiB to the admin surface, 17.8 → 19.7).
  * Capture code runs only on captured requests, but is parsed with the rest.
  * Then 28 KiB: the storage bounds (bounded log lines, byte limits in the tally, +0.5 KiB)
