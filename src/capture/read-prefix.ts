@@ -5,6 +5,7 @@
 // client's branch is never touched: the runtime buffers for the slower branch, and
 // a cancelled branch frees it.
 import type { BodyPrefix } from "./record";
+import { concat } from "../proxy/body-tap";
 
 /** A branch still streaming after this long is cut off (SSE, long polls): the record is stored with what was read. */
 export const CAPTURE_READ_LIMIT_MS = 20_000;
@@ -22,7 +23,7 @@ export async function readPrefix(stream: ReadableStream<Uint8Array> | null, cap:
       const next = await Promise.race([reader.read(), timeout]);
       if (next === "timeout") {
         await reader.cancel().catch(() => {});
-        return { bytes: join(chunks, kept), size: Math.max(size, contentLength ?? 0), truncated: true };
+        return { bytes: concat(chunks, kept), size: Math.max(size, contentLength ?? 0), truncated: true };
       }
       if (next.done) break;
       const chunk = next.value;
@@ -35,22 +36,11 @@ export async function readPrefix(stream: ReadableStream<Uint8Array> | null, cap:
       if (size > cap && contentLength !== undefined && contentLength > cap) {
         // The size is known: the rest need not pass through JavaScript.
         await reader.cancel().catch(() => {});
-        return { bytes: join(chunks, kept), size: contentLength, truncated: true };
+        return { bytes: concat(chunks, kept), size: contentLength, truncated: true };
       }
     }
   } finally {
     clearTimeout(timer);
   }
-  return { bytes: join(chunks, kept), size, truncated: size > kept };
-}
-
-function join(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return { bytes: concat(chunks, kept), size, truncated: size > kept };
 }

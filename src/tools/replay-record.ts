@@ -2,15 +2,11 @@
 // one JSON object per NDJSON line, read back here with every field checked, so a
 // damaged line is named by its number instead of failing half-way through a replay.
 // Bodies are text ("utf8") or base64; headers are [name, value] pairs, names lowercase.
+// The body fields are the worker's own type (src/capture/record.ts); the record here is
+// looser where a GoReplay file holds less (no route, no original answer, no timing).
+import type { CapturedBody, Pairs } from "../capture/record";
 
-export interface CapturedBody {
-  body?: string;
-  bodyEncoding?: "utf8" | "base64";
-  /** the original size */
-  bodyBytes: number;
-  /** only the first bytes were kept */
-  bodyTruncated: boolean;
-}
+export type { CapturedBody };
 
 export interface CaptureRecord {
   v: 1;
@@ -19,9 +15,9 @@ export interface CaptureRecord {
   time: string;
   /** `<virtualService>/<route>`; "" when unknown (a GoReplay file) */
   route: string;
-  request: { method: string; url: string; headers: [string, string][] } & CapturedBody;
+  request: { method: string; url: string; headers: Pairs } & CapturedBody;
   /** absent when the capture holds no original answer (a GoReplay file without type 2) */
-  response?: { status: number; headers: [string, string][] } & CapturedBody;
+  response?: { status: number; headers: Pairs } & CapturedBody;
   timing?: { headersMs?: number; endMs?: number };
   where?: Record<string, string>;
 }
