@@ -9,7 +9,7 @@ import { addHttpRouteHosts, compileHttpRoutes, hasHttpRoutes } from "./gateway-a
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import { ClusterResolver } from "./istio/cluster-resolver";
 import { checkVirtualServiceExport, DEFAULT_NAMESPACE } from "./istio/namespaces";
-import { readDestinationRule, type DestinationRuleSpec } from "./istio/destination-rule";
+import { conflictingRule, readDestinationRule, type DestinationRuleSpec } from "./istio/destination-rule";
 import { readGateway, type GatewaySpec } from "./istio/gateway";
 import { applyMatchGateways, bindGateways } from "./istio/gateway-binding";
 import { readServiceEntry, type ServiceEntrySpec } from "./istio/service-entry";
@@ -55,10 +55,11 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
       const dr = readDestinationRule(doc.name, doc.spec, doc.namespace);
       checkDestinationRule(doc.spec);
       if (!dr) continue;
-      // Rules of one namespace for one service; in two namespaces they are two rules (istio-namespaces.ts chooses).
-      const other = rules.find((r) => r.namespace === dr.namespace && r.fullHost === dr.fullHost);
-      if (other) dr.field.get("host").error(`host "${dr.host}" already has DestinationRule ${other.name}${dr.namespace === DEFAULT_NAMESPACE ? "" : ` in namespace ${dr.namespace}`}`, "merge the subsets into one DestinationRule");
-      else rules.push(dr);
+      // Rules of one namespace for one service merge as Istio merges them, where the
+      // result does not hang on creation order (destination-rule.ts mergeRules); in two
+      // namespaces they are two rules (namespaces.ts selectRule chooses).
+      const earlier = rules.filter((r) => r.namespace === dr.namespace && r.fullHost === dr.fullHost);
+      if (earlier.filter((other) => conflictingRule(dr, other)).length === 0) rules.push(dr);
     } else {
       const se = readServiceEntry(doc.name, doc.spec, doc.namespace);
       checkServiceEntry(doc.spec);

@@ -5,7 +5,7 @@
 // (istio-namespaces.ts). Every reference must resolve at build time; what does
 // not is an error with the fix.
 import type { DestinationSpec } from "../destination";
-import { settingsFor, type DestinationRuleSpec } from "./destination-rule";
+import { mergeRules, settingsFor, type DestinationRuleSpec } from "./destination-rule";
 import { DEFAULT_NAMESPACE, fullName, passedOver, ROOT_NAMESPACE, selectRule, visibleTo } from "./namespaces";
 
 /** Stands for a namespace no resource names (never a valid namespace name). */
@@ -17,6 +17,14 @@ export class ClusterResolver {
   private readonly cache = new Map<string, Cluster>();
   /** ports some destination resolved to: the others of a protocol a Worker cannot proxy are skipped with a warning */
   private readonly used = new Set<PortSpec>();
+  /** Merged rules by the names they merge, so one merge is one object (sameForAnyGateway compares them). */
+  private readonly merges = new Map<string, DestinationRuleSpec>();
+  private readonly merged = (same: DestinationRuleSpec[]): DestinationRuleSpec => {
+    const key = same.map((r) => `${r.namespace}/${r.name}`).join("\n");
+    let rule = this.merges.get(key);
+    if (!rule) this.merges.set(key, (rule = mergeRules(same)));
+    return rule;
+  };
   constructor(
     private readonly rules: readonly DestinationRuleSpec[],
     private readonly entries: readonly ServiceEntrySpec[],
@@ -45,7 +53,7 @@ export class ClusterResolver {
     if (cached) return cached;
     const se = this.entry(d, host, namespace);
     // A ServiceEntry without a namespace stands for the service in the namespace that names it.
-    const rule = se && selectRule(this.rules, host, namespace, se.namespace ?? namespace);
+    const rule = se && selectRule(this.rules, host, namespace, se.namespace ?? namespace, this.merged);
     if (se && viaGateway && !this.sameForAnyGateway(d, host, namespace, se, rule)) return undefined;
     const labels = se && this.subsetLabels(d, host, namespace, rule);
     const port = se && labels && this.port(d, se);
@@ -80,7 +88,7 @@ export class ClusterResolver {
         );
         return false;
       }
-      const other = selectRule(this.rules, host, proxy, serviceNamespace);
+      const other = selectRule(this.rules, host, proxy, serviceNamespace, this.merged);
       if (other !== rule && (d.subset !== undefined || rule?.policy !== undefined || other?.policy !== undefined)) {
         d.field.error(
           `the VirtualService is bound to a Gateway, whose proxy may run in any namespace, and the DestinationRule Istio applies depends on it: ${name(rule)} for a proxy in ${namespace}, ${name(other)} ${from}; the edge cannot see where that proxy runs`,

@@ -199,3 +199,53 @@ export function readDestinationRule(name: string, spec: Field, namespace = DEFAU
   if (host === undefined) return undefined;
   return { name, namespace, host, fullHost: fullName(host, namespace), ...(exportTo === undefined ? {} : { exportTo }), ...(policy ? { policy } : {}), subsets, field: spec };
 }
+
+/**
+ * Istio merges the DestinationRules of one namespace for one host (pilot/pkg/model/
+ * destination_rule.go mergeDestinationRule): subsets of unique names are concatenated,
+ * the first top-level trafficPolicy and the first explicit exportTo are kept. "First"
+ * is creation order (push_context.go sortConfigByCreationTime: time, then name), which a
+ * file does not carry: so a second definition of a subset, a second trafficPolicy or a
+ * second, different exportTo is refused here (conflictingRule), and what is left merges
+ * the same whatever the order.
+ */
+export function mergeRules(rules: readonly DestinationRuleSpec[]): DestinationRuleSpec {
+  const [first, ...rest] = rules;
+  if (rest.length === 0) return first!;
+  const subsets: DestinationRuleSpec["subsets"] = new Map(first!.subsets);
+  for (const r of rest) for (const [name, subset] of r.subsets) if (!subsets.has(name)) subsets.set(name, subset);
+  const policy = rules.find((r) => r.policy)?.policy;
+  const exportTo = rules.find((r) => r.exportTo && r.exportTo.length > 0)?.exportTo ?? first!.exportTo;
+  return { ...first!, name: rules.map((r) => r.name).join(" + "), subsets, ...(policy ? { policy } : {}), ...(exportTo === undefined ? {} : { exportTo }) };
+}
+
+/**
+ * Reports, on `dr`'s fields, what of it Istio's merge with an earlier rule of the same
+ * namespace and host would settle by creation order; true when something was reported.
+ */
+export function conflictingRule(dr: DestinationRuleSpec, earlier: DestinationRuleSpec): boolean {
+  const where = `DestinationRule ${earlier.name} for the same host in namespace ${dr.namespace}`;
+  const why = "Istio merges the two and keeps the one created first (destination_rule.go mergeDestinationRule), which a file cannot say";
+  let found = false;
+  for (const [name, subset] of dr.subsets) {
+    if (!earlier.subsets.has(name)) continue;
+    subset.field.get("name").error(`subset "${name}" is also defined by ${where}: ${why}`, "define each subset in one of the two rules");
+    found = true;
+  }
+  if (dr.policy && earlier.policy) {
+    dr.field.get("trafficPolicy").error(`${where} has a trafficPolicy too: ${why}`, "keep the host's trafficPolicy in one of the two rules");
+    found = true;
+  }
+  // A rule exported beyond its namespace joins the exported index with the earlier one
+  // and the merged rule keeps the first's exportTo (no exportTo is the mesh default, "*");
+  // a private rule (".") joins only the namespace's own index, where exportTo is moot.
+  const exported = (r: DestinationRuleSpec) => (r.exportTo?.length ? r.exportTo : ["*"]);
+  const privateOnly = (r: DestinationRuleSpec) => r.exportTo?.length === 1 && (r.exportTo[0] === "." || r.exportTo[0] === r.namespace);
+  const a = exported(dr);
+  const b = exported(earlier);
+  if (!privateOnly(dr) && !privateOnly(earlier) && [...a].sort().join() !== [...b].sort().join()) {
+    dr.field.get("exportTo").error(`${where} is exported to [${b.join(", ")}], this one to [${a.join(", ")}]: ${why}`, "give both rules the same exportTo, or merge them into one rule");
+    found = true;
+  }
+  return found;
+}

@@ -73,7 +73,9 @@ export interface PassedOver<R> {
  * proxy in `client`: push_context.go destinationRule() over setDestinationRules'
  * indexes, with MostSpecificHostMatch (exact host, else the longest matching wildcard).
  */
-export function selectRule<R extends RuleCandidate>(rules: readonly R[], host: string, client: string, serviceNamespace: string | undefined): R | undefined {
+export function selectRule<R extends RuleCandidate>(rules: readonly R[], host: string, client: string, serviceNamespace: string | undefined, merge: (same: R[]) => R = (same) => same[0]!): R | undefined {
+  // The rules of one namespace for one host merge into one (mergeDestinationRule), within each index.
+  const mostSpecific = (found: R[]) => { const same = mostSpecificRules(found, host); return same.length ? merge(same) : undefined; };
   const exportSet = (r: R) => r.exportTo ?? [];
   // namespaceLocal: exported with ".", "*", nothing, or naming its own namespace.
   const local = (r: R) => { const e = exportSet(r); return e.length === 0 || e.includes("*") || e.includes(".") || e.includes(r.namespace); };
@@ -82,14 +84,14 @@ export function selectRule<R extends RuleCandidate>(rules: readonly R[], host: s
   const inNamespace = (ns: string, keep: (r: R) => boolean) => rules.filter((r) => r.namespace === ns && keep(r));
 
   if (client !== ROOT_NAMESPACE) {
-    const found = mostSpecific(inNamespace(client, local), host);
+    const found = mostSpecific(inNamespace(client, local));
     if (found) return found;
   } else {
-    const found = mostSpecific(inNamespace(ROOT_NAMESPACE, privateOnly), host);
+    const found = mostSpecific(inNamespace(ROOT_NAMESPACE, privateOnly));
     if (found) return found;
   }
   const exported = (ns: string) => {
-    const found = mostSpecific(inNamespace(ns, (r) => !privateOnly(r)), host);
+    const found = mostSpecific(inNamespace(ns, (r) => !privateOnly(r)));
     // getExportedDestinationRuleFromNamespace: the most specific rule, if it is exported to the client; no fallback to a less specific one.
     const e = found ? exportSet(found) : [];
     return found && (e.length === 0 || e.includes("*") || e.includes(client)) ? found : undefined;
@@ -97,15 +99,18 @@ export function selectRule<R extends RuleCandidate>(rules: readonly R[], host: s
   return (serviceNamespace !== undefined ? exported(serviceNamespace) : undefined) ?? exported(ROOT_NAMESPACE);
 }
 
-/** MostSpecificHostMatch: the rule for exactly `host`, else the wildcard rule with the longest suffix it matches. */
-function mostSpecific<R extends RuleCandidate>(rules: R[], host: string): R | undefined {
-  const exact = rules.find((r) => r.fullHost === host);
-  if (exact) return exact;
+/**
+ * MostSpecificHostMatch: the rules for exactly `host`, else those for the wildcard with the
+ * longest suffix it matches; several when one namespace has several for that host.
+ */
+function mostSpecificRules<R extends RuleCandidate>(rules: R[], host: string): R[] {
+  const exact = rules.filter((r) => r.fullHost === host);
+  if (exact.length) return exact;
   let best: R | undefined;
   for (const r of rules) {
     if (r.fullHost.startsWith("*") && host.endsWith(r.fullHost.slice(1)) && (!best || r.fullHost.length > best.fullHost.length)) best = r;
   }
-  return best;
+  return best ? rules.filter((r) => r.fullHost === best.fullHost) : [];
 }
 
 /** Why each rule for this service (or for a service of the same short name) does not apply to a proxy in `client`. */
