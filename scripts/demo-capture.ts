@@ -5,10 +5,8 @@
 // batch to be written (at most 10 s after its first record), reads the records back
 // through the captures API, and replays them against v2 with `npm run replay`, v1 as
 // the baseline for noise: the same verdict as live comparison, without v2 taking traffic.
-import { spawn } from "node:child_process";
-import { request } from "node:http";
-import type { WorkerEvent } from "../devkit/wrangler-dev";
-import { COMPARE_POLICY, type Styles } from "./demo-compare";
+import { get, runTool, sleep, type ActOptions } from "./demo-act";
+import { COMPARE_POLICY } from "./demo-compare";
 
 /** v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce (devkit/compare-answers.ts). */
 const PATH = "/compare/demo";
@@ -17,50 +15,15 @@ const ROUTE = "httpbin/http[0]";
 /** A batch is written 10 s after its first record (src/capture/batcher.ts); a few seconds more on a busy machine. */
 const BATCH_WAIT_MS = 15_000;
 
-export interface CaptureActOptions {
-  port: number;
-  host: string;
-  token: string;
+export interface CaptureActOptions extends ActOptions {
   /** the routes file wrangler dev serves (routes.yaml + the policy): replay reads the route's compare settings from it */
   routesFile: string;
   v1Url: string;
   v2Url: string;
-  say: (line?: string) => void;
-  heading: (title: string) => void;
-  styles: Styles;
-  /** the worker's JSON log lines seen so far */
-  events: readonly WorkerEvent[];
-}
-
-function get(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false, headers: { host, "user-agent": "edge-mirror-demo", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error("no answer from the worker within 15 s")));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /** `npm run replay` as a user runs it (the token from the environment, not the command line). */
-function replay(args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/tools/replay.ts", ...args], {
-      env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: token },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("exit", (code) => resolve({ code: code ?? 2, stdout, stderr }));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const replay = (args: string[], token: string) => runTool("src/tools/replay.ts", args, token);
 
 /** Runs the act; true when it showed what it should (every request captured and replayed, verdict fail naming /body/user/plan, exit 1). */
 export async function captureAct(o: CaptureActOptions): Promise<boolean> {

@@ -3,10 +3,9 @@
 // a path where v2 changes one field and both versions stamp each answer with a
 // timestamp (noise), then shows the worker's report — verdict, divergent field,
 // noise — and what `npm run gate` says about it.
-import { spawn } from "node:child_process";
-import { request } from "node:http";
 import type { RouteReport } from "../src/compare/report";
-import { shadowEvents, type WorkerEvent } from "../devkit/wrangler-dev";
+import { shadowEvents } from "../devkit/wrangler-dev";
+import { get, runTool, sleep, type ActOptions } from "./demo-act";
 
 export const COMPARE_POLICY = "scripts/demo-compare.yaml";
 /** The path the act sends: v2 answers plan "Free" where v1 says "free"; both stamp servedAt and a nonce. */
@@ -14,58 +13,10 @@ const PATH = "/compare/demo";
 const REQUESTS = 40;
 const WAIT_MS = 20_000;
 
-export interface Styles {
-  bold: (s: string) => string;
-  dim: (s: string) => string;
-  green: (s: string) => string;
-  red: (s: string) => string;
-  magenta: (s: string) => string;
-  yellow: (s: string) => string;
+async function gate(port: number, token: string): Promise<{ code: number; output: string }> {
+  const run = await runTool("src/tools/gate.ts", ["--url", `http://127.0.0.1:${port}`], token);
+  return { code: run.code, output: run.stdout + run.stderr };
 }
-
-export interface ActOptions {
-  port: number;
-  host: string;
-  token: string;
-  say: (line?: string) => void;
-  heading: (title: string) => void;
-  styles: Styles;
-  /** the worker's JSON log lines seen so far */
-  events: readonly WorkerEvent[];
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function get(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false, headers: { host, "user-agent": "edge-mirror-demo", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error("no answer from the worker within 15 s")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function gate(port: number, token: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/tools/gate.ts", "--url", `http://127.0.0.1:${port}`], {
-      env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: token },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c));
-    child.stderr.on("data", (c: Buffer) => (output += c));
-    child.on("exit", (code) => resolve({ code: code ?? 2, output }));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the act; true when it showed what it should (a fail naming /body/user/plan, the timestamp as noise, gate exit 1). */
 export async function compareAct({ port, host, token, say, heading, styles, events }: ActOptions): Promise<boolean> {
