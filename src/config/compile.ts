@@ -8,7 +8,7 @@ import { isGatewayApiKind } from "./gateway-api/kinds";
 import { addHttpRouteHosts, compileHttpRoutes, hasHttpRoutes } from "./gateway-api/compile-http-routes";
 import { readMirrorPolicy, type MirrorPolicySpec } from "./mirror-policy";
 import { ClusterResolver } from "./istio/cluster-resolver";
-import { checkVirtualServiceExport, DEFAULT_NAMESPACE } from "./istio/namespaces";
+import { checkVirtualServiceExport, DEFAULT_NAMESPACE, fullName } from "./istio/namespaces";
 import { conflictingRule, readDestinationRule, type DestinationRuleSpec } from "./istio/destination-rule";
 import { readGateway, type GatewaySpec } from "./istio/gateway";
 import { applyMatchGateways, bindGateways } from "./istio/gateway-binding";
@@ -82,7 +82,9 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
     });
   }
 
-  const resolver = new ClusterResolver(rules, entries);
+  // Kubernetes Services in the file: a VirtualService destination naming one is told why it needs a ServiceEntry.
+  const kubernetesServices = new Set(gatewayApi.filter((d) => d.kind === "Service").map((d) => fullName(d.name, d.namespace ?? DEFAULT_NAMESPACE)));
+  const resolver = new ClusterResolver(rules, entries, kubernetesServices);
   const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
   const serviceEntryHosts = new Set(entries.flatMap((e) => e.hosts.map((h) => h.host)));
   const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts, resolveHostname: (d) => resolver.resolveHostname(d) });

@@ -81,7 +81,7 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
   // Every HTTP listener of the Gateways routes attach to takes its requests, routes or not.
   const listeners = gateways.values().flatMap((g) => g.listeners.filter((l) => HTTP_PROTOCOLS.includes(l.protocol)).map((l) => l.ref));
   const hosted = buildVirtualHosts(attached, listeners);
-  services.warnUnused("no HTTPRoute backendRef or parentRef names it");
+  services.warnUnused("no HTTPRoute backendRef or parentRef names it (a VirtualService reaches origins through ServiceEntries, not Services)");
   gateways.warnUnused("no HTTPRoute attaches to it");
   tlsPolicies.warnUnused();
   for (const entry of workloadEntries) {

@@ -28,6 +28,8 @@ export class ClusterResolver {
   constructor(
     private readonly rules: readonly DestinationRuleSpec[],
     private readonly entries: readonly ServiceEntrySpec[],
+    /** full host names of the Kubernetes Services (kind: Service, v1) in the file */
+    private readonly kubernetesServices: ReadonlySet<string> = new Set(),
   ) {}
 
   /**
@@ -128,6 +130,13 @@ export class ClusterResolver {
     if (registering.length > 0) {
       const hidden = registering.map((e) => `${e.namespace ?? DEFAULT_NAMESPACE}/${e.name} (exportTo: [${(e.exportTo ?? []).join(", ")}])`).join(", ");
       field.error(`${named} is registered by ServiceEntry ${hidden}, which is not exported to namespace ${namespace}; Istio gives this route no such service (503)`, `add ${namespace} to the ServiceEntry's exportTo, or "*"`);
+      return undefined;
+    }
+    if (this.kubernetesServices.has(host)) {
+      field.error(
+        `${named} is a Kubernetes Service in this file, but the edge cannot reach a cluster's pods: a VirtualService's destination takes its origins from a ServiceEntry (a Service is read only for an HTTPRoute, through WorkloadEntries)`,
+        `add a ServiceEntry with hosts: [${d.host}] and endpoints at the address the edge reaches this version on (docs/reference.md, ServiceEntry)`,
+      );
       return undefined;
     }
     const sameName = this.entries.filter((e) => e.hosts.some((h) => h.host === d.host));
