@@ -13,6 +13,7 @@ import { OVERFLOW, type Example, type Tally } from "./tally";
 import type { DiffKind } from "./types";
 import { routeVerdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
 import { latencyShift, type LatencyShift } from "./latency-shift";
+import { whereReport, type WhereReport } from "./where";
 
 export interface FieldReport {
   path: string;
@@ -59,6 +60,8 @@ export interface RouteReport {
   /** divergence per minute, oldest first: the dashboard's chart */
   timeline: TimelinePoint[];
   examples: Example[];
+  /** the top 10 colos, countries and HTTP protocols by compared requests, each judged like the route (where.ts) */
+  where: WhereReport;
 }
 
 export interface RouteIdentity {
@@ -121,6 +124,7 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     latencyHistogram: latencyBuckets(t.latency.v1, t.latency.v2),
     timeline: divergenceTimeline(t.timeline, divergentSignature),
     examples: [...t.examples].sort((a, b) => b.at - a.at),
+    where: whereReport(t.where, t.signatures, divergentSignature),
   };
 }
 

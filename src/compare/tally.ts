@@ -12,6 +12,7 @@ import { shiftKey } from "./latency-shift";
 import { MAX_PATH_BYTES, utf8Bytes } from "./path";
 import { addToTimeline, COMPARED, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
+import { addWhere, mergeWhere, type WhereKeys, type WhereTally } from "./where";
 
 export interface FieldCount {
   /** the most structural kind seen at this path (a shape change outranks a value change) */
@@ -67,6 +68,8 @@ export interface Tally {
   /** per minute, compared requests and their signatures: divergence over time (timeline.ts) */
   timeline: Timeline;
   examples: Example[];
+  /** compared requests by request.cf colo, country and HTTP protocol (where.ts; bounded there) */
+  where: WhereTally;
 }
 
 export const MAX_PATHS = 500;
@@ -104,6 +107,7 @@ export function emptyTally(): Tally {
     droppedPaths: 0,
     timeline: {},
     examples: [],
+    where: {},
   };
 }
 
@@ -119,10 +123,12 @@ export interface ComparedRequest {
   v1Ms: number;
   v2Ms: number;
   example: Omit<Example, "differences">;
+  /** the request's cf values (where.ts), when the worker read them */
+  where?: WhereKeys;
 }
 
 /** One compared request (its shadow is counted by addShadow). */
-export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: ComparedRequest): void {
+export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: ComparedRequest): void {
   t.compared++;
   bump(t.statuses.v1, String(outcome.v1Status));
   bump(t.statuses.v2, String(outcome.v2Status));
@@ -137,12 +143,13 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example }: Compared
   }
   const minute = minuteOf(example.at);
   addToTimeline(t.timeline, minute, COMPARED);
-  if (outcome.differences.length > 0) {
+  const signature = outcome.differences.length > 0 ? JSON.stringify(outcome.differences.map((d) => d.path).sort()) : undefined;
+  if (signature !== undefined) {
     // Past MAX_SIGNATURE_BYTES it is counted as the overflow, in the totals and the minute (bumpSignature, addToTimeline).
-    const signature = JSON.stringify(outcome.differences.map((d) => d.path).sort());
     bumpSignature(t, signature, 1);
     addToTimeline(t.timeline, minute, signature);
   }
+  if (where) addWhere(t.where, where, signature, v2Ms - v1Ms);
   if (outcome.example.length > 0) addExample(t, boundExample({ ...example, differences: outcome.example }));
 }
 
@@ -191,6 +198,8 @@ export function mergeTally(into: Tally, from: Tally): void {
   for (const [key, n] of Object.entries(from.signatures)) bumpSignature(into, key, n);
   mergeTimeline(into.timeline, from.timeline);
   for (const e of from.examples) addExample(into, e);
+  // An isolate of an older version sends no where.
+  mergeWhere((into.where ??= {}), from.where ?? {});
 }
 
 /** The more structural of two kinds: a path's kind in the report. */

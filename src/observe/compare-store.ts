@@ -11,6 +11,7 @@ import { boundExample, emptyTally, mergeTally, OVERFLOW, type Example, type Tall
 import type { RouteIdentity } from "../compare/report";
 import type { DiffKind } from "../compare/types";
 import { addToTimeline, MINUTE_OVERFLOW, pruneTimeline } from "../compare/timeline";
+import { DIMENSIONS, OTHER, whereRows, type Dimension } from "../compare/where";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,6 +19,7 @@ CREATE TABLE IF NOT EXISTS counts (kind TEXT NOT NULL, key TEXT NOT NULL, n INTE
 CREATE TABLE IF NOT EXISTS fields (path TEXT PRIMARY KEY, kind TEXT NOT NULL, divergent INTEGER NOT NULL, noise INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signatures (paths TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS examples (id INTEGER PRIMARY KEY AUTOINCREMENT, example TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS where_values (dimension TEXT NOT NULL, value TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (dimension, value));
 DROP TABLE IF EXISTS example_paths;`;
 
 /** The tally's single counters, stored as counts rows of kind "total". */
@@ -34,7 +36,7 @@ const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
   shadowErrors: (t: Tally) => t.shadowErrors,
 };
 /** Every row but meta's. */
-const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples";
+const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values";
 /** The timeline's minutes are counts rows of kind "minute:<start>". */
 const MINUTE = "minute:";
 
@@ -64,8 +66,10 @@ export class CompareStore extends DurableObject<Env> {
           this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta VALUES ('identity', ?), ('since', ?)", JSON.stringify(identity), String(state.since));
         }
         const before = new Set(state.tally.examples);
+        const where = whereRows(state.tally.where);
         mergeTally(state.tally, incoming);
-        this.#write(state.tally, incoming, before, pruneTimeline(state.tally.timeline, Date.now()));
+        for (const row of whereRows(state.tally.where)) where.delete(row);
+        this.#write(state.tally, incoming, before, pruneTimeline(state.tally.timeline, Date.now()), where);
       });
     } catch (e) {
       // The transaction rolled back: read the stored state again next time.
@@ -76,9 +80,10 @@ export class CompareStore extends DurableObject<Env> {
 
   /**
    * Writes the rows of `state` that `incoming` touched (with the merged values), the
-   * examples not in `before`, and deletes the examples evicted and the minutes forgotten.
+   * examples not in `before`, and deletes the examples evicted, the minutes forgotten
+   * and the where values folded into `other` (`whereGone`: "dimension value").
    */
-  #write(t: Tally, incoming: Tally, before: Set<Example>, forgotten: string[]): void {
+  #write(t: Tally, incoming: Tally, before: Set<Example>, forgotten: string[], whereGone: Set<string> = new Set()): void {
     const sql = this.ctx.storage.sql;
     const put = (kind: string, key: string, n: number | undefined) => {
       if (n !== undefined) sql.exec("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", kind, key, n);
@@ -100,6 +105,19 @@ export class CompareStore extends DurableObject<Env> {
     for (const e of t.examples) if (!before.delete(e)) sql.exec("INSERT INTO examples (example) VALUES (?)", JSON.stringify(e));
     // What is left was evicted (the oldest first, by tally.ts's rule); at most MAX_EXAMPLES rows to look through.
     for (const e of before) sql.exec("DELETE FROM examples WHERE example = ?", JSON.stringify(e));
+    // One row per (dimension, value), at most MAX_WHERE_VALUES + 1 per dimension (where.ts): the values this call touched, and `other`.
+    for (const d of DIMENSIONS) {
+      const touched = Object.keys(incoming.where?.[d] ?? {});
+      if (touched.length === 0) continue;
+      for (const value of new Set([...touched, OTHER])) {
+        const c = t.where[d]?.[value];
+        if (c) sql.exec("INSERT OR REPLACE INTO where_values VALUES (?, ?, ?)", d, value, JSON.stringify(c));
+      }
+    }
+    for (const row of whereGone) {
+      const space = row.indexOf(" ");
+      sql.exec("DELETE FROM where_values WHERE dimension = ? AND value = ?", row.slice(0, space), row.slice(space + 1));
+    }
   }
 
   /** Everything counted so far: bounded by tally.ts's limits, held in memory. */
@@ -157,6 +175,16 @@ export class CompareStore extends DurableObject<Env> {
       add((t) => (t.fields[path] = { kind, divergent, noise }), () => tally.fields[path]);
     }
     for (const { paths, n } of sql.exec<{ paths: string; n: number }>("SELECT * FROM signatures")) add((t) => (t.signatures[paths] = n), () => tally.signatures[paths]);
+    for (const { dimension, value, counts } of sql.exec<{ dimension: Dimension; value: string; counts: string }>("SELECT * FROM where_values")) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(counts);
+      } catch {
+        dirty = true;
+        continue;
+      }
+      add((t) => (t.where = { [dimension]: { [value]: parsed } }), () => (Object.hasOwn(tally.where[dimension] ?? {}, value) ? 0 : undefined));
+    }
     let examples = 0;
     for (const { example } of sql.exec<{ example: string }>("SELECT example FROM examples ORDER BY id")) {
       const e = boundExample(JSON.parse(example) as Example);

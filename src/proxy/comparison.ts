@@ -18,6 +18,7 @@ import { beforeDeadline } from "./deadline";
 import { OVER_BUDGET, type Hold } from "./memory-budget";
 import type { IsolateBudgets } from "./budgets";
 import { WorkMeter } from "../compare/work-budget";
+import { whereOf } from "../compare/where";
 
 /** What the worker's environment offers for comparing (wrangler.toml bindings; either may be absent). */
 export interface CompareBindings {
@@ -44,6 +45,8 @@ export interface ComparisonOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** the isolate's memory ledger and comparison work window */
   budgets: IsolateBudgets;
+  /** request.cf, read only when a compared request is counted (where.ts) */
+  cf?: () => object | undefined;
 }
 
 export interface Comparison {
@@ -89,7 +92,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
       const at = Date.now();
       const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
         addShadow(t, { error: shadow.error, skipped: shadow.skipped ?? shadow.compareSkipped });
-        if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: exampleOf(o, at) });
+        if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: exampleOf(o, at), where: whereOf(o.cf?.()) });
       });
       if (flush) o.waitUntil(flush);
       if (done) o.bindings?.COMPARE_ANALYTICS?.writeDataPoint(dataPoint(route, done.outcome, done.v1Ms, done.v2Ms, o.requestId));

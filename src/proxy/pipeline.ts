@@ -203,7 +203,7 @@ async function forwardPlanned(
     const targets: ShadowTarget[] = [];
     for (const m of plan.mirrors) if (m.origin) targets.push({ url: m.origin + plan.target, destination: m.target.cluster.name });
     // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
-    if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx, trace?.traceId);
+    if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx, trace?.traceId, () => request.cf);
     // Each settled shadow: counted for a compared route (the explicit hook), then put on the log line.
     const settled = record.expect(targets, shadow.settings.timeoutMs, comparison);
     const shadowRequest = {
@@ -252,6 +252,7 @@ function compareRequest(
   headers: Headers,
   ctx: PipelineContext,
   traceId: string | undefined,
+  cf: () => object | undefined,
 ): Comparison {
   const { compared, noise } = plan.compare!;
   return startComparison({
@@ -269,6 +270,7 @@ function compareRequest(
     bindings: ctx.bindings,
     waitUntil: ctx.waitUntil,
     budgets: ctx.budgets,
+    cf,
   });
 }
 
