@@ -11,6 +11,7 @@
 //   /compare/secret       secrets in set-cookie, an authorization response header, /body/session, /body/auth
 //   /compare/slow         v2 answers after 300 ms
 //   /compare/late-<x>/<ms> identical answers; v2's <ms> later than v1's (test/integration/latency-shift.test.ts)
+//   /compare/late-<x>/<ms>/changed  the same, and v2 changes /body/user/plan (test/integration/where.test.ts)
 //   /compare/timed        identical answers at the same time
 //   /compare/long-key/<n> v2 adds one key of 200,000 characters, another for each n (issue 17's long-key attack)
 import type { IncomingMessage } from "node:http";
@@ -56,8 +57,8 @@ export function compareAnswer(origin: string, path: string, req: IncomingMessage
   const longKey = /^\/compare\/long-key\/(\d+)$/.exec(path);
   if (longKey) return json(v2 ? { user, [`k${longKey[1]}-${"x".repeat(200_000)}`]: Number(longKey[1]) } : { user });
   if (path === "/compare/slow") return { ...json({ user }), delayMs: v2 ? 300 : 0 };
-  const late = /^\/compare\/late-[a-z]+\/(\d+)$/.exec(path);
-  if (late) return { ...json({ user }), delayMs: v2 ? Number(late[1]) : 0 };
+  const late = /^\/compare\/late-[a-z]+\/(\d+)(\/changed)?$/.exec(path);
+  if (late) return { ...json({ user: { ...user, plan: v2 && late[2] ? "Free" : "free" } }), delayMs: v2 ? Number(late[1]) : 0 };
   if (path === "/compare/timed") return json({ user });
   return undefined;
 }
