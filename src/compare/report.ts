@@ -13,7 +13,7 @@ import { OVERFLOW, type Example, type Tally } from "./tally";
 import type { DiffKind } from "./types";
 import { routeVerdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
 import { latencyShift, type LatencyShift } from "./latency-shift";
-import { whereReport, type WhereReport } from "./where";
+import { whereReport, type WhereReport } from "./where-report";
 
 export interface FieldReport {
   path: string;

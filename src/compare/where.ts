@@ -14,9 +14,8 @@
 // at most WHERE_SIGNATURES hashes (more count in `*`, divergent) and WHERE_SHIFT_KEYS
 // shift keys (a difference past them is counted at the nearest kept key). So one
 // value's JSON is under 1.5 KiB and a dimension's under 80 KiB, whatever clients send.
+// The report's side (statistics, never on a proxied request's path) is where-report.ts.
 import { hashJson } from "./hash";
-import { latencyShift, type LatencyShift } from "./latency-shift";
-import { wilsonInterval } from "./verdict";
 
 export const DIMENSIONS = ["colo", "country", "protocol"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -102,54 +101,6 @@ export function whereRows(w: WhereTally): Set<string> {
   return out;
 }
 
-export interface WhereRow {
-  value: string;
-  compared: number;
-  divergent: number;
-  /** divergent / compared, in percent */
-  divergencePercent: number | null;
-  /** Wilson's 95 % interval, in percent */
-  confidenceInterval: { low: number; high: number };
-  latencyShiftMs: LatencyShift;
-}
-
-export type WhereReport = Record<Dimension, WhereRow[]>;
-
-/**
- * The top WHERE_TOP values of each dimension by compared requests (`other` among
- * them when it is that large). `signatures` are the route's kept path sets and
- * `divergentSignature` the route's rule for them (report.ts).
- */
-export function whereReport(w: WhereTally | undefined, signatures: Readonly<Record<string, number>>, divergentSignature: (paths: string[]) => boolean): WhereReport {
-  const judged = new Map<string, boolean>();
-  const divergentHash = (hash: string): boolean => {
-    if (judged.size === 0) for (const key of Object.keys(signatures)) if (key.startsWith("[")) judged.set(signatureHash(key), divergentSignature(JSON.parse(key) as string[]));
-    // Not kept by the route (its overflow), or this value's overflow: divergent, as there.
-    return judged.get(hash) ?? true;
-  };
-  const out = {} as WhereReport;
-  for (const d of DIMENSIONS) {
-    out[d] = Object.entries(w?.[d] ?? {})
-      .sort((a, b) => b[1].compared - a[1].compared || (a[0] < b[0] ? -1 : 1))
-      .slice(0, WHERE_TOP)
-      .map(([value, c]) => {
-        let divergent = 0;
-        for (const [hash, n] of Object.entries(c.signatures)) if (divergentHash(hash)) divergent += n;
-        divergent = Math.min(divergent, c.compared);
-        const ci = wilsonInterval(divergent, c.compared);
-        return {
-          value,
-          compared: c.compared,
-          divergent,
-          divergencePercent: c.compared > 0 ? round((divergent / c.compared) * 100) : null,
-          confidenceInterval: { low: round(ci.low * 100), high: round(ci.high * 100) },
-          latencyShiftMs: latencyShift(c.shift),
-        };
-      });
-  }
-  return out;
-}
-
 function slot(w: WhereTally, d: Dimension, value: string): WhereCounts {
   const values = (w[d] ??= {});
   // Own keys only: a colo named "constructor" is a value, not Object.prototype's.
@@ -201,8 +152,4 @@ function bumpShift(c: WhereCounts, key: string, n: number): void {
 /** A count from a tally that may come from elsewhere: a non-negative safe integer, else 0. */
 function count(n: unknown): number {
   return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 0;
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

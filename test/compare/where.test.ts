@@ -20,12 +20,12 @@ import {
   WHERE_SIGNATURES,
   WHERE_TOP,
   whereOf,
-  whereReport,
   whereShiftKey,
   whereValue,
   type WhereKeys,
   type WhereTally,
 } from "../../src/compare/where";
+import { whereReport } from "../../src/compare/where-report";
 
 const keys = (colo: string, country = "GB", protocol = "HTTP/2"): WhereKeys => ({ colo, country, protocol });
 const outcome = (paths: string[], noise?: string[]) => ({

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/admin/compare-report";
 import type { RouteReport } from "../../src/compare/report";
-import type { WhereRow } from "../../src/compare/where";
+import type { WhereRow } from "../../src/compare/where-report";
 import { release, send, shadowLogs } from "../support/harness";
 
 const TOKEN = "test-admin-token";
