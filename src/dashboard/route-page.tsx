@@ -9,6 +9,7 @@ import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { Captures, routeHref } from "./routes-page";
+import { WhereCard } from "./where-card";
 import { ADMIN_PREFIX } from "../admin/http";
 import type { DashboardView, MirrorRow, ReportExample, ReportRoute } from "./view-model";
 
@@ -110,6 +111,7 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
           <LatencyChart buckets={r.latencyHistogram} latencyMs={r.latencyMs} />
         </figure>
       </div>
+      <WhereCard r={r} anchor={anchor} />
       <h3 id={`${anchor}-fields`}>Fields</h3>
       {r.fields.length === 0 ? (
         <p class="muted">No field has differed.</p>

@@ -57,6 +57,18 @@ export const compared: ReportRoute = {
     { upperMs: 181, v1: 0, v2: 20 },
   ],
   timeline: Array.from({ length: 12 }, (_, i) => ({ at: NOW - (12 - i) * 5 * MINUTE, compared: 100, divergent: i < 4 ? 0 : 50 + i })),
+  // src/compare/where-report.ts: v2 diverges in London over HTTP/3 only, and is slower there.
+  where: {
+    colo: [
+      { value: "LHR", compared: 700, divergent: 590, divergencePercent: 84.286, confidenceInterval: { low: 81.4, high: 86.8 }, latencyShiftMs: { estimate: 49, low: 45, high: 54, n: 700 } },
+      { value: "SJC", compared: 480, divergent: 0, divergencePercent: 0, confidenceInterval: { low: 0, high: 0.79 }, latencyShiftMs: { estimate: 0.5, low: 0, high: 1, n: 480 } },
+    ],
+    country: [
+      { value: "GB", compared: 700, divergent: 590, divergencePercent: 84.286, confidenceInterval: { low: 81.4, high: 86.8 }, latencyShiftMs: { estimate: 49, low: 45, high: 54, n: 700 } },
+      { value: "<b>US</b>", compared: 480, divergent: 0, divergencePercent: 0, confidenceInterval: { low: 0, high: 0.79 }, latencyShiftMs: { estimate: null, low: null, high: null, n: 0 } },
+    ],
+    protocol: [{ value: "HTTP/3", compared: 1180, divergent: 590, divergencePercent: 50, confidenceInterval: { low: 47.15, high: 52.85 }, latencyShiftMs: { estimate: -3, low: -4, high: -2, n: 1180 } }],
+  },
 };
 
 export function fixtureView(over: Partial<DashboardView> = {}): DashboardView {

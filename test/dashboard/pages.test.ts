@@ -105,6 +105,26 @@ describe("a route's page", () => {
     expect(html.match(/<rect x=/g)).toHaveLength(20);
   });
 
+  it("has the Where card (issue 21 item 3): colo, country and protocol tables with divergence and shift, escaped", () => {
+    const card = html.slice(html.indexOf('<section class="where"'));
+    expect(card.indexOf("<h3")).toBeGreaterThan(0);
+    for (const caption of ["By Cloudflare colo", "By country", "By HTTP protocol"]) expect(card).toContain(`>${caption}</caption>`);
+    const cardText = visible(card.slice(0, card.indexOf("</section>")));
+    expect(cardText).toContain("LHR 700 84.29 % (81.4 %–86.8 %) +49 ms (45 – 54)");
+    expect(cardText).toContain("SJC 480 0 % (0 %–0.79 %) +0.5 ms (0 – 1)");
+    expect(cardText).toContain("HTTP/3 1,180 50 % (47.15 %–52.85 %) -3 ms (-4 – -2)");
+    expect(cardText).toContain("&lt;b&gt;US&lt;/b&gt; 480 0 % (0 %–0.79 %) –");
+    expect(card).not.toContain("<b>US");
+    expect(html.match(/<section class="where"/g)).toHaveLength(1);
+  });
+
+  it("the Where card says when nothing was split yet (or the report predates it)", () => {
+    const view = fixtureView();
+    const { where: _, ...older } = compared;
+    view.rows[0]!.report = older as typeof compared;
+    expect(visible(routePage(view))).toContain("Nothing compared yet by colo, country or protocol.");
+  });
+
   it("a mirror without comparison says how to turn it on", () => {
     expect(visible(routePage(fixtureView(), "httpbin/http[0]"))).toContain("This mirror's answers are not compared: add a compare block");
   });
