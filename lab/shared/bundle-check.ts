@@ -26,10 +26,14 @@ export const BUNDLE_LIMIT_BYTES = 28 * 1024;
  * 19.7 KiB gzipped (`npm run bundle`). Then 22 KiB: the paired latency shift's
  * statistics (src/compare/latency-shift.ts, run only when a report is built) and
  * GET /__edge-mirror/metrics (src/admin/metrics.ts) took it from 19.7 to 21.9 KiB on
- * 2026-12-07 (issue 21; the proxy 26.9 → 27.0 KiB). The whole bundle may be this much
- * larger than the proxy's budget.
+ * 2026-12-07 (issue 21; the proxy 26.9 → 27.0 KiB). Then 22.5 KiB: "where" (issue 21
+ * item 3: src/compare/where-report.ts and the route page's Where card) took it from
+ * 22,397 to 22,942 B (+545 B) against main 5ddcee3 (`npm run bundle`); its recording
+ * side (src/compare/where.ts, the store's rows) added 922 B to the proxy, 27,716 →
+ * 28,638 B, inside the 28 KiB. The whole bundle may be this much larger than the
+ * proxy's budget.
  */
-export const DASHBOARD_BYTES = 22 * 1024;
+export const DASHBOARD_BYTES = 22.5 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 

@@ -46,7 +46,8 @@ export const OVERFLOW_KEY = "*";
 export const WHERE_EXACT_MS = 8;
 const PER_DOUBLING = 4;
 
-const VALUE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9./_-]{0,${MAX_VALUE_CHARS - 1}}$`);
+/** MAX_VALUE_CHARS (16) characters at most. */
+const VALUE = /^[A-Za-z0-9][\w./-]{0,15}$/;
 const HASH = /^[0-9a-f]{14}$/;
 
 /** A cf value as stored: absent → unknown; short and plain → itself; anything else → other. */
@@ -137,14 +138,9 @@ function bumpShift(c: WhereCounts, key: string, n: number): void {
   if (n <= 0) return;
   if (c.shift[key] === undefined) {
     const kept = Object.keys(c.shift);
-    if (kept.length >= WHERE_SHIFT_KEYS) {
-      // Full: counted at the nearest kept key (ties: the one nearer 0).
-      const x = Number(key);
-      key = kept.reduce((best, k) => {
-        const gap = Math.abs(Number(k) - x) - Math.abs(Number(best) - x);
-        return gap < 0 || (gap === 0 && Math.abs(Number(k)) < Math.abs(Number(best))) ? k : best;
-      });
-    }
+    // Full: counted at the nearest kept key (ties: the first kept).
+    const x = Number(key);
+    if (kept.length >= WHERE_SHIFT_KEYS) key = kept.reduce((best, k) => (Math.abs(+k - x) < Math.abs(+best - x) ? k : best));
   }
   c.shift[key] = (c.shift[key] ?? 0) + n;
 }

@@ -176,14 +176,7 @@ export class CompareStore extends DurableObject<Env> {
     }
     for (const { paths, n } of sql.exec<{ paths: string; n: number }>("SELECT * FROM signatures")) add((t) => (t.signatures[paths] = n), () => tally.signatures[paths]);
     for (const { dimension, value, counts } of sql.exec<{ dimension: Dimension; value: string; counts: string }>("SELECT * FROM where_values")) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(counts);
-      } catch {
-        dirty = true;
-        continue;
-      }
-      add((t) => (t.where = { [dimension]: { [value]: parsed } }), () => (Object.hasOwn(tally.where[dimension] ?? {}, value) ? 0 : undefined));
+      add((t) => (t.where = { [dimension]: { [value]: JSON.parse(counts) } }), () => (Object.hasOwn(tally.where[dimension] ?? {}, value) ? 0 : undefined));
     }
     let examples = 0;
     for (const { example } of sql.exec<{ example: string }>("SELECT example FROM examples ORDER BY id")) {
