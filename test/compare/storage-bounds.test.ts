@@ -23,6 +23,7 @@ import {
 } from "../../src/compare/tally";
 import { COMPARED, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline, pruneTimeline, TIMELINE_MINUTES, type Timeline } from "../../src/compare/timeline";
 import { boundedJson, MAX_LOG_LINE_BYTES } from "../../src/observe/log";
+import { DIMENSIONS, MAX_VALUE_CHARS, MAX_WHERE_VALUES, OTHER } from "../../src/compare/where";
 import type { Json, Lifted } from "../../src/compare/types";
 
 /** Whether the diff walks below `path`: `path/*` still fits (diff.ts). */
@@ -234,5 +235,31 @@ describe("log lines", () => {
   it("a line that fits is written as JSON.stringify writes it", () => {
     const small = { event: "request", requestId: "r", status: 200 };
     expect(boundedJson(small)).toBe(JSON.stringify(small));
+  });
+});
+
+describe("where: values from request.cf (issue 21 item 3, src/compare/where.ts)", () => {
+  it("whatever cf carries, each dimension keeps at most MAX_WHERE_VALUES short plain values and other, under 80 KiB", () => {
+    const t = emptyTally();
+    const hostile = (i: number) => [`${i}`.padEnd(5000, "€"), `LHR\n${i}`, `<i>${i}`, `C${i}`, `__proto__${i}`, "constructor", `x${i}`.padEnd(MAX_VALUE_CHARS + 1, "y")][i % 7]!;
+    for (let i = 0; i < 3000; i++) {
+      addCompared(t, {
+        outcome: outcome([`/body/f${i}`]),
+        v1Ms: 0,
+        v2Ms: (i * 7919) % 1_000_000,
+        example: { requestId: `r${i}`, method: "GET", path: "/", at: i },
+        where: { colo: hostile(i), country: hostile(i + 1), protocol: hostile(i + 2) },
+      });
+    }
+    for (const d of DIMENSIONS) {
+      const values = t.where[d]!;
+      expect(Object.keys(values).length).toBeLessThanOrEqual(MAX_WHERE_VALUES + 1);
+      for (const v of Object.keys(values)) expect(v === OTHER || (v.length <= MAX_VALUE_CHARS && /^[A-Za-z0-9][A-Za-z0-9./_-]*$/.test(v))).toBe(true);
+      expect(Object.values(values).reduce((n, c) => n + c.compared, 0)).toBe(3000);
+      expect(utf8Bytes(JSON.stringify(values))).toBeLessThan(80 * 1024);
+    }
+    // Only values an edge could send were kept by name; the rest went to other.
+    expect(Object.hasOwn(t.where.colo!, "constructor")).toBe(true);
+    expect(t.where.colo![OTHER]!.compared).toBeGreaterThan(1500);
   });
 });

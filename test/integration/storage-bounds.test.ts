@@ -12,6 +12,7 @@ import { MAX_PATH_BYTES, utf8Bytes } from "../../src/compare/path";
 import { MAX_TIMELINE_BYTES } from "../../src/compare/timeline";
 import { SHIFT_KEYS_MAX, shiftKey } from "../../src/compare/latency-shift";
 import { MAX_LOG_LINE_BYTES } from "../../src/observe/log";
+import { DIMENSIONS, MAX_WHERE_VALUES, WHERE_SHIFT_KEYS } from "../../src/compare/where";
 import type { CompareStore } from "../../src/observe/compare-store";
 import { release, send, table, type Sent } from "../support/harness";
 import { bearer, world } from "../support/switch-world";
@@ -93,9 +94,12 @@ describe("a store filled to every limit with the largest entries they allow", ()
           example: paths.map((p) => ({ path: p, kind: "value" as const, v1Hash: "0".repeat(16), v2Hash: "f".repeat(16), v1: preview, v2: preview })),
         },
         v1Ms: 10,
-        v2Ms: 12,
+        // Spread over minutes either way, so every where value fills its shift keys (issue 21 item 3).
+        v2Ms: 12 + ((i * 7919) % 200_000) * (i % 3 === 0 ? -1 : 1),
         // One minute each batch, going back 180 minutes: every timeline minute filled.
         example: { requestId: "r".repeat(4096) + i, method: "GET", path: "/compare/filled/" + "p".repeat(8192), at: at + (i - from) },
+        // 300 distinct values of the longest kept length per dimension, recurring: eviction into `other` all along.
+        where: { colo: `C${String(i % 300).padStart(15, "0")}`, country: `K${String(i % 301).padStart(15, "0")}`, protocol: `P${String(i % 299).padStart(15, "0")}` },
       });
     }
     return t;
@@ -123,13 +127,26 @@ describe("a store filled to every limit with the largest entries they allow", ()
     // The oldest minutes went first: the newest is kept.
     expect(Math.max(...Object.keys(tally.timeline).map(Number))).toBeGreaterThan(now - 2 * 60_000);
     expect(tally.examples.reduce((n, e) => n + utf8Bytes(JSON.stringify(e)), 0)).toBeLessThanOrEqual(MAX_EXAMPLES_BYTES);
+    // Where (issue 21 item 3): MAX_WHERE_VALUES named values and `other` per dimension, each value's JSON under 1.5 KiB.
+    for (const d of DIMENSIONS) {
+      const values = tally.where[d]!;
+      expect(Object.keys(values)).toHaveLength(MAX_WHERE_VALUES + 1);
+      expect(Object.values(values).reduce((n, c) => n + c.compared, 0)).toBe(7200);
+      for (const c of Object.values(values)) {
+        expect(Object.keys(c.shift).length).toBeLessThanOrEqual(WHERE_SHIFT_KEYS);
+        expect(utf8Bytes(JSON.stringify(c))).toBeLessThan(1536);
+      }
+    }
+    expect(Object.keys(tally.where.colo!.other!.shift)).toHaveLength(WHERE_SHIFT_KEYS);
     // The oldest examples were evicted: the newest request's is kept.
     expect(Math.max(...tally.examples.map((e) => e.at))).toBeGreaterThan(now - 60_000);
 
     const w = world();
     const { reportBytes, reportMs, pageBytes } = await reportAndPage(w, "cmp/filled");
     const size = await databaseSize("cmp/filled");
-    console.log(`filled store: SQLite ${size} B, report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B`);
+    const whereRows = await runInDurableObject(s, (_, state) => state.storage.sql.exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, SUM(LENGTH(counts)) AS bytes FROM where_values").one());
+    expect(whereRows.n).toBe(3 * (MAX_WHERE_VALUES + 1));
+    console.log(`filled store: SQLite ${size} B (where: ${whereRows.n} rows, ${whereRows.bytes} B of JSON), report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B`);
     expect(size).toBeLessThan(STORE_BYTES);
     expect(reportBytes).toBeLessThan(REPORT_BYTES);
     expect(pageBytes).toBeLessThan(PAGE_BYTES);
