@@ -8,9 +8,8 @@
 // OVERFLOW), or this value's own overflow, counts as divergent.
 //
 // Bounds (docs/where.md, docs/guarantees-storage.md): a value is at most
-// MAX_VALUE_CHARS of [A-Za-z0-9./_-] (anything else is `other`; absent is `unknown`,
-// as under `wrangler dev`); at most MAX_WHERE_VALUES named values per dimension, past
-// which the value with the fewest compared requests is folded into `other`; per value
+// MAX_VALUE_CHARS of [A-Za-z0-9./_-] (anything else is `other`; absent is `unknown`);
+// at most MAX_WHERE_VALUES named values per dimension, past which the value with the fewest compared requests is folded into `other`; per value
 // at most WHERE_SIGNATURES hashes (more count in `*`, divergent) and WHERE_SHIFT_KEYS
 // shift keys (a difference past them is counted at the nearest kept key). So one
 // value's JSON is under 1.5 KiB and a dimension's under 80 KiB, whatever clients send.
@@ -56,7 +55,7 @@ export function whereValue(raw: unknown): string {
   return typeof raw === "string" && VALUE.test(raw) ? raw : OTHER;
 }
 
-/** The request's values, from request.cf (absent under local dev: all unknown). */
+/** The request's values, from request.cf (absent: all unknown; `wrangler dev` sends a placeholder). */
 export function whereOf(cf: { colo?: unknown; country?: unknown; httpProtocol?: unknown } | object | undefined): WhereKeys {
   const c = cf as { colo?: unknown; country?: unknown; httpProtocol?: unknown } | undefined;
   return { colo: whereValue(c?.colo), country: whereValue(c?.country), protocol: whereValue(c?.httpProtocol) };

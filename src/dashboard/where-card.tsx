@@ -1,8 +1,8 @@
 // The route page's "Where" card (issue 21 item 3): three small tables, the top 10
 // colos, countries and HTTP protocols by compared requests (request.cf: `unknown`
-// when the worker ran without it, as under `wrangler dev`; `other` for values folded
-// past the 50 kept or no edge would send), each with its divergence, 95 % interval and
-// paired latency shift (src/compare/where-report.ts).
+// when the request had none; `other` for values folded past the 50 kept or no edge
+// would send), each with its divergence, 95 % interval and paired latency shift
+// (src/compare/where-report.ts).
 import { count, percent } from "./format";
 import type { ReportRoute } from "./view-model";
 import type { WhereRow } from "../compare/where-report";
