@@ -9,10 +9,11 @@
 //
 // Bounds (docs/where.md, docs/guarantees-storage.md): a value is at most
 // MAX_VALUE_CHARS of [A-Za-z0-9./_-] (anything else is `other`; absent is `unknown`);
-// at most MAX_WHERE_VALUES named values per dimension, past which the value with the fewest compared requests is folded into `other`; per value
-// at most WHERE_SIGNATURES hashes (more count in `*`, divergent) and WHERE_SHIFT_KEYS
-// shift keys (a difference past them is counted at the nearest kept key). So one
-// value's JSON is under 1.5 KiB and a dimension's under 80 KiB, whatever clients send.
+// at most MAX_WHERE_VALUES named values per dimension, past which the value with the
+// fewest compared requests is folded into `other`; per value at most WHERE_SIGNATURES
+// hashes (more count in `*`, divergent) and WHERE_SHIFT_KEYS shift keys (a difference
+// past them is counted at the nearest kept key). So one value's JSON is under 1.5 KiB
+// and a dimension's under 80 KiB, whatever clients send.
 // The report's side (statistics, never on a proxied request's path) is where-report.ts.
 import { hashJson } from "./hash";
 
