@@ -17,6 +17,7 @@ export function WhereCard({ r, anchor }: { r: ReportRoute; anchor: string }) {
   return (
     <section class="where" aria-labelledby={id}>
       <h3 id={id}>Where</h3>
+      <p class="muted">Top 10 by compared requests: divergence with its 95 % interval (percent), and the paired shift v2 − v1 with its 95 % interval (ms).</p>
       {!where || where.colo.length === 0 ? (
         <p class="muted">Nothing compared yet by colo, country or protocol.</p>
       ) : (
@@ -39,8 +40,8 @@ function WhereTable({ title, caption, rows, id }: { title: string; caption: stri
           <tr>
             <th scope="col">{title}</th>
             <th scope="col" class="n">Compared</th>
-            <th scope="col" class="n">Divergent (95 %)</th>
-            <th scope="col" class="n">Shift v2 − v1</th>
+            <th scope="col" class="n">Divergent</th>
+            <th scope="col" class="n">Shift</th>
           </tr>
         </thead>
         <tbody>
@@ -48,8 +49,12 @@ function WhereTable({ title, caption, rows, id }: { title: string; caption: stri
             <tr>
               <th scope="row">{w.value}</th>
               <td class="n">{count(w.compared)}</td>
-              <td class="n">{`${percent(w.divergencePercent)} (${percent(w.confidenceInterval.low)}–${percent(w.confidenceInterval.high)})`}</td>
-              <td class="n">{shift(w)}</td>
+              <td class="n">
+                {percent(w.divergencePercent)}
+                <br />
+                <small class="muted">{`${round(w.confidenceInterval.low)}–${round(w.confidenceInterval.high)}`}</small>
+              </td>
+              <Shift s={w.latencyShiftMs} />
             </tr>
           ))}
         </tbody>
@@ -58,8 +63,18 @@ function WhereTable({ title, caption, rows, id }: { title: string; caption: stri
   );
 }
 
-/** "+49 ms (49 – 54)", or "–" with nothing measured. */
-function shift({ latencyShiftMs: s }: WhereRow): string {
-  if (s.estimate === null) return "–";
-  return `${s.estimate > 0 ? "+" : ""}${s.estimate} ms (${s.low} – ${s.high})`;
+/** "+49 ms" over its interval "45 – 54", or "–" with nothing measured. */
+function Shift({ s }: { s: WhereRow["latencyShiftMs"] }) {
+  if (s.estimate === null) return <td class="n">–</td>;
+  return (
+    <td class="n">
+      {`${s.estimate > 0 ? "+" : ""}${s.estimate} ms`}
+      <br />
+      <small class="muted">{`${s.low} – ${s.high}`}</small>
+    </td>
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
 }
