@@ -117,6 +117,9 @@ describe("the long-key attack through wrangler dev", () => {
     const route = parsed.routes[0];
     expect(route.compared).toBe(compared);
     expect(route.fields.map((f: { path: string }) => f.path)).toEqual(["/body/*"]);
+    // Where (issue 21 item 3): wrangler dev gives every request Miniflare's placeholder cf, so one value per dimension holds them all.
+    for (const d of ["colo", "country", "protocol"]) expect(route.where[d]).toMatchObject([{ compared }]);
+    console.log(`wrangler dev, where: ${JSON.stringify(Object.fromEntries(["colo", "country", "protocol"].map((d) => [d, route.where[d][0].value])))}`);
     const page = await get(port, `/__edge-mirror/route?name=${encodeURIComponent(`${route.virtualService}/${route.route}`)}`, { authorization: `Bearer ${TOKEN}` });
     expect(page.status).toBe(200);
 
