@@ -41,6 +41,14 @@ export interface OriginRecord {
   bodySha256: string;
   complete: boolean;
   receivedAt: number;
+  /**
+   * When the request's head was parsed and when the answer's head was handed to the socket,
+   * in ms since the epoch to a fraction of a ms (performance.timeOrigin + performance.now()):
+   * a latency test's ground truth (test/e2e/latency-shift.test.ts). headersSentAt is set for
+   * the JSON answers of respond() only.
+   */
+  arrivedAt: number;
+  headersSentAt?: number;
   /** which TCP connection the request came on (1, 2, …): equal numbers mean a reused connection */
   connection: number;
   /** "huge" and "huge-chunked" only: the reader hung up before the whole body was sent */
@@ -180,6 +188,7 @@ export function requestRecorder(server: Server, name: string): RequestRecorder {
         bodySha256: "",
         complete: false,
         receivedAt: Date.now(),
+        arrivedAt: preciseNow(),
         connection: connectionIds.get(req.socket) ?? 0,
       };
       records.push(record);
@@ -234,6 +243,11 @@ function after(ms: number, fn: () => void): void {
   const due = performance.now() + ms;
   const check = (): void => void (performance.now() >= due ? fn() : setImmediate(check));
   setTimeout(check, Math.max(0, ms - 2));
+}
+
+/** Now, in ms since the epoch, to a fraction of a millisecond. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** httpbin's header casing: `x-forwarded-host` → `X-Forwarded-Host`. */
@@ -301,10 +315,12 @@ function respond(
   headers["content-length"] = String(Buffer.byteLength(body));
   if (compared?.delayMs) {
     after(compared.delayMs, () => {
+      record.headersSentAt = preciseNow();
       res.writeHead(status, headers);
       res.end(body);
     });
   } else {
+    record.headersSentAt = preciseNow();
     res.writeHead(status, headers);
     res.end(body);
   }
