@@ -78,6 +78,35 @@ export function headerPairs(headers: Headers, r: Redaction): Pairs {
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** The bytes as text when they are valid UTF-8 (a BOM kept), else undefined. */
+function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The record's one body encoding, shared by the worker (capturedBody) and the replay
+ * tools (src/tools/replay-record.ts): text when the bytes are valid UTF-8, byte for
+ * byte, else base64. decodeBody gives the same bytes back.
+ */
+export function encodeBody(bytes: Uint8Array): { body: string; bodyEncoding: "utf8" | "base64" } {
+  const text = utf8Text(bytes);
+  return text !== undefined ? { body: text, bodyEncoding: "utf8" } : { body: base64(bytes), bodyEncoding: "base64" };
+}
+
+/** A record's body as bytes (encodeBody's inverse); empty when there is none. Throws on base64 that is not. */
+export function decodeBody(b: Pick<CapturedBody, "body" | "bodyEncoding">): Uint8Array {
+  if (b.body === undefined) return new Uint8Array(0);
+  if (b.bodyEncoding !== "base64") return new TextEncoder().encode(b.body);
+  const binary = atob(b.body);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
 /**
  * A body for the record: text when its bytes are valid UTF-8, else base64. With body
  * redact paths, a JSON body has those fields replaced; a body that is not JSON (or
@@ -87,26 +116,13 @@ const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export function capturedBody(prefix: BodyPrefix | undefined, r: Redaction): CapturedBody {
   if (!prefix || prefix.size === 0) return { bodyBytes: 0, bodyTruncated: false };
   const out: CapturedBody = { bodyBytes: prefix.size, bodyTruncated: prefix.truncated };
-  let text: string | undefined;
-  try {
-    text = strict.decode(prefix.bytes);
-  } catch {
-    text = undefined;
-  }
   if (r.body.length > 0) {
-    const redacted = text === undefined || prefix.truncated ? undefined : redactJsonText(text, r.body);
-    out.body = redacted ?? REDACTED;
+    const text = prefix.truncated ? undefined : utf8Text(prefix.bytes);
+    out.body = (text !== undefined ? redactJsonText(text, r.body) : undefined) ?? REDACTED;
     out.bodyEncoding = "utf8";
     return out;
   }
-  if (text !== undefined) {
-    out.body = text;
-    out.bodyEncoding = "utf8";
-  } else {
-    out.body = base64(prefix.bytes);
-    out.bodyEncoding = "base64";
-  }
-  return out;
+  return { ...out, ...encodeBody(prefix.bytes) };
 }
 
 /** The JSON text with the patterns' values replaced; undefined when it is not JSON. */

@@ -4,7 +4,7 @@
 // Bodies are text ("utf8") or base64; headers are [name, value] pairs, names lowercase.
 // The body fields are the worker's own type (src/capture/record.ts); the record here is
 // looser where a GoReplay file holds less (no route, no original answer, no timing).
-import type { CapturedBody, Pairs } from "../capture/record";
+import { decodeBody, encodeBody, type CapturedBody, type Pairs } from "../capture/record";
 
 export type { CapturedBody };
 
@@ -65,25 +65,25 @@ function checkHeaders(headers: unknown, bad: (what: string) => Error): void {
 function checkBody(b: Partial<CapturedBody>, bad: (what: string) => Error): void {
   if (b.body !== undefined && typeof b.body !== "string") throw bad("body is not a string");
   if (b.body !== undefined && b.bodyEncoding !== "utf8" && b.bodyEncoding !== "base64") throw bad(`unknown bodyEncoding ${JSON.stringify(b.bodyEncoding)}`);
-  b.bodyBytes ??= b.body === undefined ? 0 : bodyBytes(b as CapturedBody).byteLength;
+  let bytes: Uint8Array;
+  try {
+    bytes = bodyBytes(b as CapturedBody);
+  } catch {
+    throw bad("body is not valid base64");
+  }
+  b.bodyBytes ??= bytes.byteLength;
   b.bodyTruncated ??= false;
 }
 
-/** The body's bytes as stored (the first bodyBytes when truncated); empty when there is none. */
+/** The body's bytes as stored (the first bodyBytes when truncated); empty when there is none. The worker's decoder. */
 export function bodyBytes(b: CapturedBody): Uint8Array {
-  if (b.body === undefined) return new Uint8Array(0);
-  return b.bodyEncoding === "base64" ? new Uint8Array(Buffer.from(b.body, "base64")) : new TextEncoder().encode(b.body);
+  return decodeBody(b);
 }
 
-/** Bytes as a record's body fields: utf8 when they are valid UTF-8, else base64. */
+/** Whole bytes as a record's body fields, with the worker's own encoding (utf8 when valid UTF-8, else base64). */
 export function bodyFields(bytes: Uint8Array): CapturedBody {
   if (bytes.byteLength === 0) return { bodyBytes: 0, bodyTruncated: false };
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    return { body: text, bodyEncoding: "utf8", bodyBytes: bytes.byteLength, bodyTruncated: false };
-  } catch {
-    return { body: Buffer.from(bytes).toString("base64"), bodyEncoding: "base64", bodyBytes: bytes.byteLength, bodyTruncated: false };
-  }
+  return { ...encodeBody(bytes), bodyBytes: bytes.byteLength, bodyTruncated: false };
 }
 
 /** NDJSON text (several lines) as records; blank lines are skipped. */
