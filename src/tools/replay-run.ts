@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { compareAnswers } from "../compare/compare-answers";
 import { addCompared, addShadow, emptyTally, type Tally } from "../compare/tally";
+import { shiftKey } from "../compare/latency-shift";
 import { REDACTED } from "../compare/redact";
 import type { Answer, Json } from "../compare/types";
 import type { CompareSettings } from "../routing/table";
@@ -63,6 +64,11 @@ export interface ReplayResult {
   droppedHeaders: Record<string, number>;
   /** compared against: the captured answers, or (none captured) the baseline's */
   v1Source: "capture" | "baseline" | "none";
+  /**
+   * compared requests whose v1 and v2 times were measured here, together (the baseline
+   * and the target called at once): only these are in the tally's latency shift
+   */
+  paired: number;
   durationMs: number;
 }
 
@@ -78,7 +84,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const clock = o.clock ?? realClock;
   const send = o.fetch ?? fetch;
   const tally = emptyTally();
-  const result: ReplayResult = { tally, sent: 0, answered: 0, droppedHeaders: {}, v1Source: "none", durationMs: 0 };
+  const result: ReplayResult = { tally, sent: 0, answered: 0, droppedHeaders: {}, v1Source: "none", paired: 0, durationMs: 0 };
   const captured = o.records.some((r) => r.response);
   result.v1Source = captured ? "capture" : o.baseline ? "baseline" : "none";
   const allowed = new Set(o.methods.map((m) => m.toUpperCase()));
@@ -161,11 +167,29 @@ async function replayOne(o: ReplayOptions, record: CaptureRecord, send: typeof f
   }
   const noiseAnswer = noise && !("error" in noise) ? liveAnswer(noise, names, cap, v1.prefix, v1.redactedPaths) : undefined;
   const outcome = compareAnswers(v1.answer, liveAnswer(v2, names, cap, v1.prefix, v1.redactedPaths), noiseAnswer, o.settings);
-  // v1's latency: the baseline's when there is one (measured from here, like v2's), else the captured one (at the edge).
-  const v1Ms = noise && !("error" in noise) && record.response ? noise.ms : v1.ms;
+  // v1's latency: the baseline's when it answered (measured from here, at the same time as
+  // v2's: a pair), else the captured one (at the edge, at another moment: not a pair).
+  const baselineMs = noise && !("error" in noise) ? noise.ms : undefined;
+  const v1Ms = baselineMs !== undefined && record.response ? baselineMs : v1.ms;
+  const paired = !record.response || baselineMs !== undefined;
   addShadow(tally, {});
   const url = new URL(record.request.url);
   addCompared(tally, { outcome, v1Ms, v2Ms: v2.ms, example: { requestId: record.id, method: record.request.method, path: url.pathname, at: Date.parse(record.time) } });
+  if (paired) result.paired++;
+  else unpair(tally, v1Ms, v2.ms);
+}
+
+/**
+ * Takes back the latency-shift count addCompared made for a request whose two times are
+ * not a pair (v1's captured at the edge, v2's measured here): v2 − v1 would mix the two
+ * places, networks and moments. Its p50 and p99 histograms keep both, labelled so.
+ */
+function unpair(t: Tally, v1Ms: number, v2Ms: number): void {
+  if (!Number.isFinite(v2Ms - v1Ms)) return;
+  const key = shiftKey(v2Ms - v1Ms);
+  const n = t.latencyShift[key] ?? 0;
+  if (n > 1) t.latencyShift[key] = n - 1;
+  else delete t.latencyShift[key];
 }
 
 /** The request as sent: captured headers minus hop-by-hop, framing and redacted ones, plus the replay's marks. */

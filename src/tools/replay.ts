@@ -16,6 +16,7 @@ import { DEFAULT_METHODS, replay, schedule, type Pacing } from "./replay-run";
 import { fetchCaptures, readCaptureFile, saveRecords, SourceError } from "./replay-source";
 import { routeReport } from "../compare/report";
 import { defaultCompareSettings } from "../config/defaults";
+import { MAX_LATENCY_SHIFT_LIMIT_MS } from "../config/compare-policy";
 import type { CompareSettings } from "../routing/table";
 
 const USAGE = `usage: npm run replay -- (--url <worker URL> --route <vs>/<route> | --file <captures.ndjson[.gz] | traffic.gor>)
@@ -37,6 +38,9 @@ const USAGE = `usage: npm run replay -- (--url <worker URL> --route <vs>/<route>
   --limit N, --from ISO, --to ISO    which records (time in [from, to))
   --timeout S          seconds per request (default 30)
   --max-divergence P, --min-compared N, --ignore-flags   override the route's gate, as npm run gate
+  --max-latency-shift MS   judge v2's paired latency shift (v2 − v1 per request) against MS, as
+                       npm run gate; needs --baseline (v1 timed here, with v2). Without
+                       --baseline the route's maxLatencyShiftMs is not judged either
   --json               print the report as one JSON object; --out FILE writes it
   exit codes: 0 pass, 1 fail, 2 usage or connection problems, 3 inconclusive`;
 
@@ -68,6 +72,7 @@ await runCli({
     timeout: { type: "string" },
     "max-divergence": { type: "string" },
     "min-compared": { type: "string" },
+    "max-latency-shift": { type: "string" },
     "ignore-flags": { type: "boolean" },
     json: { type: "boolean" },
     "run-id": { type: "string" },
@@ -94,6 +99,17 @@ await runCli({
     const gate: GateOptions = { ignoreFlags: v["ignore-flags"] ?? false };
     if (v["max-divergence"] !== undefined) gate.maxDivergencePercent = number("--max-divergence", v["max-divergence"], 0, 100);
     if (v["min-compared"] !== undefined) gate.minCompared = whole("--min-compared", v["min-compared"]);
+    // The paired shift needs v1 and v2 timed together: with --baseline both are called from
+    // here at once; without it v1's time is the one captured at the edge, at another moment.
+    if (v["max-latency-shift"] !== undefined) {
+      if (!baseline) throw new UsageError(unpaired("--max-latency-shift needs --baseline <v1 URL>"));
+      gate.maxLatencyShiftMs = number("--max-latency-shift", v["max-latency-shift"], 0, MAX_LATENCY_SHIFT_LIMIT_MS);
+    }
+    const routeShiftLimit = compare.settings.gate.maxLatencyShiftMs;
+    const settings = baseline || routeShiftLimit === undefined ? compare.settings : withoutShiftLimit(compare.settings);
+    if (!baseline && routeShiftLimit !== undefined) {
+      console.error(`edge-mirror replay: ${route}'s maxLatencyShiftMs (${routeShiftLimit} ms) is not judged: ${unpaired("the latency shift needs --baseline <v1 URL>")}`);
+    }
     const runId = v["run-id"] ?? randomUUID();
     const hasAnswers = records.some((r) => r.response);
     if (!hasAnswers && !baseline && records.length > 0) {
@@ -108,7 +124,7 @@ await runCli({
       records,
       target,
       ...(baseline ? { baseline } : {}),
-      settings: compare.settings,
+      settings,
       methods: v.methods ? v.methods.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean) : DEFAULT_METHODS,
       pacing: plan,
       concurrency: v.concurrency === undefined ? 10 : whole("--concurrency", v.concurrency, 1),
@@ -119,7 +135,7 @@ await runCli({
     });
     progress.end();
 
-    const report = routeReport({ virtualService: route?.split("/")[0] ?? "", route: route?.split("/").slice(1).join("/") ?? "", mirror: target.origin }, result.tally, compare.settings);
+    const report = routeReport({ virtualService: route?.split("/")[0] ?? "", route: route?.split("/").slice(1).join("/") ?? "", mirror: target.origin }, result.tally, settings);
     // Without a baseline, v1's latency was measured at the edge and v2's from here: too far
     // apart to judge v2's p99 by (a laptop is not a colo), so that flag waits for --baseline.
     if (!baseline) report.flags = report.flags.filter((f) => f.flag !== "v2_p99_latency");
@@ -139,6 +155,9 @@ await runCli({
       durationMs: Math.round(result.durationMs),
       v1: result.v1Source,
       v1Latency: baseline ? "the baseline's, measured here" : "as captured at the edge; v2's p99 is judged only with --baseline",
+      latencyShift: baseline
+        ? `paired: v2 − the baseline, both timed here at once, ${result.paired} of ${report.compared} compared requests`
+        : "not measured: needs --baseline (v1's time was captured at the edge, v2's is measured here)",
       noise,
       compareSettings: compare.note,
       droppedHeaders: result.droppedHeaders,
@@ -158,6 +177,17 @@ await runCli({
     return exitCode;
   },
 });
+
+/** Why a shift of v2's time here minus v1's captured time is not a paired difference. */
+function unpaired(what: string): string {
+  return `${what}: without it v1's time is the one captured at the edge, at another moment and over another network than v2's, measured here, so v2 − v1 is not a paired difference`;
+}
+
+/** The route's compare settings without the latency-shift limit (a replay without a baseline cannot judge it). */
+function withoutShiftLimit(settings: CompareSettings): CompareSettings {
+  const { maxLatencyShiftMs: _unjudged, ...gate } = settings.gate;
+  return { ...settings, gate };
+}
 
 type Values = { [K in keyof typeof SOURCE_OPTIONS]?: string };
 

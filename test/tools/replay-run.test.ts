@@ -8,6 +8,7 @@ import type { CaptureRecord } from "../../src/tools/replay-record";
 import { parseNdjson } from "../../src/tools/replay-record";
 import { progressReporter } from "../../src/tools/replay-output";
 import { replay, schedule, type Clock } from "../../src/tools/replay-run";
+import { routeReport } from "../../src/compare/report";
 
 const T0 = Date.parse("2026-12-07T08:00:00.000Z");
 
@@ -118,6 +119,51 @@ describe("what is compared", () => {
     const result = await run([r], "{}");
     expect(result.sent).toBe(0);
     expect(result.tally.skipped).toEqual({ request_body_truncated: 1 });
+  });
+});
+
+describe("the paired latency shift (issue 21): only v1 and v2 timed here, together, make a pair", () => {
+  const records = Array.from({ length: 12 }, (_, i) => record(i, 0));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The target answers 30 ms after it is called; the baseline (a live v1) at once, or fails for the listed ids. */
+  const fetchWith = (failing: ReadonlySet<number> = new Set()) => async (url: string | URL | Request) => {
+    const u = new URL(String(url));
+    if (u.host === "v2.test") await sleep(30);
+    else if (failing.has(Number(u.pathname.split("/").pop()))) throw new TypeError("fetch failed");
+    return new Response(`{"id":${u.pathname.split("/").pop()}}`, { headers: { "content-type": "application/json" } });
+  };
+  const run = (baseline: boolean, failing?: ReadonlySet<number>) =>
+    replay({ records, target: new URL("http://v2.test"), ...(baseline ? { baseline: new URL("http://v1.test") } : {}), settings: SETTINGS, methods: ["GET"], pacing: { asFastAsPossible: true }, concurrency: 4, runId: "r", timeoutMs: 5000, fetch: fetchWith(failing) as typeof fetch });
+  const shiftOf = (tally: Awaited<ReturnType<typeof run>>["tally"]) =>
+    routeReport({ virtualService: "api", route: "users", mirror: "v2" }, tally, { ...SETTINGS, noisePercent: 0, gate: { maxDivergencePercent: 1, minCompared: 1 } } as never).latencyShiftMs;
+
+  it("without --baseline, v1's time is the captured one: compared, with p50/p99, but no shift (n 0)", async () => {
+    const r = await run(false);
+    expect(r.tally.compared).toBe(12);
+    expect(r.paired).toBe(0);
+    expect(r.tally.latencyShift).toEqual({});
+    // p50 and p99 keep the captured times (labelled "as captured at the edge").
+    expect(Object.values(r.tally.latency.v1).reduce((a, b) => a + b, 0)).toBe(12);
+    expect(shiftOf(r.tally)).toEqual({ estimate: null, low: null, high: null, n: 0 });
+  });
+
+  it("with --baseline, v2 − the baseline per request: a target 30 ms slower shows about +30 ms", async () => {
+    const r = await run(true);
+    expect(r.paired).toBe(12);
+    const shift = shiftOf(r.tally);
+    expect(shift.n).toBe(12);
+    // 30 ms of the target's timer, late by a few ms at most on a busy machine.
+    expect(shift.low!).toBeGreaterThan(20);
+    expect(shift.estimate!).toBeGreaterThanOrEqual(29);
+    expect(shift.estimate!).toBeLessThan(80);
+  });
+
+  it("with --baseline, a request whose baseline call failed is compared against its captured answer, but not paired", async () => {
+    const r = await run(true, new Set([0, 1, 2]));
+    expect(r.tally.compared).toBe(12);
+    expect(r.paired).toBe(9);
+    expect(Object.values(r.tally.latencyShift).reduce((a, b) => a + b, 0)).toBe(9);
+    expect(shiftOf(r.tally).n).toBe(9);
   });
 });
 

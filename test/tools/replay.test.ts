@@ -81,6 +81,10 @@ let brokenV2 = "";
 let timestampV2 = "";
 /** a target that records what it receives and answers as captured */
 let recorder = "";
+/** v2 that answers as captured, 40 ms after it is asked */
+let slowV2 = "";
+/** the routes file with a latency-shift limit on api/users (20 ms) */
+const ROUTES_SHIFT = join(dir, "routes-shift.yaml");
 const received: Received[] = [];
 /** the worker's captures API (a stand-in serving the record format) */
 let api = "";
@@ -93,6 +97,14 @@ beforeAll(async () => {
   brokenV2 = await serve((r) => ({ body: user(idOf(r.url), CAPTURED_AT, "free") }));
   timestampV2 = await serve((r) => ({ body: user(idOf(r.url), new Date(Date.now() + 1234).toISOString()) }));
   recorder = await serve((r) => ({ body: user(idOf(r.url)) }), received);
+  const slow = createServer((req, res) => {
+    const body = user(idOf(req.url ?? ""));
+    req.resume();
+    req.on("end", () => setTimeout(() => res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body), 40));
+  });
+  servers.push(slow);
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  slowV2 = `http://127.0.0.1:${(slow.address() as { port: number }).port}`;
   const captured = records(40);
   captured.push({ ...captured[0]!, id: "post-1", request: { ...captured[0]!.request, method: "POST", url: "https://api.example.com/users/1", body: '{"plan":"pro"}', bodyEncoding: "utf8", bodyBytes: 14 } });
   const server = createServer((req, res) => {
@@ -143,6 +155,7 @@ spec:
     gate: {maxDivergencePercent: 10, minCompared: 20}
 `,
   );
+  writeFileSync(ROUTES_SHIFT, readFileSync(ROUTES, "utf8").replace("gate: {maxDivergencePercent: 10, minCompared: 20}", "gate: {maxDivergencePercent: 10, minCompared: 20, maxLatencyShiftMs: 20}"));
   writeFileSync(join(dir, "captures.ndjson"), ndjson(records(40)));
   writeFileSync(join(dir, "captures.ndjson.gz"), gzipSync(ndjson(records(40))));
 });
@@ -228,6 +241,66 @@ describe("the verdict (issue 20's done-when)", () => {
     expect(r.code).toBe(0);
     const written = JSON.parse(readFileSync(out, "utf8")) as JsonReport;
     expect(written).toMatchObject({ verdict: "pass", exitCode: 0, report: { compared: 40, divergent: 0 } });
+  });
+});
+
+// Issue 21's paired latency shift in a replay: v2's time minus v1's, per request, is a pair
+// only when both were timed here at once (--baseline). Without a baseline v1's time is the
+// one captured at the edge: --max-latency-shift is refused and the route's limit not judged.
+describe("--max-latency-shift and the route's maxLatencyShiftMs", () => {
+  interface ShiftReport extends JsonReport {
+    run: JsonReport["run"] & { latencyShift: string };
+    judged: { gate: { maxLatencyShiftMs?: number }; reason: string };
+    report: JsonReport["report"] & { latencyShiftMs: { estimate: number | null; low: number | null; high: number | null; n: number } };
+  }
+
+  it("without --baseline, --max-latency-shift is refused (exit 2), saying why", async () => {
+    const r = await replay(["--file", FILE(), "--target", slowV2, "--speed", "max", "--max-latency-shift", "20"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--max-latency-shift needs --baseline <v1 URL>: without it v1's time is the one captured at the edge");
+  });
+
+  it("without --baseline, the route's maxLatencyShiftMs is not judged, said on stderr; no shift in the report", async () => {
+    const r = await replay(["--file", FILE(), "--target", slowV2, "--speed", "max", "--json", "--routes", ROUTES_SHIFT]);
+    expect(r.stderr).toContain("api/users's maxLatencyShiftMs (20 ms) is not judged");
+    const out = JSON.parse(r.stdout) as ShiftReport;
+    expect(out.report.compared).toBe(40);
+    expect(out.report.latencyShiftMs).toEqual({ estimate: null, low: null, high: null, n: 0 });
+    expect(out.judged.gate.maxLatencyShiftMs).toBeUndefined();
+    expect(out.run.latencyShift).toContain("not measured: needs --baseline");
+    // Judged by divergence alone: 0 of 40 pass the route's gate (with a limit it would be inconclusive: nothing paired).
+    expect(out.verdict).toBe("pass");
+    expect(r.code).toBe(0);
+  });
+
+  // --ignore-flags: v2's p99 flag (over twice v1's and 50 ms more) may also fire for a v2 40 ms
+  // late on a busy machine; only the shift is judged here.
+  it("with --baseline, v2 40 ms slower than the live v1: --max-latency-shift 10 fails (exit 1), 200 passes (exit 0)", async () => {
+    const failed = await replay(["--file", FILE(), "--target", slowV2, "--baseline", liveV1, "--speed", "max", "--json", "--ignore-flags", "--max-latency-shift", "10"]);
+    expect(failed.code).toBe(1);
+    const out = JSON.parse(failed.stdout) as ShiftReport;
+    expect(out.verdict).toBe("fail");
+    expect(out.report.divergent).toBe(0);
+    expect(out.report.latencyShiftMs.n).toBe(40);
+    expect(out.report.latencyShiftMs.low!).toBeGreaterThan(30);
+    expect(out.judged.gate.maxLatencyShiftMs).toBe(10);
+    expect(out.run.latencyShift).toBe("paired: v2 − the baseline, both timed here at once, 40 of 40 compared requests");
+    const passed = await replay(["--file", FILE(), "--target", slowV2, "--baseline", liveV1, "--speed", "max", "--json", "--ignore-flags", "--max-latency-shift", "200"]);
+    expect(passed.code).toBe(0);
+    expect((JSON.parse(passed.stdout) as ShiftReport).verdict).toBe("pass");
+  });
+
+  it("with --baseline, the route's own 20 ms limit judges the shift; the text report gives it", async () => {
+    const r = await replay(["--file", FILE(), "--target", slowV2, "--baseline", liveV1, "--speed", "max", "--routes", ROUTES_SHIFT]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain("is not judged");
+    expect(r.stdout).toMatch(/latency shift [\d.]+ ms \(95 % CI [\d.]+–[\d.]+ ms, n 40, limit 20 ms\)/);
+  });
+
+  it("--max-latency-shift must be a number of ms from 0 to 600000", async () => {
+    const r = await replay(["--file", FILE(), "--target", slowV2, "--baseline", liveV1, "--max-latency-shift", "700000"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--max-latency-shift \"700000\" is not a number from 0 to 600000");
   });
 });
 
