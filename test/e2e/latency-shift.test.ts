@@ -2,7 +2,7 @@
 // origins (one wrangler dev start): v2 answering 50 ms later than v1 → the interval of
 // `latencyShiftMs` contains the true shift and excludes 0; `maxLatencyShiftMs: 20` fails the
 // route and 100 passes it, in the report and through `npm run gate`; identical timing → the
-// interval contains 0.
+// interval contains the true shift, and 0 once v2's measured later dispatch is taken off.
 //
 // The truth comes from the origins, not from the 50 ms asked for: each records, to a
 // fraction of a ms on one clock (both run in this process), when a request's head arrived
@@ -11,7 +11,8 @@
 // the same value, the clock moving only at I/O) to the I/O event that delivered each
 // answer's head, so the shift it measures is v2's head-sent time minus v1's, plus the
 // difference of the two answers' trips back (loopback, alike), read on a clock that
-// moves in whole ms. docs/latency-and-metrics.md "Measured through wrangler dev" has the figures.
+// moves in whole ms. docs/latency-and-metrics.md, "Measured through wrangler dev" and
+// "Where the extra milliseconds come from", has the figures.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
