@@ -37,11 +37,25 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   // HTTPRoutes and what they refer to: compiled by gateway-api/compile-http-routes.ts.
   const gatewayApi: Resource[] = [];
 
+  // Kubernetes keeps one object per kind, namespace and name: a second `kubectl apply`
+  // of the name replaces the first. A file holding both (a task's steps pasted one
+  // after another) says two things where the cluster keeps one.
+  const named = new Set<string>();
   for (const doc of readDocuments(text, problems)) {
     if (isGatewayApiKind(doc.kind)) {
       gatewayApi.push(doc);
       continue;
     }
+    const namespace = doc.namespace ?? DEFAULT_NAMESPACE;
+    const key = `${doc.kind}/${namespace}/${doc.name}`;
+    if (named.has(key)) {
+      doc.root.get("metadata").get("name").error(
+        `${doc.kind} ${doc.name} is defined twice in namespace ${namespace}: Kubernetes keeps one ${doc.kind} of a name per namespace, and applying the second replaces the first`,
+        "keep the version you mean (after a task's later step, only that step's version), or give the other its own name",
+      );
+      continue;
+    }
+    named.add(key);
     if (doc.kind === "VirtualService") {
       const vs = readVirtualService(doc.name, doc.spec, doc.namespace);
       if (vs) services.push(vs);

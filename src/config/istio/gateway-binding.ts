@@ -97,8 +97,18 @@ export function bindGateways(services: VirtualServiceSpec[], gateways: GatewaySp
           else viaGateway.set(pattern, { pattern, vs: i, contexts: new Set([keyOf(gw)]), field });
         }
       }
+      // A server the worker refused or skipped still exposes its hosts in Istio: say so rather than "not exposed".
+      const unserved = own.flatMap((gw) => gw.unserved.filter((u) => (u.namespace === undefined || vs.namespace === undefined || u.namespace === vs.namespace) && intersect(u.host, host) !== undefined).map((u) => ({ gw, u })));
       if (bound[i]!.has(MESH)) meshHosts.push({ pattern: host, vs: i, contexts: new Set([MESH]), field });
-      else if (!exposed && !unresolved)
+      else if (!exposed && !unresolved && unserved.length > 0) {
+        // Refused servers already carry the error (the build fails); a skipped one is named with where it is.
+        const skipped = unserved.find(({ u }) => !u.refused);
+        if (skipped && unserved.every(({ u }) => !u.refused))
+          field.error(
+            `host "${host}" is exposed by Gateway ${skipped.gw.name} only on a server the worker does not serve (the warning on ${skipped.u.server.path} says why), so the worker would answer 404 where Istio serves it`,
+            "serve the host on an HTTP server or an HTTPS server with tls.mode SIMPLE, or leave this VirtualService out of routes.yaml",
+          );
+      } else if (!exposed && !unresolved)
         field.error(
           `host "${host}" is not exposed by ${own.map((g) => `Gateway ${g.name} (hosts: ${g.hosts.map((h) => h.host).join(", ") || "none served"})`).join(", ")}, so Istio would not serve it there`,
           "add it to the Gateway's servers[].hosts, or remove it from this VirtualService's hosts",

@@ -21,6 +21,8 @@ export interface GatewaySpec {
   namespace?: string;
   /** the hosts of the servers the worker serves */
   hosts: GatewayHost[];
+  /** the hosts of servers it does not serve: refused (an error says why) or skipped (a warning says why) */
+  unserved: (GatewayHost & { refused: boolean; server: Field })[];
   field: Field;
 }
 
@@ -56,11 +58,12 @@ export function readGateway(name: string, namespace: string | undefined, spec: F
   readLabels(spec.get("selector"));
   const servers = spec.get("servers");
   servers.require('add servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["api.example.com"]}]');
-  const hosts = servers.items().flatMap((s) => readServer(s, namespace));
-  return { name, namespace, hosts, field: spec };
+  const unserved: GatewaySpec["unserved"] = [];
+  const hosts = servers.items().flatMap((s) => readServer(s, namespace, unserved));
+  return { name, namespace, hosts, unserved, field: spec };
 }
 
-function readServer(s: Field, gatewayNamespace: string | undefined): GatewayHost[] {
+function readServer(s: Field, gatewayNamespace: string | undefined, unserved: GatewaySpec["unserved"]): GatewayHost[] {
   if (!s.checkMap(SERVER)) return [];
   const protocol = readPort(s.get("port"));
   const hostsField = s.get("hosts");
@@ -68,10 +71,15 @@ function readServer(s: Field, gatewayNamespace: string | undefined): GatewayHost
   if (hostsField.present && hostsField.items().length === 0) hostsField.error("must list at least one host", 'add a host, e.g. - "api.example.com"');
   const hosts = hostsField.items().flatMap((f) => readServerHost(f, gatewayNamespace));
   const mode = s.get("tls").present ? readServerTls(s.get("tls"), protocol) : undefined;
-  if (protocol === undefined || mode === null) return [];
+  if (protocol === undefined || mode === null) {
+    // Refused with an error already: a VirtualService bound to these hosts is not told again that no server exposes them.
+    unserved.push(...hosts.map((h) => ({ ...h, refused: true, server: s })));
+    return [];
+  }
   const skipped = skipReason(protocol, mode);
   if (skipped) {
     s.warn(`skipped: ${skipped}; its hosts are not served by the worker`);
+    unserved.push(...hosts.map((h) => ({ ...h, refused: false, server: s })));
     return [];
   }
   return hosts;
