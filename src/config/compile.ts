@@ -90,9 +90,15 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
 
   if (services.length === 0 && !hasHttpRoutes(gatewayApi) && !problems.hasErrors) {
     const kinds = [...new Set(gatewayApi.map((d) => d.root.ctx.resource.split(" ")[0]))];
+    // A ServiceEntry alone (istio.io's egress tasks): Istio's sidecars reach a registered
+    // host through a default route; the worker serves only the hosts a route names.
+    const registered = entries.flatMap((e) => e.hosts.map((h) => h.host));
+    const example = registered.find((h) => !h.startsWith("*"));
     problems.add("error", { line: 1, col: 1 }, {
-      message: `no VirtualService or HTTPRoute found: nothing to route${kinds.length ? ` (the file has ${kinds.join(", ")}, but no route)` : ""}`,
-      fix: "add a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute (see docs/reference.md)",
+      message: `no VirtualService or HTTPRoute found: nothing to route${kinds.length ? ` (the file has ${kinds.join(", ")}, but no route)` : ""}${registered.length ? `. The ServiceEntries register ${registered.join(", ")}, which Istio's sidecars reach through a default route; the worker serves only the hosts a VirtualService or HTTPRoute names` : ""}`,
+      fix: example
+        ? `add a VirtualService with hosts: [${example}] and http: [{route: [{destination: {host: ${example}}}]}]`
+        : "add a networking.istio.io VirtualService or a gateway.networking.k8s.io HTTPRoute (see docs/reference.md)",
     });
   }
 

@@ -329,7 +329,7 @@ describe("istio destination_rule.proto TrafficPolicy", () => {
     ["spec.trafficPolicy.loadBalancer.consistentHash: needs exactly one of httpHeaderName, httpCookie, httpQueryParameterName, useSourceIp", "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, useSourceIp: true}}}"],
     ["spec.trafficPolicy.loadBalancer.consistentHash.ringHash: is an Istio field edge-mirror does not support yet", "  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 1024}}}}"],
     ["spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.ttl: is an Istio field edge-mirror does not support yet (planned (Envoy would set the cookie))", "  trafficPolicy: {loadBalancer: {consistentHash: {httpCookie: {name: s, ttl: 0s}}}}"],
-    ["spec.trafficPolicy.loadBalancer.localityLbSetting: is an Istio field edge-mirror does not support yet", "  trafficPolicy: {loadBalancer: {simple: RANDOM, localityLbSetting: {enabled: true}}}"],
+    ["spec.trafficPolicy.loadBalancer.localityLbSetting: cannot apply at the edge: Istio weighs and fails over endpoints by the locality of the calling proxy", "  trafficPolicy: {loadBalancer: {simple: RANDOM, localityLbSetting: {enabled: true}}}"],
   ])("%#: %s", (expected, extra) => {
     expect(errors(withRule(extra))).toContain(expected);
   });

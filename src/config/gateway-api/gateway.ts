@@ -65,10 +65,16 @@ export const GATEWAY_API_GATEWAY: KeyRules = {
   notYet: { allowedListeners: "ListenerSets are planned" },
 };
 
-export const GATEWAY_API_LISTENER: KeyRules = {
-  known: ["name", "hostname", "port", "protocol", "allowedRoutes"],
-  ignored: { tls: "TLS is terminated by Cloudflare with the zone's certificates" },
-};
+export const GATEWAY_API_LISTENER: KeyRules = { known: ["name", "hostname", "port", "protocol", "allowedRoutes", "tls"] };
+
+/**
+ * Istio's option on a Terminate listener that asks for client certificates
+ * (istio.io secure-ingress task, "Configure a mutual TLS ingress gateway"; read by
+ * Istio's Gateway API conversion, pilot/pkg/config/kube/gateway).
+ */
+export const ISTIO_TLS_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode";
+const CLIENT_CERT_FIX =
+  "require client certificates for the zone first (Cloudflare mTLS: SSL/TLS → Client Certificates, with a WAF rule on cf.tls_client_auth.cert_verified), then remove it";
 
 export const ALLOWED_ROUTES: KeyRules = { known: ["namespaces", "kinds"] };
 export const ROUTE_NAMESPACES: KeyRules = { known: ["from", "selector"] };
@@ -107,6 +113,7 @@ function readListener(l: Field, gateway: string): ListenerSpec | undefined {
   if (name === undefined || protocol === undefined) return undefined;
   const ref: ListenerRef = { id: `Gateway ${gateway}, listener ${name}`, hostname: "*", field: l };
   const listener: ListenerSpec = { ref, name, protocol, from: "Same", httpRoutes: HTTP_PROTOCOLS.includes(protocol), field: l };
+  readListenerTls(l.get("tls"));
   const hostname = l.get("hostname").string();
   if (hostname !== undefined) listener.hostname = ref.hostname = hostname.toLowerCase();
   const port = l.get("port").port();
@@ -134,6 +141,30 @@ function readListener(l: Field, gateway: string): ListenerSpec | undefined {
     }
   }
   return listener;
+}
+
+/**
+ * Certificates are Cloudflare's (a warning), but what restricts who may connect is
+ * refused: ignoring it would serve clients Istio turns away.
+ */
+function readListenerTls(tls: Field): void {
+  if (!tls.present) return;
+  const mode = tls.get("options").get(ISTIO_TLS_TERMINATE_MODE);
+  const clientCerts = mode.string();
+  if (clientCerts === "MUTUAL" || clientCerts === "ISTIO_MUTUAL") {
+    mode.error(
+      clientCerts === "MUTUAL"
+        ? "MUTUAL makes Istio's gateway require client certificates, which the worker cannot ask for: serving this listener would let in clients Istio turns away"
+        : "ISTIO_MUTUAL admits only mesh workloads holding istiod's certificates, and the worker serves the internet",
+      CLIENT_CERT_FIX,
+    );
+    return;
+  }
+  if (tls.get("frontendValidation").present) {
+    tls.get("frontendValidation").error("asks for client certificates, which the worker cannot ask for: serving this listener would let in clients the Gateway turns away", CLIENT_CERT_FIX);
+    return;
+  }
+  tls.warn("is ignored: TLS is terminated by Cloudflare with the zone's certificates", undefined, tls.keyAt);
 }
 
 /** A metav1.LabelSelector as a predicate: every matchLabels entry and every expression must hold. */

@@ -67,7 +67,18 @@ export const PORT_TRAFFIC_POLICY: KeyRules = { known: ["port", "loadBalancer", "
 
 export const LOAD_BALANCER: KeyRules = {
   known: ["simple", "consistentHash"],
-  notYet: { localityLbSetting: NOT_YET, zoneAwareLbSetting: "Istio 1.31", warmupDurationSecs: NOT_YET, warmup: NOT_YET },
+  notYet: { zoneAwareLbSetting: "Istio 1.31", warmupDurationSecs: NOT_YET, warmup: NOT_YET },
+  refused: {
+    // istio/api networking/v1 destination_rule.proto LocalityLoadBalancerSetting: `from` is
+    // the calling proxy's locality (its node's topology.kubernetes.io region/zone), failover
+    // follows it; istio.io tasks/traffic-management/locality-load-balancing.
+    localityLbSetting:
+      "Istio weighs and fails over endpoints by the locality of the calling proxy (its node's region/zone/subzone) against each endpoint's locality; the worker runs in whichever Cloudflare location took the request and has no Istio locality, so neither distribute's from nor failover's order can be evaluated",
+  },
+  fixes: {
+    localityLbSetting:
+      "remove it (requests then spread over every endpoint by loadBalancer.simple, as Istio does without it); to keep users near an origin, point the ServiceEntry at a host your load balancer steers by geography (Cloudflare Load Balancing, geo steering)",
+  },
 };
 
 /** Exactly one of the known keys is the hash key. */
