@@ -91,7 +91,12 @@ function collect(root: Field, out: Resource[]): void {
     return;
   }
   if (!isIstioKind && !isPolicy && !gatewayApi) {
-    root.ctx.problems.add("warning", root.at, { message: `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}; ${GATEWAY_API_READS}` });
+    const why = group === GATEWAY_API_GROUP ? NOT_HTTP_ROUTES[kind ?? ""] : undefined;
+    root.ctx.problems.add("warning", root.at, {
+      message: why
+        ? `skipped ${label} (${apiVersion}): ${why}; the worker answers 404 for its hostnames unless an HTTPRoute serves them`
+        : `skipped ${label} (${apiVersion ?? "no apiVersion"}): edge-mirror reads only ${ISTIO_KINDS.join(", ")} from ${ISTIO_GROUP}; ${GATEWAY_API_READS}`,
+    });
     return;
   }
   const resourceCtx: ReadContext = { ...ctx, resource: `${kind} ${name ?? "(unnamed)"}` };
@@ -133,6 +138,14 @@ const OTHER_REAL_KINDS = new Set([
   "EnvoyProxy", "EnvoyPatchPolicy", "HTTPRouteFilter", "Backend",
   "Secret", "Endpoints", "Namespace", "ServiceAccount", "ConfigMap",
 ]);
+
+/** Gateway API route kinds for traffic that never reaches a Worker as an HTTP request it can forward. */
+const NOT_HTTP_ROUTES: Readonly<Record<string, string>> = {
+  TLSRoute: "a TLSRoute routes TLS connections by SNI, and Cloudflare terminates TLS before the worker, which receives HTTP requests (Cloudflare Spectrum proxies TLS)",
+  TCPRoute: "a TCPRoute routes TCP connections, and a Worker receives HTTP requests only (Cloudflare Spectrum proxies TCP)",
+  UDPRoute: "a UDPRoute routes UDP datagrams, and a Worker receives HTTP requests only (Cloudflare Spectrum proxies UDP)",
+  GRPCRoute: "a GRPCRoute needs gRPC upstream (HTTP/2 with trailers), which a Worker's fetch() cannot send",
+};
 
 const isIstio = (group: string | undefined, kind: string | undefined) => group === ISTIO_GROUP && (ISTIO_KINDS as readonly string[]).includes(kind ?? "");
 
