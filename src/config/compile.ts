@@ -107,7 +107,8 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
   const resolver = new ClusterResolver(rules, entries, kubernetesServices);
   const virtualHosts = services.map((vs) => ({ name: vs.name, routes: vs.http.map((r, i) => compileRoute(vs, r, i, resolver)) }));
   const serviceEntryHosts = new Set(entries.flatMap((e) => e.hosts.map((h) => h.host)));
-  const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts, resolveHostname: (d) => resolver.resolveHostname(d) });
+  const serviceEntries = entries.map((e) => ({ name: e.name, ...(e.namespace === undefined ? {} : { namespace: e.namespace }), hosts: e.hosts.map((h) => h.host), ports: e.ports.map((p) => p.number) }));
+  const httpRoutes = compileHttpRoutes({ documents: gatewayApi, policies, serviceEntryHosts, serviceEntries, resolveHostname: (d) => resolver.resolveHostname(d) });
   resolver.warnUnusedPorts();
   const binding = bindGateways(services, gateways, services.map(checkVirtualService));
   for (const vs of services) checkVirtualServiceExport(vs);

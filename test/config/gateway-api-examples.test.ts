@@ -66,7 +66,7 @@ const EXPECTED: Record<string, "builds" | string[]> = {
   "httproute.yaml": "builds",
   "listenerset/listenerset.yaml": [NOTHING_TO_ROUTE],
   "multicluster/0-namespaces.yaml": [NOTHING_TO_ROUTE],
-  "multicluster/httproute-gamma.yaml": ["an HTTPRoute attaches here to a Gateway (gateway.networking.k8s.io) or a core Service, not to multicluster.x-k8s.io/ServiceImport", SERVICE_IMPORT],
+  "multicluster/httproute-gamma.yaml": ["an HTTPRoute attaches here to a Gateway (gateway.networking.k8s.io), a core Service or an Istio ServiceEntry, not to multicluster.x-k8s.io/ServiceImport", SERVICE_IMPORT],
   "multicluster/httproute-hybrid.yaml": [SERVICE_IMPORT],
   "multicluster/httproute-location.yaml": [SERVICE_IMPORT],
   "multicluster/httproute-method.yaml": [SERVICE_IMPORT],

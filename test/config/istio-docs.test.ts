@@ -290,10 +290,22 @@ describe("egress: egress-control", () => {
     expect(route(t, "https://www.google.com/")).toEqual({ answer: 404, reason: "no_virtual_service" });
   });
 
-  it("(b) Gateway API: an HTTPRoute attached to a ServiceEntry (Istio's extension) is refused at parentRefs[0].kind", () => {
-    expect(build(applied(s.get("snip_access_an_external_http_service_1")!, s.get("snip_manage_traffic_to_external_services_3")!)).errors).toEqual([
-      "HTTPRoute httpbin-ext: spec.parentRefs[0].kind: an HTTPRoute attaches here to a Gateway (gateway.networking.k8s.io) or a core Service, not to networking.istio.io/ServiceEntry",
-    ]);
+  it("(a) Gateway API: an HTTPRoute attached to the ServiceEntry (Istio's extension), backend kind Hostname: httpbin.org with a 3 s timeout", () => {
+    const { table, warnings } = build(applied(s.get("snip_access_an_external_http_service_1")!, s.get("snip_manage_traffic_to_external_services_3")!));
+    expect(warnings).toEqual([]);
+    expect(route(table!, "http://httpbin.org/delay/5")).toEqual({ to: "httpbin.org", origin: "http://httpbin.org", timeoutMs: 3000 });
+    expect(route(table!, "http://www.google.com/")).toEqual({ answer: 404, reason: "no_virtual_service" });
+  });
+
+  it("(b) a ServiceEntry parentRef is checked: the entry must exist, the port be one of its ports; a hostname not among its hosts is warned unused", () => {
+    const step = s.get("snip_manage_traffic_to_external_services_3")!;
+    expect(build(applied(step)).errors).toContain('HTTPRoute httpbin-ext: spec.parentRefs[0].name: no ServiceEntry "httpbin-ext" in namespace default');
+    const port = step.map((d) => d.replace("    name: httpbin-ext\n  hostnames", "    name: httpbin-ext\n    port: 8080\n  hostnames"));
+    expect(build(applied(s.get("snip_access_an_external_http_service_1")!, port)).errors).toEqual(["HTTPRoute httpbin-ext: spec.parentRefs[0].port: ServiceEntry httpbin-ext has no port 8080 (ports: 80)"]);
+    const other = step.map((d) => d.replace("  - httpbin.org\n  rules", "  - api.example.com\n  rules"));
+    const { table, warnings } = build(applied(s.get("snip_access_an_external_http_service_1")!, other));
+    expect(warnings).toEqual(["HTTPRoute httpbin-ext: spec.hostnames[0]: is not used: a route attached to ServiceEntry httpbin-ext serves its hosts (httpbin.org)"]);
+    expect(route(table!, "http://api.example.com/")).toEqual({ answer: 404, reason: "no_virtual_service" });
   });
 });
 

@@ -28,6 +28,8 @@ export interface GatewayApiInputs {
   policies: MirrorPolicySpec[];
   /** hosts ServiceEntries register, for Istio's Hostname backendRefs */
   serviceEntryHosts: ReadonlySet<string>;
+  /** the ServiceEntries by namespace (absent: applied anywhere) and name, for Istio's ServiceEntry parentRefs */
+  serviceEntries: readonly { name: string; namespace?: string; hosts: string[]; ports: number[] }[];
   /** a ServiceEntry host as a VirtualService destination resolves */
   resolveHostname(destination: DestinationSpec): Cluster | undefined;
 }
@@ -69,6 +71,10 @@ export function compileHttpRoutes(inputs: GatewayApiInputs): HostedVirtualHost[]
   const parents: Parents = {
     gateway: (ns, name) => gateways.get(ns, name),
     service: (ns, name) => services.get(ns, name),
+    serviceEntry: (ns, name) => {
+      const entry = inputs.serviceEntries.find((e) => e.name === name && e.namespace === ns) ?? inputs.serviceEntries.find((e) => e.name === name && e.namespace === undefined);
+      return entry && { id: entry.namespace === undefined ? entry.name : `${entry.namespace}/${entry.name}`, hosts: entry.hosts, ports: entry.ports };
+    },
     exists: (kind, ns, name) => (kind === "Gateway" ? gateways : services).exists(ns, name),
     namespaceLabels: (ns) => namespaces.get(ns),
   };

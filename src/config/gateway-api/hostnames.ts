@@ -28,9 +28,19 @@ export interface RouteHost {
 /** A route without parentRefs: attached to the worker, which listens for every host on every port. */
 export const WORKER_LISTENER: ListenerRef = { id: "the worker", hostname: ANY_HOST };
 
+/** What a route attached to a ServiceEntry needs of it (Istio's extension of parentRefs). */
+export interface ServiceEntryParent {
+  /** `ns/name`, or the name of one without metadata.namespace */
+  id: string;
+  hosts: string[];
+  ports: number[];
+}
+
 export interface Parents {
   gateway(namespace: string, name: string): GatewaySpec | undefined;
   service(namespace: string, name: string): ServiceSpec | undefined;
+  /** the ServiceEntry of that name in the namespace (or one without metadata.namespace) */
+  serviceEntry(namespace: string, name: string): ServiceEntryParent | undefined;
   /** whether a document of that kind and name exists (it may have failed to read) */
   exists(kind: "Gateway" | "Service", namespace: string, name: string): boolean;
   /** metadata.labels of the Namespace document of that name, or undefined when the file has none */
@@ -61,6 +71,7 @@ export function routeHosts(route: HttpRouteSpec, parents: Parents): RouteHost[] 
   for (const parent of route.parentRefs) {
     const namespace = parent.namespace ?? route.namespace;
     if (parent.kind === "Service") serviceHost(route, parent, namespace, parents, add);
+    else if (parent.kind === "ServiceEntry") serviceEntryHosts(route, parent, namespace, parents, add);
     else gatewayHosts(route, parent, namespace, parents, add);
   }
   return [...out.values()];
@@ -84,6 +95,27 @@ function serviceHost(route: HttpRouteSpec, parent: ParentRefSpec, namespace: str
     route.hostnames[0]!.field.warn("is not used: a route attached to a Service serves the Service's own name (Istio's mesh routes)", "remove hostnames, or attach the route to a Gateway");
   const host = service.name.toLowerCase();
   add(host, parent.field, { id: `Service ${service.id}`, hostname: host, field: service.field });
+}
+
+/**
+ * Istio's ServiceEntry parentRef: the route serves the ServiceEntry's hosts, as a
+ * VirtualService for them would (istio.io egress-control task). Like a Service parent,
+ * the route's hostnames do not widen it; one that is not a host of the entry is warned.
+ */
+function serviceEntryHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: Add): void {
+  const entry = parents.serviceEntry(namespace, parent.name);
+  if (!entry) {
+    parent.field.get("name").error(`no ServiceEntry "${parent.name}" in namespace ${namespace}`, `add the ServiceEntry (apiVersion: networking.istio.io/v1, kind: ServiceEntry, metadata: {name: ${parent.name}}) with the hosts the route serves`);
+    return;
+  }
+  if (parent.port !== undefined && !entry.ports.includes(parent.port)) {
+    parent.field.get("port").error(`ServiceEntry ${entry.id} has no port ${parent.port} (ports: ${entry.ports.join(", ") || "none"})`, "use one of the ServiceEntry's ports");
+    return;
+  }
+  for (const h of route.hostnames) {
+    if (!entry.hosts.includes(h.host)) h.field.warn(`is not used: a route attached to ServiceEntry ${entry.id} serves its hosts (${entry.hosts.join(", ")})`, "remove it, or add it to the ServiceEntry's hosts");
+  }
+  for (const host of entry.hosts) add(host.toLowerCase(), parent.field, { id: `ServiceEntry ${entry.id}`, hostname: host.toLowerCase() });
 }
 
 function gatewayHosts(route: HttpRouteSpec, parent: ParentRefSpec, namespace: string, parents: Parents, add: Add): void {

@@ -8,7 +8,7 @@ import type { Resource } from "../documents";
 import { MAX_RETRY_ATTEMPTS } from "../istio/route-policies";
 import { DEFAULT_RETRY_BACKOFF_MS } from "../defaults";
 import type { RetryPolicy } from "../../routing/table";
-import { readBackendRef, readWeight, type BackendRefSpec } from "./backend-ref";
+import { ISTIO_HOSTNAME_GROUP as ISTIO_GROUP, readBackendRef, readWeight, type BackendRefSpec } from "./backend-ref";
 import { readGatewayDuration } from "./duration";
 import { readFilters, type FiltersSpec } from "./filters";
 import { GATEWAY_API_GROUP } from "./kinds";
@@ -35,7 +35,7 @@ export const RETRY_CODE_RANGE = { minimum: 400, maximum: 599 } as const;
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface ParentRefSpec {
-  kind: "Gateway" | "Service";
+  kind: "Gateway" | "Service" | "ServiceEntry";
   namespace?: string;
   name: string;
   sectionName?: string;
@@ -118,10 +118,12 @@ function readParentRef(f: Field): ParentRefSpec | undefined {
   if (kind === "Gateway" && (group === undefined || group === GATEWAY_API_GROUP)) parentKind = "Gateway";
   // Istio's mesh form (GAMMA): a core Service, written with group "" — or, as Istio's own task does, without group.
   else if (kind === "Service" && (group === undefined || group === "")) parentKind = "Service";
+  // Istio's extension: a route for a ServiceEntry's hosts (istio.io egress-control task, Gateway API tab).
+  else if (kind === "ServiceEntry" && group === ISTIO_GROUP) parentKind = "ServiceEntry";
   else {
     f.get(f.get("kind").present ? "kind" : "group").error(
-      `an HTTPRoute attaches here to a Gateway (${GATEWAY_API_GROUP}) or a core Service, not to ${group ? `${group}/` : ""}${kind}`,
-      'use parentRefs: [{name: <Gateway>}] or [{group: "", kind: Service, name: <Service>, port: <port>}]',
+      `an HTTPRoute attaches here to a Gateway (${GATEWAY_API_GROUP}), a core Service or an Istio ServiceEntry, not to ${group ? `${group}/` : ""}${kind}`,
+      'use parentRefs: [{name: <Gateway>}], [{group: "", kind: Service, name: <Service>, port: <port>}] or [{group: networking.istio.io, kind: ServiceEntry, name: <ServiceEntry>}]',
     );
   }
   const port = f.get("port").port();
