@@ -83,7 +83,8 @@ export function compileRoutes(text: string, file = "routes.yaml"): CompileResult
         if (other) field.error(`host "${host}" is already registered by ServiceEntry ${other.name}${se.namespace === undefined ? "" : ` in namespace ${se.namespace}`}`, "list each host in one ServiceEntry");
       }
       entries.push(se);
-      if (se.resolution === "STATIC" && se.endpoints.length === 0)
+      // An endpoint refused with its own error (a unix socket) is not "no endpoints".
+      if (se.resolution === "STATIC" && se.endpoints.length === 0 && se.field.get("endpoints").items().length === 0 && !se.field.get("workloadSelector").present)
         se.field.error("resolution STATIC needs endpoints", "add endpoints: [{address: 203.0.113.7}] or use resolution: DNS");
     }
   }

@@ -8,7 +8,7 @@
 // Every set is asserted to (a) build and route as Istio would (explainJson), (b) be
 // refused with its true reason at the field, or (c) fail closed. docs/istio-support.md
 // has the table.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileRoutes } from "../../src/config/compile";
 import type { ConfigProblem } from "../../src/config/errors";
@@ -18,12 +18,12 @@ import { explainJson } from "../../src/tools/explain-json";
 const DOCS = "test/fixtures/istio-docs";
 const SAMPLES = "test/fixtures/istio-samples/bookinfo/networking";
 
-/** One task file → each `kubectl apply` (its snip's name) → the documents it applies, verbatim. */
+/** One task file → each `kubectl apply` (its snip's name, or a reference page's example) → the documents it applies, verbatim. */
 function snips(file: string): Map<string, string[]> {
   const steps = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const doc of readFileSync(`${DOCS}/${file}`, "utf8").split(/^---\n/m)) {
-    const name = /^# (?:\S+\/snips\.sh )?(snip_\w+)/.exec(doc)?.[1];
+    const name = /^# (?:\S+\/snips\.sh )?((?:snip|example)_\w+)/.exec(doc)?.[1];
     if (name) steps.set(name, (current = []));
     if (!current) throw new Error(`${file}: a document before the first snip comment`);
     current.push(doc);
@@ -449,10 +449,75 @@ describe("ingress: ingress-sni-passthrough", () => {
   });
 });
 
+describe("reference/config/networking/service-entry: the page's examples (v1beta1 tabs)", () => {
+  const s = snips("service-entry-reference.yaml");
+  /** The VirtualService a user adds to route a host of the example to it (none of them has one). */
+  const VS = (host: string, namespace?: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: route${namespace ? `, namespace: ${namespace}` : ""}}\nspec:\n  hosts: ["${host}"]\n  http:\n  - route:\n    - destination: {host: "${host}"}\n`;
+  const errorsOf = (example: string, ...extra: string[]) => build(applied(s.get(example)!, extra)).errors;
+
+  it("(a) external-svc-https (TLS on 443, DNS) with a route: forwarded over HTTPS to the same host, as the sidecar's passthrough reaches it", () => {
+    const t = built(applied(s.get("example_external_svc_https")!, [VS("api.dropboxapi.com")]));
+    expect(route(t, "https://api.dropboxapi.com/2/files")).toEqual({ to: "api.dropboxapi.com", origin: "https://api.dropboxapi.com" });
+  });
+
+  it("(a) external-svc-dns: foo.bar.com spread over the three endpoints, each on its own port", () => {
+    const t = built(applied(s.get("example_dns_endpoints")!, [VS("foo.bar.com")]));
+    expect([0, 0.4, 0.8].map((r) => route(t, "http://foo.bar.com/baz", [], r).origin)).toEqual(["http://us.foo.bar.com:8080", "http://uk.foo.bar.com:9080", "http://in.foo.bar.com:7080"]);
+  });
+
+  it("(b) mongocluster: addresses, MONGO and the MUTUAL DestinationRule, each refused at its field", () => {
+    expect(errorsOf("example_mongocluster", VS("mymongodb.somedomain")).map((e) => e.split(": ").slice(0, 2).join(": "))).toEqual([
+      "ServiceEntry external-svc-mongocluster: spec.addresses",
+      "DestinationRule mtls-mongocluster: spec.trafficPolicy.tls.mode",
+      "VirtualService route: spec.http[0].route[0].destination",
+    ]);
+  });
+
+  it("(b) SNI redirect: resolution NONE and the tls-only VirtualService refused", () => {
+    expect(errorsOf("example_sni_redirect")).toEqual([
+      "ServiceEntry external-svc-redirect: spec.resolution: resolution NONE forwards to the original destination IP, which a Worker does not have",
+      expect.stringMatching(/^VirtualService tls-routing: spec\.tls: this VirtualService has only tls routes/),
+    ]);
+  });
+
+  it("(b) wildcard *.bar.com, resolution NONE: one error, at the resolution (no second one at the route)", () => {
+    expect(errorsOf("example_wildcard", VS("*.bar.com"))).toEqual(["ServiceEntry external-svc-wildcard-example: spec.resolution: resolution NONE forwards to the original destination IP, which a Worker does not have"]);
+  });
+
+  it("(b) unix domain socket: one error, at the address (the entry is not also said to have no endpoints)", () => {
+    expect(errorsOf("example_unix_domain_socket", VS("example.unix.local"))).toEqual(["ServiceEntry unix-domain-socket-example: spec.endpoints[0].address: a Worker cannot reach unix domain sockets"]);
+  });
+
+  it("(b) subjectAltNames: refused, the origin's certificate is checked against public CAs", () => {
+    expect(errorsOf("example_subject_alt_names", VS("example.com", "httpbin-ns"))).toEqual([
+      "ServiceEntry httpbin: spec.subjectAltNames: cannot apply at the edge: Workers verify origin certificates against public CAs; mesh identities do not apply",
+    ]);
+  });
+
+  it("(b) workloadSelector over WorkloadEntries: refused at the selector and the entries' serviceAccount (no 'STATIC needs endpoints' besides)", () => {
+    expect(errorsOf("example_workload_selector", VS("details.bookinfo.com")).map((e) => e.split(": ").slice(0, 2).join(": "))).toEqual([
+      "ServiceEntry details-svc: spec.workloadSelector",
+      "WorkloadEntry details-vm-1: spec.serviceAccount",
+      "WorkloadEntry details-vm-2: spec.serviceAccount",
+    ]);
+  });
+
+  it("(b) egress gateway: the gateway's own Service is not registered, the private ServiceEntry is not visible from the gateway, and `istio-egressgateway` names a Gateway of namespace egress (Istio reads it so too)", () => {
+    expect(errorsOf("example_egress_gateway").map((e) => e.split(": ").slice(0, 2).join(": "))).toEqual([
+      "VirtualService gateway-routing: spec.http[0].route[0].destination.host",
+      "VirtualService gateway-routing: spec.http[1].route[0].destination.host",
+      "VirtualService gateway-routing: spec.gateways[1]",
+      "VirtualService gateway-routing: spec.http[1].match[0].gateways[0]",
+    ]);
+  });
+});
+
 describe("the fixtures", () => {
   it("every snip of every task file is exercised above", () => {
     const source = readFileSync("test/config/istio-docs.test.ts", "utf8");
-    const files = ["request-routing", "request-timeouts", "circuit-breaking", "mirroring", "locality-load-balancing", "egress-control", "egress-tls-origination", "wildcard-egress-hosts", "http-proxy", "ingress-control", "secure-ingress", "ingress-sni-passthrough"];
+    const files = ["request-routing", "request-timeouts", "circuit-breaking", "mirroring", "locality-load-balancing", "egress-control", "egress-tls-origination", "wildcard-egress-hosts", "http-proxy", "ingress-control", "secure-ingress", "ingress-sni-passthrough", "service-entry-reference"];
+    expect(readdirSync(DOCS).sort()).toEqual(["README.md", ...files.map((f) => `${f}.yaml`)].sort());
     const missing = files.flatMap((f) => [...snips(`${f}.yaml`).keys()].filter((name) => !source.includes(`"${name}"`)).map((name) => `${f}: ${name}`));
     expect(missing).toEqual([]);
   });

@@ -184,11 +184,20 @@ export class ClusterResolver {
           se.hosts.filter((h) => !h.host.includes("*")).map((h) => ({ address: h.host, ports: {} as Record<string, number>, labels: {} as Record<string, string> }));
     const matching = endpoints.filter((e) => Object.entries(labels).every(([k, v]) => e.labels[k] === v));
     if (matching.length > 0) return matching;
-    const where = d.subset !== undefined ? `subset "${d.subset}" (labels ${JSON.stringify(labels)})` : `host "${d.host}"`;
-    d.field.error(
-      `${where} has no endpoint in ServiceEntry ${se.name}`,
-      "add an endpoint whose labels contain the subset's labels, e.g. endpoints: [{address: v2.example.com, labels: {version: v2}}]",
-    );
+    // Refused at spec.resolution already (service-entry.ts): no second error for the same cause.
+    if (se.resolution === "NONE") return undefined;
+    if (d.subset !== undefined) {
+      d.field.error(
+        `subset "${d.subset}" (labels ${JSON.stringify(labels)}) has no endpoint in ServiceEntry ${se.name}`,
+        "add an endpoint whose labels contain the subset's labels, e.g. endpoints: [{address: v2.example.com, labels: {version: v2}}]",
+      );
+    } else if (se.endpoints.length === 0) {
+      // Only wildcard hosts and no endpoints (istio.io's ServiceEntry reference, *.bar.com): no address to send to.
+      d.field.error(
+        `host "${d.host}" has no endpoint in ServiceEntry ${se.name}: its hosts (${se.hosts.map((h) => h.host).join(", ")}) are wildcards, which are not addresses`,
+        "add endpoints: [{address: <host name>}] with resolution: DNS, or route to a ServiceEntry for one named host",
+      );
+    } else d.field.error(`host "${d.host}" has no endpoint in ServiceEntry ${se.name}`, "add an endpoint to the ServiceEntry, e.g. endpoints: [{address: api.example.com}]");
     return undefined;
   }
 
