@@ -73,7 +73,7 @@ function route(table: RouteTable, url: string, headers: [string, string][] = [],
     origin: plan.origin,
     ...(plan.timeoutMs !== null ? { timeoutMs: plan.timeoutMs } : {}),
     ...(plan.faultDelayMs !== undefined ? { delayMs: plan.faultDelayMs } : {}),
-    ...(plan.mirrors.length > 0 ? { mirrors: plan.mirrors.map((m) => m.destination) } : {}),
+    ...(plan.mirrors?.length ? { mirrors: plan.mirrors.map((m) => m.destination) } : {}),
   };
 }
 
@@ -463,7 +463,7 @@ describe("reference/config/networking/service-entry: the page's examples (v1beta
 
   it("(a) external-svc-dns: foo.bar.com spread over the three endpoints, each on its own port", () => {
     const t = built(applied(s.get("example_dns_endpoints")!, [VS("foo.bar.com")]));
-    expect([0, 0.4, 0.8].map((r) => route(t, "http://foo.bar.com/baz", [], r).origin)).toEqual(["http://us.foo.bar.com:8080", "http://uk.foo.bar.com:9080", "http://in.foo.bar.com:7080"]);
+    expect([0, 0.4, 0.8].map((r) => explainJson(t, "GET", "http://foo.bar.com/baz", [], { random: r }).origin)).toEqual(["http://us.foo.bar.com:8080", "http://uk.foo.bar.com:9080", "http://in.foo.bar.com:7080"]);
   });
 
   it("(b) mongocluster: addresses, MONGO and the MUTUAL DestinationRule, each refused at its field", () => {
