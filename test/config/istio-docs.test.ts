@@ -399,9 +399,20 @@ describe("ingress: secure-ingress", () => {
   const single = [s.get("snip_configure_a_tls_ingress_gateway_for_a_single_host_2")!, s.get("snip_configure_a_tls_ingress_gateway_for_a_single_host_3")!];
   const multi = [...single, s.get("snip_configure_a_tls_ingress_gateway_for_multiple_hosts_4")!, s.get("snip_configure_a_tls_ingress_gateway_for_multiple_hosts_5")!];
 
-  it("(a) SIMPLE, one host and then two: served; credentialName is Cloudflare's edge certificate (warning)", () => {
+  it("(a) SIMPLE, one host and then two: served; credentialName is Cloudflare's edge certificate, and plain HTTP is Cloudflare's to refuse (warnings)", () => {
     const { table, warnings } = build(applied(...single, [HTTPBIN]));
-    expect(warnings).toEqual([expect.stringContaining("Gateway mygateway: spec.servers[0].tls: credentialName: not used; Cloudflare terminates TLS for the worker")]);
+    expect(warnings).toEqual([
+      expect.stringContaining("Gateway mygateway: spec.servers[0].tls: credentialName: not used; Cloudflare terminates TLS for the worker"),
+      "Gateway mygateway: spec.servers[0]: httpbin.example.com: Istio serves this host over HTTPS only (no plain-HTTP server exposes it), but the worker answers whatever scheme Cloudflare receives, plain HTTP included",
+    ]);
+    expect(build(applied(...single, [HTTPBIN])).problems.find((p) => p.message.includes("over HTTPS only"))?.fix).toBe(
+      "turn on Always Use HTTPS for the zone: Cloudflare then redirects plain-HTTP requests before the worker runs",
+    );
+    // A plain-HTTP server for the host in the same Gateway takes the warning away.
+    const withPort80 = single[0]!.map((d) => d.replace("  servers:\n", "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [httpbin.example.com]\n"));
+    const both = build(applied(withPort80, single[1]!, [HTTPBIN]));
+    expect(both.errors).toEqual([]);
+    expect(both.warnings.filter((w) => w.includes("over HTTPS only"))).toEqual([]);
     expect(route(table!, "https://httpbin.example.com/status/418")).toEqual({ to: "httpbin", origin: "http://127.0.0.1:18001" });
     const two = built(applied(...multi, [HTTPBIN, HELLOWORLD]));
     expect(route(two, "https://helloworld.example.com/hello")).toEqual({ to: "helloworld", origin: "http://127.0.0.1:15001" });

@@ -6,7 +6,7 @@
 // passthrough, gRPC) is skipped with a warning; one that asks for client
 // certificates is refused, because serving it would let in clients Istio turns away.
 import type { Field, KeyRules } from "../field";
-import { normalizeHost } from "../host-pattern";
+import { covers, normalizeHost } from "../host-pattern";
 import { readLabels } from "../labels";
 
 /** One `servers[].hosts` entry: `namespace` undefined selects VirtualServices of any namespace. */
@@ -59,8 +59,28 @@ export function readGateway(name: string, namespace: string | undefined, spec: F
   const servers = spec.get("servers");
   servers.require('add servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["api.example.com"]}]');
   const unserved: GatewaySpec["unserved"] = [];
-  const hosts = servers.items().flatMap((s) => readServer(s, namespace, unserved));
-  return { name, namespace, hosts, unserved, field: spec };
+  const read = servers.items().map((s) => ({ s, hosts: readServer(s, namespace, unserved), protocol: s.get("port").get("protocol").string()?.toUpperCase() }));
+  warnHttpsOnly(read);
+  return { name, namespace, hosts: read.flatMap((r) => r.hosts), unserved, field: spec };
+}
+
+/**
+ * Istio's gateway has no listener for plain HTTP to a host only HTTPS servers expose
+ * (istio.io secure-ingress task: port 443 only); the worker is reached on whatever
+ * ports Cloudflare serves the zone on, so it would answer plain HTTP too. Said, with
+ * the zone setting that keeps such requests from reaching it.
+ */
+function warnHttpsOnly(servers: { s: Field; hosts: GatewayHost[]; protocol: string | undefined }[]): void {
+  const plain = servers.filter((r) => r.protocol === "HTTP" || r.protocol === "HTTP2").flatMap((r) => r.hosts.map((h) => h.host));
+  for (const r of servers) {
+    if (r.protocol !== "HTTPS") continue;
+    const only = r.hosts.map((h) => h.host).filter((h) => !plain.some((p) => covers(p, h)));
+    if (only.length > 0)
+      r.s.warn(
+        `${only.join(", ")}: Istio serves ${only.length === 1 ? "this host" : "these hosts"} over HTTPS only (no plain-HTTP server exposes ${only.length === 1 ? "it" : "them"}), but the worker answers whatever scheme Cloudflare receives, plain HTTP included`,
+        "turn on Always Use HTTPS for the zone: Cloudflare then redirects plain-HTTP requests before the worker runs",
+      );
+  }
 }
 
 function readServer(s: Field, gatewayNamespace: string | undefined, unserved: GatewaySpec["unserved"]): GatewayHost[] {
