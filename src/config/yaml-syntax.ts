@@ -35,6 +35,20 @@ export function leadSyntaxError(text: string, errors: readonly YAMLError[], line
       fix: `close it with "${close}", e.g. ${open.char === "[" ? "[a, b]" : "{name: a}"} on one line, or remove the "${open.char}"`,
     };
   }
+  // Two resources pasted without `---` between them (istio.io's VirtualService reference
+  // page has one such example): the second's apiVersion or kind repeats a top-level key.
+  const pasted = errors.filter((e) => e.code === "DUPLICATE_KEY").sort(byOffset).find((e) => {
+    const at = lineCounter.linePos(e.pos[0]);
+    return at.col === 1 && /^(apiVersion|kind)\s*:/.test(text.slice(e.pos[0]));
+  });
+  if (pasted) {
+    const key = /^(apiVersion|kind)/.exec(text.slice(pasted.pos[0]))![1];
+    return {
+      at: lineCounter.linePos(pasted.pos[0]),
+      message: `YAML syntax: a second resource starts here without a "---" line before it ("${key}" appears twice in one document)${count}`,
+      fix: 'put a line "---" before this line (each resource is its own YAML document)',
+    };
+  }
   const first = [...errors].sort(byOffset)[0]!;
   return {
     at: lineCounter.linePos(first.pos[0]),

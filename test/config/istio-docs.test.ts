@@ -524,10 +524,50 @@ describe("reference/config/networking/service-entry: the page's examples (v1beta
   });
 });
 
+describe("reference/config/networking/virtual-service: the page's first examples (v1beta1 tabs)", () => {
+  const s = snips("virtual-service-reference.yaml");
+
+  it("(a) reviews-route: /wpcatalog and /consumercatalog → v2 with the prefix rewritten to /newcatalog; the rest → v1", () => {
+    const t = built(applied(s.get("example_reviews_route")!, [serviceEntry("reviews.prod.svc.cluster.local", 9080, { v1: 19091, v2: 19092 })]));
+    const plan = explainJson(t, "GET", "http://reviews.prod.svc.cluster.local/wpcatalog/item", [], { random: 0 });
+    expect([plan.route, plan.destination, plan.target]).toEqual(["reviews-route/reviews-v2-routes", "reviews.prod.svc.cluster.local/v2", "/newcatalog/item"]);
+    expect(route(t, "http://reviews.prod.svc.cluster.local/other")).toEqual({ to: "reviews.prod.svc.cluster.local/v1", origin: "http://127.0.0.1:19091" });
+  });
+
+  it("(a) short names in namespace foo: the VirtualService, DestinationRule and ServiceEntry all mean reviews.foo.svc.cluster.local", () => {
+    const t = built(applied(s.get("example_short_names_in_foo")!, [serviceEntry("reviews", 9080, { v1: 19091, v2: 19092 }, "foo")]));
+    expect(explainJson(t, "GET", "http://reviews/consumercatalog", [], { random: 0 }).target).toBe("/newcatalog");
+    expect(route(t, "http://reviews/consumercatalog")).toEqual({ to: "reviews/v2", origin: "http://127.0.0.1:19092" });
+    expect(route(t, "http://reviews/")).toEqual({ to: "reviews/v1", origin: "http://127.0.0.1:19091" });
+  });
+
+  it("(a) a rule in istio-system for a fully qualified host: the namespace does not matter; timeout 5 s", () => {
+    const t = built(applied(s.get("example_productpage_timeout")!, [serviceEntry("productpage.prod.svc.cluster.local", 9080, { v1: 19080 })]));
+    expect(route(t, "http://productpage.prod.svc.cluster.local/")).toEqual({ to: "productpage.prod.svc.cluster.local", origin: "http://127.0.0.1:19080", timeoutMs: 5000 });
+  });
+
+  it("(a) corsPolicy with the deprecated allowOrigin: builds, with a warning and the allowOrigins to write", () => {
+    const DR = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ratings}\nspec:\n  host: ratings.prod.svc.cluster.local\n  subsets: [{name: v1, labels: {version: v1}}]\n";
+    const result = compileRoutes(applied(s.get("example_cors_policy")!, [serviceEntry("ratings.prod.svc.cluster.local", 9080, { v1: 19101 }), DR]));
+    expect(result.table).toBeDefined();
+    expect(result.problems.map((p) => [p.severity, p.path, p.message, p.fix])).toEqual([
+      ["warning", "spec.http[0].corsPolicy.allowOrigin", "allowOrigin is deprecated in Istio", "use allowOrigins: [{exact: https://example.com}]"],
+    ]);
+  });
+
+  it("(b) the wikipedia example, a ServiceEntry and a VirtualService with no --- between them: refused at the second apiVersion, saying so", () => {
+    const result = compileRoutes(applied(s.get("example_wikipedia_timeout")!));
+    const errors = result.problems.filter((p) => p.severity === "error");
+    expect(errors.map((p) => [p.line, p.col, p.message.split(" (the parser")[0], p.fix])).toEqual([
+      [16, 1, 'YAML syntax: a second resource starts here without a "---" line before it ("apiVersion" appears twice in one document)', 'put a line "---" before this line (each resource is its own YAML document)'],
+    ]);
+  });
+});
+
 describe("the fixtures", () => {
   it("every snip of every task file is exercised above", () => {
     const source = readFileSync("test/config/istio-docs.test.ts", "utf8");
-    const files = ["request-routing", "request-timeouts", "circuit-breaking", "mirroring", "locality-load-balancing", "egress-control", "egress-tls-origination", "wildcard-egress-hosts", "http-proxy", "ingress-control", "secure-ingress", "ingress-sni-passthrough", "service-entry-reference"];
+    const files = ["request-routing", "request-timeouts", "circuit-breaking", "mirroring", "locality-load-balancing", "egress-control", "egress-tls-origination", "wildcard-egress-hosts", "http-proxy", "ingress-control", "secure-ingress", "ingress-sni-passthrough", "service-entry-reference", "virtual-service-reference"];
     expect(readdirSync(DOCS).sort()).toEqual(["README.md", ...files.map((f) => `${f}.yaml`)].sort());
     const missing = files.flatMap((f) => [...snips(`${f}.yaml`).keys()].filter((name) => !source.includes(`"${name}"`)).map((name) => `${f}: ${name}`));
     expect(missing).toEqual([]);
