@@ -435,6 +435,12 @@ describe("ingress: secure-ingress", () => {
     const one = [s.get("snip_configure_a_tls_ingress_gateway_for_a_single_host_4")!, s.get("snip_configure_a_tls_ingress_gateway_for_a_single_host_5")!];
     const { table, warnings } = build(applied(...one, HTTPBIN_K8S));
     expect(warnings).toContain("Gateway mygateway: spec.listeners[0].tls: is ignored: TLS is terminated by Cloudflare with the zone's certificates");
+    expect(warnings).toContain(
+      "Gateway mygateway: spec.listeners[0]: httpbin.example.com: the Gateway takes it over HTTPS only (no HTTP listener), but the worker answers whatever scheme Cloudflare receives, plain HTTP included",
+    );
+    // ingress-control's Gateway has an HTTP listener: no such warning.
+    const plain = build(applied(snips("ingress-control.yaml").get("snip_configuring_ingress_using_a_gateway_3")!, snips("ingress-control.yaml").get("snip_configuring_ingress_using_a_gateway_5")!, HTTPBIN_K8S));
+    expect(plain.warnings.filter((w) => w.includes("HTTPS only"))).toEqual([]);
     expect(route(table!, "https://httpbin.example.com/status/418")).toEqual({ to: "httpbin", origin: "http://127.0.0.1:18001" });
     const two = built(applied(...one, s.get("snip_configure_a_tls_ingress_gateway_for_multiple_hosts_6")!, s.get("snip_configure_a_tls_ingress_gateway_for_multiple_hosts_7")!, HTTPBIN_K8S, HELLOWORLD_K8S));
     expect(route(two, "https://helloworld.example.com/hello")).toEqual({ to: "helloworld", origin: "http://127.0.0.1:15001" });

@@ -5,6 +5,7 @@
 import type { Field, KeyRules } from "../field";
 import type { Resource } from "../documents";
 import { objectMeta, type ObjectMeta } from "./metadata";
+import { covers } from "../host-pattern";
 
 /**
  * What a route attaches through, as the edge tells requests apart: a Gateway's
@@ -101,7 +102,25 @@ export function readGateway(doc: Resource): GatewaySpec | undefined {
     names.add(listener.name);
     return [listener];
   });
+  warnHttpsOnly(listeners);
   return { ...meta, listeners, field: spec };
+}
+
+/**
+ * As for Istio's Gateway (istio/gateway.ts): a hostname only HTTPS listeners take has
+ * no plain-HTTP listener in the cluster, but the worker answers whatever scheme
+ * Cloudflare passes it (istio.io secure-ingress task, Gateway API tab).
+ */
+function warnHttpsOnly(listeners: ListenerSpec[]): void {
+  const plain = listeners.filter((l) => l.protocol === "HTTP").map((l) => l.hostname ?? "*");
+  for (const l of listeners) {
+    const host = l.hostname ?? "*";
+    if (l.protocol !== "HTTPS" || plain.some((p) => covers(p, host))) continue;
+    l.field.warn(
+      `${host === "*" ? "every host" : host}: the Gateway takes ${host === "*" ? "them" : "it"} over HTTPS only (no HTTP listener), but the worker answers whatever scheme Cloudflare receives, plain HTTP included`,
+      "turn on Always Use HTTPS for the zone: Cloudflare then redirects plain-HTTP requests before the worker runs",
+    );
+  }
 }
 
 function readListener(l: Field, gateway: string): ListenerSpec | undefined {
