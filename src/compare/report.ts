@@ -6,7 +6,7 @@
 // latency shift (v2 − v1 per request) with its interval, judged when the gate asks.
 import { quantileMs } from "./histogram";
 import { latencyBuckets, type LatencyBucket } from "./latency-buckets";
-import { divergenceTimeline, type TimelinePoint } from "./timeline";
+import { divergenceTimeline, fieldTrend, hoursWithMinutes, type TimelinePoint } from "./timeline";
 import { classifyField } from "./noise";
 import { pathMatches } from "./path";
 import { OVERFLOW, type Example, type Tally } from "./tally";
@@ -57,8 +57,12 @@ export interface RouteReport {
   droppedPaths: number;
   /** v1's and v2's latency histograms, bucket by bucket: the dashboard's chart */
   latencyHistogram: LatencyBucket[];
-  /** divergence per minute, oldest first: the dashboard's chart */
+  /** per minute, the last 180 (timeline.ts), oldest first: divergence, volume, errors, skips and the mean shift; the dashboard's charts */
   timeline: TimelinePoint[];
+  /** the same per hour, the last week (the minutes included): the page's day and week */
+  history: TimelinePoint[];
+  /** the top FIELD_TRENDS divergent fields: requests that differed there, per minute and per hour (same buckets as timeline and history) */
+  fieldTrends: { path: string; minutes: number[]; hours: number[] }[];
   examples: Example[];
   /** the top 10 colos, countries and HTTP protocols by compared requests, each judged like the route (where.ts) */
   where: WhereReport;
@@ -76,6 +80,8 @@ export const MIN_LATENCY_SAMPLES = 20;
 export const P99_RATIO = 2;
 /** … and when it is at least this much slower (ms), so 2 ms against 1 ms is not a regression. */
 export const P99_MARGIN_MS = 50;
+/** How many fields get a trend in the report (the most divergent first). */
+export const FIELD_TRENDS = 5;
 
 export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate: Gate; ignore: readonly string[] }): RouteReport {
   const totals = { compared: t.compared, noiseSamples: t.noiseSamples };
@@ -103,6 +109,8 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     v2: { p50: quantileMs(t.latency.v2, 0.5), p99: quantileMs(t.latency.v2, 0.99) },
   };
   const shift = latencyShift(t.latencyShift ?? {});
+  // A tally stored by an older version has no hours.
+  const hours = hoursWithMinutes(t.hours ?? {}, t.timeline);
   return {
     ...identity,
     mirrored: t.mirrored,
@@ -123,6 +131,11 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     droppedPaths: t.droppedPaths,
     latencyHistogram: latencyBuckets(t.latency.v1, t.latency.v2),
     timeline: divergenceTimeline(t.timeline, divergentSignature),
+    history: divergenceTimeline(hours, divergentSignature),
+    fieldTrends: fields
+      .filter((f) => f.status === "divergent" && f.divergent > 0)
+      .slice(0, FIELD_TRENDS)
+      .map((f) => ({ path: f.path, minutes: fieldTrend(t.timeline, f.path).map((p) => p.divergent), hours: fieldTrend(hours, f.path).map((p) => p.divergent) })),
     examples: [...t.examples].sort((a, b) => b.at - a.at),
     where: whereReport(t.where, t.signatures, divergentSignature),
   };

@@ -10,7 +10,7 @@ import type { CompareOutcome } from "./compare-answers";
 import { latencyBucket } from "./histogram";
 import { shiftKey } from "./latency-shift";
 import { MAX_PATH_BYTES, utf8Bytes } from "./path";
-import { addToTimeline, COMPARED, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, type Timeline } from "./timeline";
+import { addToTimeline, COMPARED, ERRORS, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, MIRRORED, SHIFT_CLAMP_MS, SHIFT_SUM, SKIPPED, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
 import { addWhere, mergeWhere, type WhereKeys, type WhereTally } from "./where";
 
@@ -32,6 +32,12 @@ export interface Example {
   path: string;
   /** ms since the epoch */
   at: number;
+  /** v1's and v2's status codes (absent in examples kept by an older version) */
+  v1Status?: number;
+  v2Status?: number;
+  /** for the page's copy-as-curl: the request's scheme and Host (`https://api.example.com`) and Content-Type, each cut to EXAMPLE_PATH_CHARS; never its query, body or other headers */
+  origin?: string;
+  contentType?: string;
   differences: RedactedDifference[];
 }
 
@@ -67,6 +73,8 @@ export interface Tally {
   droppedPaths: number;
   /** per minute, compared requests and their signatures: divergence over time (timeline.ts) */
   timeline: Timeline;
+  /** the timeline's minutes the Durable Object forgot, added up per hour: a week (timeline.ts pruneHours); isolates send none */
+  hours: Timeline;
   examples: Example[];
   /** compared requests by request.cf colo, country and HTTP protocol (where.ts; bounded there) */
   where: WhereTally;
@@ -106,16 +114,25 @@ export function emptyTally(): Tally {
     signatures: {},
     droppedPaths: 0,
     timeline: {},
+    hours: {},
     examples: [],
     where: {},
   };
 }
 
 /** One shadow of this route: sent and answered, failed (`error`) or not sent / not compared (`skipped`). */
-export function addShadow(t: Tally, outcome: { error?: string; skipped?: string }): void {
+export function addShadow(t: Tally, outcome: { error?: string; skipped?: string }, at = Date.now()): void {
   t.mirrored++;
-  if (outcome.error) bump(t.shadowErrors, outcome.error);
-  if (outcome.skipped) bump(t.skipped, outcome.skipped);
+  const minute = minuteOf(at);
+  addToTimeline(t.timeline, minute, MIRRORED);
+  if (outcome.error) {
+    bump(t.shadowErrors, outcome.error);
+    addToTimeline(t.timeline, minute, ERRORS);
+  }
+  if (outcome.skipped) {
+    bump(t.skipped, outcome.skipped);
+    addToTimeline(t.timeline, minute, SKIPPED);
+  }
 }
 
 export interface ComparedRequest {
@@ -135,13 +152,17 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
   bump(t.latency.v1, String(latencyBucket(v1Ms)));
   bump(t.latency.v2, String(latencyBucket(v2Ms)));
   // One key and one increment per request: the statistics are computed when the report is built.
-  if (Number.isFinite(v2Ms - v1Ms)) bump(t.latencyShift, shiftKey(v2Ms - v1Ms));
+  const minute = minuteOf(example.at);
+  const diff = v2Ms - v1Ms;
+  if (Number.isFinite(diff)) {
+    bump(t.latencyShift, shiftKey(diff));
+    addToTimeline(t.timeline, minute, SHIFT_SUM, Math.round(Math.max(-SHIFT_CLAMP_MS, Math.min(SHIFT_CLAMP_MS, diff))));
+  }
   for (const d of outcome.differences) countField(t, d.path, d.kind, 1, 0);
   if (outcome.noise) {
     t.noiseSamples++;
     for (const d of outcome.noise) countField(t, d.path, d.kind, 0, 1);
   }
-  const minute = minuteOf(example.at);
   addToTimeline(t.timeline, minute, COMPARED);
   const signature = outcome.differences.length > 0 ? JSON.stringify(outcome.differences.map((d) => d.path).sort()) : undefined;
   if (signature !== undefined) {
@@ -150,7 +171,7 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
     addToTimeline(t.timeline, minute, signature);
   }
   if (where) addWhere(t.where, where, signature, v2Ms - v1Ms);
-  if (outcome.example.length > 0) addExample(t, boundExample({ ...example, differences: outcome.example }));
+  if (outcome.example.length > 0) addExample(t, boundExample({ ...example, v1Status: outcome.v1Status, v2Status: outcome.v2Status, differences: outcome.example }));
 }
 
 
@@ -160,6 +181,8 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
  */
 export function boundExample(e: Example): Example {
   const out: Example = { ...e, requestId: cut(e.requestId, EXAMPLE_ID_CHARS), path: cut(e.path, EXAMPLE_PATH_CHARS) };
+  if (e.origin !== undefined) out.origin = cut(e.origin, EXAMPLE_PATH_CHARS);
+  if (e.contentType !== undefined) out.contentType = cut(e.contentType, EXAMPLE_PATH_CHARS);
   const over = () => utf8Bytes(JSON.stringify(out)) > MAX_EXAMPLE_BYTES;
   while (over() && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
   if (over()) out.differences = out.differences.map(({ v1, v2, ...d }) => d);
@@ -197,6 +220,7 @@ export function mergeTally(into: Tally, from: Tally): void {
   for (const [path, f] of Object.entries(from.fields)) countField(into, path, f.kind, f.divergent, f.noise);
   for (const [key, n] of Object.entries(from.signatures)) bumpSignature(into, key, n);
   mergeTimeline(into.timeline, from.timeline);
+  mergeTimeline(into.hours, from.hours ?? {});
   for (const e of from.examples) addExample(into, e);
   // An isolate of an older version sends no where.
   mergeWhere((into.where ??= {}), from.where ?? {});
@@ -234,22 +258,29 @@ function bumpSignature(t: Tally, key: string, n: number): void {
 }
 
 /**
- * Keeps an example when it adds one to a path that has fewer than EXAMPLES_PER_PATH,
- * evicting the oldest examples (by time) while MAX_EXAMPLES or MAX_EXAMPLES_BYTES would be passed.
+ * Keeps the latest examples: a new one stays when it is among the EXAMPLES_PER_PATH
+ * latest (by request time) of one of its paths, and an example that is no longer
+ * among the latest of any of its paths goes; then the oldest are evicted while
+ * MAX_EXAMPLES or MAX_EXAMPLES_BYTES would be passed.
  */
 function addExample(t: Tally, e: Example): void {
-  const wanted = e.differences.some((d) => t.examples.filter((x) => x.differences.some((y) => y.path === d.path)).length < EXAMPLES_PER_PATH);
-  const bytes = exampleBytes(e);
-  if (!wanted || bytes > MAX_EXAMPLE_BYTES) return;
-  let total = bytes;
+  if (exampleBytes(e) > MAX_EXAMPLE_BYTES) return;
+  const all = [...t.examples, e];
+  const byPath = new Map<string, Example[]>();
+  for (const x of all) for (const d of x.differences) byPath.get(d.path)?.push(x) ?? byPath.set(d.path, [x]);
+  const keep = new Set<Example>();
+  // A stable sort: of two examples at the same ms, the one added later counts as the later.
+  for (const list of byPath.values()) for (const x of list.sort((a, b) => a.at - b.at).slice(-EXAMPLES_PER_PATH)) keep.add(x);
+  if (!keep.has(e)) return;
+  t.examples = all.filter((x) => keep.has(x));
+  let total = 0;
   for (const x of t.examples) total += exampleBytes(x);
-  while (t.examples.length > 0 && (t.examples.length >= MAX_EXAMPLES || total > MAX_EXAMPLES_BYTES)) {
+  while (t.examples.length > 1 && (t.examples.length > MAX_EXAMPLES || total > MAX_EXAMPLES_BYTES)) {
     let oldest = 0;
     for (let i = 1; i < t.examples.length; i++) if (t.examples[i]!.at < t.examples[oldest]!.at) oldest = i;
     total -= exampleBytes(t.examples[oldest]!);
     t.examples.splice(oldest, 1);
   }
-  t.examples.push(e);
 }
 
 function bump(counts: Record<string, number>, key: string, n = 1): void {

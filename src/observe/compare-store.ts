@@ -10,7 +10,7 @@ import { DurableObject } from "cloudflare:workers";
 import { boundExample, emptyTally, mergeTally, OVERFLOW, type Example, type Tally } from "../compare/tally";
 import type { RouteIdentity } from "../compare/report";
 import type { DiffKind } from "../compare/types";
-import { addToTimeline, MINUTE_OVERFLOW, pruneTimeline } from "../compare/timeline";
+import { addToTimeline, MINUTE_OVERFLOW, pruneHours, pruneTimeline, type Timeline } from "../compare/timeline";
 import { DIMENSIONS, OTHER, whereRows, type Dimension } from "../compare/where";
 
 const SCHEMA = `
@@ -37,8 +37,9 @@ const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
 };
 /** Every row but meta's. */
 const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values";
-/** The timeline's minutes are counts rows of kind "minute:<start>". */
+/** The timeline's minutes are counts rows of kind "minute:<start>", its hours (tally.hours) "hour:<start>". */
 const MINUTE = "minute:";
+const HOUR = "hour:";
 
 export interface StoredRoute {
   identity?: RouteIdentity;
@@ -49,6 +50,8 @@ export interface StoredRoute {
 
 export class CompareStore extends DurableObject<Env> {
   #loaded?: StoredRoute;
+  /** each kept example's row id: an evicted one is deleted by it (two equal examples are two rows) */
+  #rows = new WeakMap<Example, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,7 +72,7 @@ export class CompareStore extends DurableObject<Env> {
         const where = whereRows(state.tally.where);
         mergeTally(state.tally, incoming);
         for (const row of whereRows(state.tally.where)) where.delete(row);
-        this.#write(state.tally, incoming, before, pruneTimeline(state.tally.timeline, Date.now()), where);
+        this.#write(state.tally, incoming, before, ...this.#prune(state.tally, Date.now()), where);
       });
     } catch (e) {
       // The transaction rolled back: read the stored state again next time.
@@ -78,12 +81,20 @@ export class CompareStore extends DurableObject<Env> {
     }
   }
 
+  /** Forgets old minutes, adding them into their hours, and old hours: [minutes forgotten, hours changed, hours forgotten]. */
+  #prune(t: Tally, now: number): [string[], Timeline, string[]] {
+    const changed: Timeline = {};
+    const minutes = pruneTimeline(t.timeline, now, changed);
+    mergeTally(t, { ...emptyTally(), hours: changed });
+    return [minutes, changed, pruneHours(t.hours, now)];
+  }
+
   /**
    * Writes the rows of `state` that `incoming` touched (with the merged values), the
-   * examples not in `before`, and deletes the examples evicted, the minutes forgotten
-   * and the where values folded into `other` (`whereGone`: "dimension value").
+   * examples not in `before`, and deletes the examples evicted, the minutes and hours
+   * forgotten and the where values folded into `other` (`whereGone`: "dimension value").
    */
-  #write(t: Tally, incoming: Tally, before: Set<Example>, forgotten: string[], whereGone: Set<string> = new Set()): void {
+  #write(t: Tally, incoming: Tally, before: Set<Example>, forgotten: string[], hours: Timeline = {}, forgottenHours: string[] = [], whereGone: Set<string> = new Set()): void {
     const sql = this.ctx.storage.sql;
     const put = (kind: string, key: string, n: number | undefined) => {
       if (n !== undefined) sql.exec("INSERT OR REPLACE INTO counts VALUES (?, ?, ?)", kind, key, n);
@@ -94,6 +105,10 @@ export class CompareStore extends DurableObject<Env> {
       for (const key of [...Object.keys(counts), MINUTE_OVERFLOW]) put(MINUTE + minute, key, t.timeline[minute]?.[key]);
     }
     for (const minute of forgotten) sql.exec("DELETE FROM counts WHERE kind = ?", MINUTE + minute);
+    for (const [hour, counts] of Object.entries({ ...incoming.hours, ...hours })) {
+      for (const key of [...Object.keys(counts), MINUTE_OVERFLOW]) put(HOUR + hour, key, t.hours[hour]?.[key]);
+    }
+    for (const hour of forgottenHours) sql.exec("DELETE FROM counts WHERE kind = ?", HOUR + hour);
     for (const path of Object.keys(incoming.fields)) {
       const f = t.fields[path];
       if (f) sql.exec("INSERT OR REPLACE INTO fields VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
@@ -102,9 +117,11 @@ export class CompareStore extends DurableObject<Env> {
       const n = t.signatures[key];
       if (n !== undefined) sql.exec("INSERT OR REPLACE INTO signatures VALUES (?, ?)", key, n);
     }
-    for (const e of t.examples) if (!before.delete(e)) sql.exec("INSERT INTO examples (example) VALUES (?)", JSON.stringify(e));
-    // What is left was evicted (the oldest first, by tally.ts's rule); at most MAX_EXAMPLES rows to look through.
-    for (const e of before) sql.exec("DELETE FROM examples WHERE example = ?", JSON.stringify(e));
+    for (const e of t.examples) {
+      if (!before.delete(e)) this.#rows.set(e, sql.exec<{ id: number }>("INSERT INTO examples (example) VALUES (?) RETURNING id", JSON.stringify(e)).one().id);
+    }
+    // What is left was evicted (tally.ts's rule): each by its row id.
+    for (const e of before) sql.exec("DELETE FROM examples WHERE id = ?", this.#rows.get(e) ?? -1);
     // One row per (dimension, value), at most MAX_WHERE_VALUES + 1 per dimension (where.ts): the values this call touched, and `other`.
     for (const d of DIMENSIONS) {
       const touched = Object.keys(incoming.where?.[d] ?? {});
@@ -170,6 +187,7 @@ export class CompareStore extends DurableObject<Env> {
       if (kind === "total") tally[key as (typeof TOTALS)[number]] += n;
       else if (MAPS[kind]) add((t) => (MAPS[kind]!(t)[key] = n));
       else if (kind.startsWith(MINUTE)) add((t) => addToTimeline(t.timeline, minute, key, n), () => tally.timeline[minute]?.[key]);
+      else if (kind.startsWith(HOUR)) add((t) => addToTimeline(t.hours, kind.slice(HOUR.length), key, n), () => tally.hours[kind.slice(HOUR.length)]?.[key]);
     }
     for (const { path, kind, divergent, noise } of sql.exec<{ path: string; kind: DiffKind; divergent: number; noise: number }>("SELECT * FROM fields")) {
       add((t) => (t.fields[path] = { kind, divergent, noise }), () => tally.fields[path]);
@@ -179,13 +197,15 @@ export class CompareStore extends DurableObject<Env> {
       add((t) => (t.where = { [dimension]: { [value]: JSON.parse(counts) } }), () => (Object.hasOwn(tally.where[dimension] ?? {}, value) ? 0 : undefined));
     }
     let examples = 0;
-    for (const { example } of sql.exec<{ example: string }>("SELECT example FROM examples ORDER BY id")) {
+    for (const { id, example } of sql.exec<{ id: number; example: string }>("SELECT id, example FROM examples ORDER BY id")) {
       const e = boundExample(JSON.parse(example) as Example);
       if (JSON.stringify(e) !== example) dirty = true;
+      this.#rows.set(e, id);
       add((t) => t.examples.push(e));
       examples++;
     }
-    if (pruneTimeline(tally.timeline, Date.now()).length > 0 || tally.examples.length < examples) dirty = true;
+    const [minutes, , hours] = this.#prune(tally, Date.now());
+    if (minutes.length + hours.length > 0 || tally.examples.length < examples) dirty = true;
     const state: StoredRoute = { tally };
     for (const { key, value } of sql.exec<{ key: string; value: string }>("SELECT * FROM meta")) {
       if (key === "identity") state.identity = JSON.parse(value);

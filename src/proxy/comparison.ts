@@ -32,9 +32,11 @@ export interface ComparisonOptions {
   requestId: string;
   /** the W3C trace id of both legs, when there is one (trace-context.ts): examples carry it */
   traceId?: string | undefined;
-  /** the request's method and path (no query), for examples */
+  /** the request's method and path (no query), for examples; its scheme://host and Content-Type, for their copy-as-curl */
   method: string;
   path: string;
+  origin?: string;
+  contentType?: string | null;
   /** compare this request's answers (else only count its shadows) */
   compared: boolean;
   /** the second v1 call, when the plan drew one: v1's URL and the primary's headers */
@@ -91,7 +93,7 @@ export function startComparison(o: ComparisonOptions): Comparison {
       const done = outcomes.get(shadow.destination);
       const at = Date.now();
       const flush = o.recorder.add(route, o.bindings?.COMPARE_STORE, (t) => {
-        addShadow(t, { error: shadow.error, skipped: shadow.skipped ?? shadow.compareSkipped });
+        addShadow(t, { error: shadow.error, skipped: shadow.skipped ?? shadow.compareSkipped }, at);
         if (done) addCompared(t, { outcome: done.outcome, v1Ms: done.v1Ms, v2Ms: done.v2Ms, example: exampleOf(o, at), where: whereOf(o.cf?.()) });
       });
       if (flush) o.waitUntil(flush);
@@ -235,6 +237,8 @@ function callNoise({ url, headers }: { url: string; headers: Headers }, method: 
 function exampleOf(o: ComparisonOptions, at: number): Omit<Example, "differences"> {
   const example: Omit<Example, "differences"> = { requestId: o.requestId, method: o.method, path: o.path, at };
   if (o.traceId) example.traceId = o.traceId;
+  if (o.origin) example.origin = o.origin;
+  if (o.contentType) example.contentType = o.contentType;
   return example;
 }
 

@@ -262,6 +262,8 @@ function compareRequest(
     traceId,
     method: facts.method,
     path: facts.path,
+    origin: `${facts.scheme}://${facts.authority}`,
+    contentType: facts.headers.get("content-type"),
     compared,
     // v1 again, with the primary's own headers (copied before anything else can touch them).
     noise: noise ? { url: plan.origin + plan.target, headers } : undefined,

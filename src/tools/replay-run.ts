@@ -172,7 +172,7 @@ async function replayOne(o: ReplayOptions, record: CaptureRecord, send: typeof f
   const baselineMs = noise && !("error" in noise) ? noise.ms : undefined;
   const v1Ms = baselineMs !== undefined && record.response ? baselineMs : v1.ms;
   const paired = !record.response || baselineMs !== undefined;
-  addShadow(tally, {});
+  addShadow(tally, {}, Date.parse(record.time));
   const url = new URL(record.request.url);
   addCompared(tally, { outcome, v1Ms, v2Ms: v2.ms, example: { requestId: record.id, method: record.request.method, path: url.pathname, at: Date.parse(record.time) } });
   if (paired) result.paired++;

@@ -131,7 +131,7 @@ describe("the tally: what crosses to the Durable Object", () => {
     expect(a.fields["/body/a"]).toEqual({ kind: "type", divergent: 5, noise: 0 });
   });
 
-  it("keeps at most three examples per path", () => {
+  it("keeps at most three examples per path, the latest (issue 21 item 6: examples refreshed)", () => {
     const t = emptyTally();
     for (let i = 0; i < 10; i++) {
       addCompared(t, {
@@ -141,7 +141,10 @@ describe("the tally: what crosses to the Durable Object", () => {
         example: { requestId: `r${i}`, method: "GET", path: "/x", at: i },
       });
     }
-    expect(t.examples.map((e) => e.requestId)).toEqual(["r0", "r1", "r2"]);
+    expect(t.examples.map((e) => e.requestId)).toEqual(["r7", "r8", "r9"]);
+    // An older request arriving late (another isolate's batch) does not push out a later one.
+    addCompared(t, { outcome: { ...outcome([v("/body/a")]), example: [{ path: "/body/a", kind: "value", v1: "1", v2: "2" }] }, v1Ms: 1, v2Ms: 1, example: { requestId: "late", method: "GET", path: "/x", at: 3 } });
+    expect(t.examples.map((e) => e.requestId)).toEqual(["r7", "r8", "r9"]);
   });
 });
 

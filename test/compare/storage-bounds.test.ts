@@ -105,7 +105,7 @@ describe("path sets (signatures)", () => {
     const t = emptyTally();
     add(t, many, 0);
     expect(t.signatures).toEqual({ [OVERFLOW]: 1 });
-    expect(t.timeline["0"]).toEqual({ [COMPARED]: 1, [MINUTE_OVERFLOW]: 1 });
+    expect(t.timeline["0"]).toEqual({ [COMPARED]: 1, [MINUTE_OVERFLOW]: 1, shiftMs: 0 });
   });
 
   it("past MAX_SIGNATURES_BYTES in all, new sets count as the overflow", () => {

@@ -56,7 +56,9 @@ export const compared: ReportRoute = {
     { upperMs: 45.3, v1: 3, v2: 20 },
     { upperMs: 181, v1: 0, v2: 20 },
   ],
-  timeline: Array.from({ length: 12 }, (_, i) => ({ at: NOW - (12 - i) * 5 * MINUTE, compared: 100, divergent: i < 4 ? 0 : 50 + i })),
+  timeline: Array.from({ length: 12 }, (_, i) => ({ at: NOW - (12 - i) * 5 * MINUTE, compared: 100, divergent: i < 4 ? 0 : 50 + i, mirrored: 104, errors: i === 6 ? 3 : 0, skipped: 1, shiftMs: 4 + (i % 3) })),
+  history: Array.from({ length: 30 }, (_, i) => ({ at: NOW - (30 - i) * 60 * MINUTE, compared: 40, divergent: i < 20 ? 0 : 20, mirrored: 41, errors: 0, skipped: 1, shiftMs: i < 20 ? 0 : 5 })),
+  fieldTrends: [{ path: "/body/user/plan", minutes: [0, 0, 0, 0, 54, 55, 56, 57, 58, 59, 60, 61], hours: Array.from({ length: 30 }, (_, i) => (i < 20 ? 0 : 20)) }],
   // src/compare/where-report.ts: v2 diverges in London over HTTP/3 only, and is slower there.
   where: {
     colo: [
