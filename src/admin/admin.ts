@@ -23,7 +23,7 @@ import { changeFromJson, readSwitch, type SwitchDeps } from "./mirroring";
 import type { CaptureBatcher } from "../capture/batcher";
 import { captureReport, handleCaptures } from "./captures-api";
 // The browser's half (pages, sign-in and out, the forms): left out of the lab's "proxy alone" build.
-import { changeFromForm, dashboardPage, loginPage, signIn, signOut } from "../dashboard/dashboard";
+import { changeFromForm, dashboardPage, loginPage, resetFromForm, signIn, signOut } from "../dashboard/dashboard";
 
 export type { AdminEnv } from "./caller";
 
@@ -57,22 +57,30 @@ export async function handleAdmin(request: Request, env: AdminEnv, admin: AdminC
   if (path === "login" && method === "POST") return signIn(request, env, tokens, now);
 
   const caller = await identify(request, env, tokens, now);
-  const page = method === "GET" && (path === "" || path === "route");
+  const page = method === "GET" && (path === "" || path === "route" || path === "example" || path === "reset");
   if ("refused" in caller) {
     if (caller.refused === "limited") return tooMany(caller.retryAfter);
     if (caller.refused === "malformed") return text(400, "the Authorization header is not a bearer token (RFC 6750: Bearer <token>)", { "www-authenticate": bearerChallenge("invalid_request") });
     // A browser gets the sign-in form; anything else a bearer challenge.
     if (page) return loginPage({ next: url.pathname + url.search });
-    if (path === "mirroring" || path === "logout") return loginPage();
+    if (path === "mirroring" || path === "logout" || path === "reset") return loginPage();
     return text(401, "unauthorized", { "www-authenticate": bearerChallenge(caller.refused === "wrong" ? "invalid_token" : undefined) });
   }
   // A cookie is sent by the browser on its own: a state change riding on it must come from this origin.
   if (caller.via === "cookie" && method !== "GET" && method !== "HEAD" && !sameOrigin(request)) return text(403, "cross-origin form posts are refused");
 
   const switchDeps: SwitchDeps = { table: admin.table, onSwitchChange: (state) => admin.switches?.prime(state) };
-  if (page) return (await pageFor(url, env, admin, caller, now)) ?? text(404, `no mirrored route named ${JSON.stringify(url.searchParams.get("name") ?? "")}`);
+  if (page) return (await pageFor(url, env, admin, caller, now)) ?? text(404, `no mirrored route (or example) named ${JSON.stringify(url.searchParams.get("name") ?? "")}`);
   if (path === "logout" && method === "POST") return signOut(env, caller);
   if (path === "mirroring" && method === "POST") return changeFromForm(request, env, switchDeps, caller);
+  if (path === "reset" && method === "POST") {
+    return resetFromForm(request, async (route) => {
+      const routes = comparedRoutes(admin.table, route);
+      if (routes.length === 0 || !env.COMPARE_STORE) return false;
+      await resetRoutes(routes, env.COMPARE_STORE, admin.recorder);
+      return true;
+    });
+  }
   if (path === "api/mirroring") {
     if (method === "GET") return json(200, await readSwitch(env));
     if (method === "POST") return changeFromJson(request, env, switchDeps, caller);

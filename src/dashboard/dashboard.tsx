@@ -11,17 +11,29 @@ import { parsePercent, parseSwitchChange } from "../switch/switch-state";
 import { LoginPage } from "./login-page";
 import { RoutesPage } from "./routes-page";
 import { RoutePage } from "./route-page";
+import { ExamplePage } from "./example-page";
+import { parseRange } from "./history";
+import { ResetPage } from "./reset-page";
+import { routeHref } from "./routes-page";
 
 /**
- * GET /__edge-mirror/ (every mirrored route) or /__edge-mirror/route?name=<vs>/<route>,
- * from what dashboardView gathers; undefined for a route not shown.
+ * GET /__edge-mirror/ (every mirrored route), /__edge-mirror/route?name=<vs>/<route>[&range=hour|day|week],
+ * /__edge-mirror/example?name=…&mirror=…&request=…&at=… (one example in full) or
+ * /__edge-mirror/reset?name=… (the reset's confirmation), from what dashboardView
+ * gathers; undefined for a route or example not shown.
  */
 export function dashboardPage(url: URL, ...gathered: Parameters<typeof dashboardView>): Response | undefined {
   const view = dashboardView(...gathered);
-  if (url.pathname.endsWith("/route")) {
-    const route = url.searchParams.get("name") ?? "";
-    if (!view.rows.some((r) => r.route === route)) return undefined;
-    return html(200, (nonce) => <RoutePage view={view} route={route} nonce={nonce} />);
+  const q = url.searchParams;
+  const route = q.get("name") ?? "";
+  const rows = view.rows.filter((r) => r.route === route);
+  const page = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
+  if (page === "route") return rows.length === 0 ? undefined : html(200, (nonce) => <RoutePage view={view} route={route} nonce={nonce} range={parseRange(q.get("range"))} />);
+  if (page === "reset") return rows.some((r) => r.report) ? html(200, (nonce) => <ResetPage route={route} nonce={nonce} who={view.who} />) : undefined;
+  if (page === "example") {
+    const row = rows.find((r) => r.mirror === q.get("mirror"));
+    const example = row?.report?.examples.find((e) => e.requestId === q.get("request") && String(e.at) === q.get("at"));
+    return row && example ? html(200, (nonce) => <ExamplePage row={row} example={example} nonce={nonce} who={view.who} />) : undefined;
   }
   return html(200, (nonce) => <RoutesPage view={view} nonce={nonce} />);
 }
@@ -71,4 +83,13 @@ export async function changeFromForm(request: Request, env: AdminEnv, deps: Swit
   const state = await applyChange(env, deps, change, caller);
   if (typeof state === "string") return text(400, state);
   return redirect(back);
+}
+
+/** POST /__edge-mirror/reset: `route` (one compared route), its counts forgotten by `reset` (the report API's DELETE); back to its page. */
+export async function resetFromForm(request: Request, reset: (route: string) => Promise<boolean>): Promise<Response> {
+  const form = await request.formData().catch(() => undefined);
+  const route = form?.get("route");
+  if (typeof route !== "string" || route === "") return text(400, '"route" must name a compared route');
+  if (!(await reset(route))) return text(404, `no compared route named ${JSON.stringify(route)}`);
+  return redirect(routeHref(route));
 }

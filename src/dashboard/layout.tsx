@@ -17,10 +17,12 @@ export interface LayoutProps {
   /** the signed-in token's name; absent on the login page */
   who?: string;
   refresh?: boolean;
+  /** a page's own inline script (under the nonce) */
+  script?: string;
   children?: Child;
 }
 
-export function Layout({ title, nonce, who, refresh = false, children }: LayoutProps) {
+export function Layout({ title, nonce, who, refresh = false, script, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -49,6 +51,7 @@ export function Layout({ title, nonce, who, refresh = false, children }: LayoutP
         </header>
         <main>{children}</main>
         {refresh && <script nonce={nonce} dangerouslySetInnerHTML={{ __html: REFRESH_SCRIPT }} />}
+        {script && <script nonce={nonce} dangerouslySetInnerHTML={{ __html: script }} />}
       </body>
     </html>
   );

@@ -4,18 +4,20 @@
 // whether they are noise), and example pairs side by side — v1 on the left, v2 on
 // the right, always (Diffy's UI once swapped them: twitter/diffy#86) — with the
 // divergent fields marked and redacted values shown as such.
-import { DivergenceChart, LatencyChart } from "./charts";
+import { LatencyChart } from "./charts";
 import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { Captures, routeHref } from "./routes-page";
 import { WhereCard } from "./where-card";
 import { ADMIN_PREFIX } from "../admin/http";
-import type { DashboardView, MirrorRow, ReportExample, ReportRoute } from "./view-model";
+import type { DashboardView, MirrorRow, ReportRoute } from "./view-model";
+import { ExamplePair, FieldPath } from "./example-pair";
+import { exampleHref } from "./example-page";
+import { History, RangePicker, type Range } from "./history";
+import { resetHref } from "./reset-page";
 
-const REDACTED = "[redacted]";
-
-export function RoutePage({ view, route, nonce }: { view: DashboardView; route: string; nonce: string }) {
+export function RoutePage({ view, route, nonce, range = "hour" }: { view: DashboardView; route: string; nonce: string; range?: Range }) {
   const rows = view.rows.filter((r) => r.route === route);
   const back = routeHref(route);
   const routeCap = rows[0]?.routeCap;
@@ -26,6 +28,7 @@ export function RoutePage({ view, route, nonce }: { view: DashboardView; route: 
       </p>
       <h1>{route}</h1>
       <p class="muted">Figures as of {utc(view.generatedAt)}.</p>
+      <RangePicker href={(r) => `${back}&range=${r}`} range={range} />
       <section class="panel" aria-labelledby="route-switch">
         <h2 id="route-switch">Pause switch for this route</h2>
         <p class="row">
@@ -33,16 +36,24 @@ export function RoutePage({ view, route, nonce }: { view: DashboardView; route: 
           <PauseButton route={route} paused={routeCap !== undefined && routeCap < 100} back={back} />
         </p>
         <CapForm route={route} current={routeCap} back={back} id="route-cap" />
+        {rows.some((r) => r.report) && (
+          <p class="row">
+            <a class="button" href={resetHref(route)}>
+              Reset counts
+            </a>
+            <span class="muted">forgets this route's comparison counts (asks first)</span>
+          </p>
+        )}
       </section>
       {rows.map((row) => (
-        <MirrorSection row={row} />
+        <MirrorSection row={row} range={range} now={view.generatedAt} />
       ))}
       <Captures view={view} route={route} />
     </Layout>
   );
 }
 
-function MirrorSection({ row }: { row: MirrorRow }) {
+function MirrorSection({ row, range, now }: { row: MirrorRow; range: Range; now: number }) {
   const r = row.report;
   const id = `m-${row.mirror.replace(/[^A-Za-z0-9]+/g, "-")}`;
   return (
@@ -65,7 +76,7 @@ function MirrorSection({ row }: { row: MirrorRow }) {
       {!r ? (
         <p>This mirror's answers are not compared: add a <code>compare</code> block to a MirrorPolicy for the route to see divergence here.</p>
       ) : (
-        <Comparison r={r} anchor={id} />
+        <Comparison r={r} anchor={id} row={row} range={range} now={now} />
       )}
     </section>
   );
@@ -89,7 +100,7 @@ function Figure({ term, value }: { term: string; value: string }) {
   );
 }
 
-function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
+function Comparison({ r, anchor, row, range, now }: { r: ReportRoute; anchor: string; row: MirrorRow; range: Range; now: number }) {
   const status = new Map(r.fields.map((f) => [f.path, f.status]));
   return (
     <>
@@ -101,11 +112,9 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
       <p>
         Shadow errors and skips: <Reasons errors={r.shadowErrors} skipped={r.skipped} />
       </p>
+      <h3>History</h3>
+      <History r={r} range={range} now={now} />
       <div class="charts">
-        <figure>
-          <figcaption>Divergence over time (the dashed line is the gate)</figcaption>
-          <DivergenceChart timeline={r.timeline} gatePercent={r.gate.maxDivergencePercent} />
-        </figure>
         <figure>
           <figcaption>Latency of v1 and v2 (share of compared requests per bucket)</figcaption>
           <LatencyChart buckets={r.latencyHistogram} latencyMs={r.latencyMs} />
@@ -144,72 +153,11 @@ function Comparison({ r, anchor }: { r: ReportRoute; anchor: string }) {
         </div>
       )}
       <h3>Examples</h3>
-      {r.examples.length === 0 ? <p class="muted">No example kept yet.</p> : r.examples.map((e) => <ExamplePair example={e} status={status} />)}
+      {r.examples.length === 0 ? (
+        <p class="muted">No example kept yet.</p>
+      ) : (
+        r.examples.map((e) => <ExamplePair example={e} status={status} href={exampleHref(row.route, row.mirror, e)} />)
+      )}
     </>
   );
-}
-
-/** One request's differing fields: v1's values on the left, v2's on the right. */
-function ExamplePair({ example, status }: { example: ReportExample; status: ReadonlyMap<string, string> }) {
-  // The divergent fields first: they are why the example is here.
-  const differences = [...example.differences].sort((a, b) => Number(status.get(b.path) === "divergent") - Number(status.get(a.path) === "divergent"));
-  return (
-    <article aria-label={`Example ${example.method} ${example.path}`}>
-      <p>
-        <strong>
-          {example.method} {example.path}
-        </strong>{" "}
-        <span class="muted">
-          {utc(example.at)} · request id <code>{example.requestId}</code>
-          {example.traceId ? (
-            <>
-              {" "}
-              · trace id <code>{example.traceId}</code>
-            </>
-          ) : null}
-        </span>
-      </p>
-      <div class="pair">
-        {(["v1", "v2"] as const).map((side) => (
-          <section class={side}>
-            <h4>{side === "v1" ? "v1 (primary, answered the client)" : "v2 (mirror)"}</h4>
-            <dl>
-              {differences.map((d) => (
-                <>
-                  <dt>
-                    <FieldPath path={d.path} /> <small>{`${d.kind}, ${status.get(d.path) ?? "not counted"}`}</small>
-                  </dt>
-                  <dd>
-                    <Value text={d[side]} highlight={status.get(d.path) === "divergent"} />
-                  </dd>
-                </>
-              ))}
-            </dl>
-          </section>
-        ))}
-      </div>
-    </article>
-  );
-}
-
-/** A field path that may break after its slashes, and nowhere else, on a narrow screen. */
-function FieldPath({ path }: { path: string }) {
-  const parts = path.split("/");
-  return (
-    <code>
-      {parts.map((part, i) => (
-        <>
-          {i > 0 && "/"}
-          {part}
-          {i > 0 && i < parts.length - 1 && <wbr />}
-        </>
-      ))}
-    </code>
-  );
-}
-
-function Value({ text, highlight }: { text: string | undefined; highlight: boolean }) {
-  if (text === undefined) return <span class="muted">(absent)</span>;
-  if (text.includes(REDACTED)) return <span class="redacted">{`${text} (redacted: never leaves the worker)`}</span>;
-  return highlight ? <mark>{text}</mark> : <span>{text}</span>;
 }

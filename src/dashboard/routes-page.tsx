@@ -5,7 +5,7 @@ import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { ADMIN_PREFIX } from "../admin/http";
-import type { DashboardView, MirrorRow } from "./view-model";
+import { verdictReasons, type DashboardView, type MirrorRow } from "./view-model";
 import type { SwitchChange } from "../switch/switch-state";
 import { NO_CAP, percentOf } from "../routing/per-million";
 
@@ -112,6 +112,7 @@ function RouteRow({ row }: { row: MirrorRow }) {
       </td>
       <td data-label="Verdict">
         <VerdictBadge verdict={r?.verdict} />
+        {r && verdictReasons(r).map((reason) => <small class="side reason">{reason}</small>)}
       </td>
       <td data-label="p50 / p99" class="n">{r ? <Sides v1={`${ms(r.latencyMs.v1.p50)} / ${ms(r.latencyMs.v1.p99)}`} v2={`${ms(r.latencyMs.v2.p50)} / ${ms(r.latencyMs.v2.p99)}`} /> : "–"}</td>
       <td data-label="Status mix">{r ? <Sides v1={statusMix(r.statuses.v1)} v2={statusMix(r.statuses.v2)} /> : "–"}</td>

@@ -52,6 +52,14 @@ svg{width:100%;height:auto;font:12px system-ui,sans-serif}
 mark{background:var(--mark);color:var(--ink);padding:0 .15em}
 .redacted{font-style:italic;color:var(--muted)}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}
+nav.range{display:flex;flex-wrap:wrap;gap:.4em;margin:.5em 0}
+nav.range a{padding:.25em .8em;border:1px solid var(--line);border-radius:1em;text-decoration:none}
+nav.range a[aria-current]{background:var(--v1);border-color:var(--v1);color:#fff;font-weight:600}
+a.button{display:inline-block;padding:.3em .8em;border:1px solid var(--fail);border-radius:6px;color:var(--fail);text-decoration:none}
+pre.curl{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.6em .8em;white-space:pre-wrap;overflow-wrap:anywhere}
+table.trends{margin-top:.8em}table.trends th code{overflow-wrap:anywhere}
+svg.spark{width:10em;height:1.8em}
+.reason{white-space:normal;max-width:16em}
 .status-divergent{color:var(--fail);font-weight:600}
 @media (max-width:40em){main{padding:.75em}.pair{grid-template-columns:1fr}header{padding:.6em .75em}
 .scroll table{font-size:.85em}.scroll th,.scroll td{padding:.3em .35em}

@@ -8,6 +8,7 @@ import { lowerCap, percentOf } from "../routing/per-million";
 import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
+import { latencyVerdict, verdict, type Verdict } from "../compare/verdict";
 import type { Example } from "../compare/tally";
 import type { Report } from "../admin/compare-report";
 import type { CaptureReport } from "../admin/captures-api";
@@ -89,4 +90,46 @@ function destinations(route: Route): { name: string; percent: number }[] {
   return route.destinations
     .filter((d) => d.weight > 0 || route.destinations.length === 1)
     .map((d) => ({ name: d.cluster.name, percent: route.destinations.length === 1 ? 100 : Math.round((d.weight / route.totalWeight) * 1000) / 10 }));
+}
+
+/**
+ * Why a report has its verdict, in words, one phrase per criterion that decided it
+ * (src/compare/verdict.ts): the divergence against the gate's limit (Wilson's 95 %
+ * interval) or the requests still needed, and the latency shift against
+ * maxLatencyShiftMs (its Wilcoxon interval) when the gate sets one.
+ */
+export function verdictReasons(r: Pick<ReportRoute, "compared" | "divergent" | "confidenceInterval" | "gate" | "latencyShiftMs" | "verdict">): string[] {
+  const { gate } = r;
+  const limit = `${gate.maxDivergencePercent} %`;
+  const { low, high } = r.confidenceInterval;
+  const d = verdict(r.compared, r.divergent, gate);
+  const reasons: [Verdict, string][] = [
+    [
+      d,
+      d === "fail"
+        ? `divergence above the ${limit} limit (at least ${low} %)`
+        : d === "pass"
+          ? `divergence within the ${limit} limit (at most ${high} %)`
+          : r.compared < gate.minCompared && high <= gate.maxDivergencePercent
+            ? `${r.compared} of ${gate.minCompared} compared requests needed`
+            : `divergence ${low}–${high} % straddles the ${limit} limit${r.compared < gate.minCompared ? `; ${r.compared} of ${gate.minCompared} needed` : ""}`,
+    ],
+  ];
+  const max = gate.maxLatencyShiftMs;
+  const s = r.latencyShiftMs;
+  if (max !== undefined) {
+    const l = latencyVerdict(s ?? { low: null, high: null }, max);
+    reasons.push([
+      l,
+      !s || s.low === null
+        ? "no latency shift measured yet"
+        : l === "fail"
+          ? `latency shift above ${max} ms (at least ${s.low} ms)`
+          : l === "pass"
+            ? `latency shift within ${max} ms (at most ${s.high} ms)`
+            : `latency shift ${s.low} – ${s.high} ms straddles ${max} ms`,
+    ]);
+  }
+  const deciding = reasons.filter(([v]) => v === r.verdict);
+  return (deciding.length > 0 ? deciding : reasons).map(([, text]) => text);
 }

@@ -21,7 +21,7 @@ describe("the routes page", () => {
   const text = visible(html);
 
   it("has one row per mirror with the figures the issue lists", () => {
-    expect(text).toContain("api/users api-origin/v1 → api-origin/v2 100 % 1,240 / 1,180 50 % 47.15 %–52.85 % fail v1 13.5 ms / 45.3 ms v2 19 ms / 181 ms");
+    expect(text).toContain("api/users api-origin/v1 → api-origin/v2 100 % 1,240 / 1,180 50 % 47.15 %–52.85 % fail divergence above the 1 % limit (at least 47.15 %) v1 13.5 ms / 45.3 ms v2 19 ms / 181 ms");
     expect(text).toContain("v1 200 99.6 % · 404 0.4 % v2 200 99.2 % · 503 0.8 %");
     expect(text).toContain("connect_failed 3 error timeout 1 error body_too_large 12 skipped");
     expect(text).toContain("httpbin/http[0] httpbin/v1 90 % httpbin/v3 10 % → httpbin/v2 0 % of 50 %");
@@ -93,15 +93,18 @@ describe("a route's page", () => {
     expect(html).toContain('<span class="redacted">&quot;[redacted]&quot; (redacted: never leaves the worker)</span>');
   });
 
-  it("has the field tree, the flags, and both charts as labelled SVG", () => {
+  it("has the field tree, the flags, and the charts as labelled SVG", () => {
     expect(text).toContain("/body/user/plan value 590 0 divergent");
     expect(text).toContain("/body/servedAt value 1,180 118 noise");
     expect(text).toContain("v2's p99 is 181 ms, v1's 45 ms");
     const charts = html.match(/<svg viewBox="0 0 480 220" role="img" aria-label="[^"]+"/g);
-    expect(charts).toHaveLength(2);
-    expect(charts![0]).toContain("Divergence over time: 12 time buckets");
-    expect(charts![1]).toContain("v1 p50 13.5 ms, p99 45.3 ms; v2 p50 19 ms, p99 181 ms");
-    expect(html.match(/<circle /g)).toHaveLength(12);
+    // the last hour (the default range): shadows, divergence and shift per minute, then latency
+    expect(charts).toHaveLength(4);
+    expect(charts![0]).toContain("Shadows per minute: 12 buckets");
+    expect(charts![1]).toContain("Divergence over time: 12 time buckets");
+    expect(charts![2]).toContain("Mean latency shift per minute: 12 buckets");
+    expect(charts![3]).toContain("v1 p50 13.5 ms, p99 45.3 ms; v2 p50 19 ms, p99 181 ms");
+    expect(html.match(/<circle /g)).toHaveLength(4 * 12 + 12 + 12);
     expect(html.match(/<rect x=/g)).toHaveLength(20);
   });
 
@@ -123,6 +126,23 @@ describe("a route's page", () => {
     const { where: _, ...older } = compared;
     view.rows[0]!.report = older as typeof compared;
     expect(visible(routePage(view))).toContain("Nothing compared yet by colo, country or protocol.");
+  });
+
+  it("shows the range picked (issue 21 item 6): hour by minute, day and week by hour, with per-field trends", () => {
+    expect(text).toContain("In the last hour: 1,248 mirrored, 1,200 compared, 3 shadow errors, 12 skipped, 460 divergent (38.33 %), mean shift +5 ms.");
+    expect(html).toContain('<a href="/__edge-mirror/route?name=api%2Fusers&amp;range=hour" aria-current="page">Last hour</a>');
+    const day = visible(String(RoutePage({ view: fixtureView(), route: "api/users", nonce: "n", range: "day" })));
+    // 24 of the fixture's 30 hours are within the day
+    expect(day).toContain("In the last day: 984 mirrored, 960 compared, 0 shadow errors, 24 skipped, 200 divergent (20.83 %), mean shift +2.1 ms.");
+    const week = String(RoutePage({ view: fixtureView(), route: "api/users", nonce: "n", range: "week" }));
+    expect(week).toContain("Shadows per hour: 30 buckets");
+    expect(week).toContain('aria-label="/body/user/plan: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20"');
+    expect(week).toContain(`<td class="n">200</td>`);
+  });
+
+  it("links each example to its full view, and offers Reset counts", () => {
+    expect(html).toContain(`href="/__edge-mirror/example?name=api%2Fusers&amp;mirror=api-origin%2Fv2&amp;request=0873de25-1c1e-4b6e-9a3e-5a1c0f3b2d10&amp;at=${NOW - 2 * 60_000}"`);
+    expect(html).toContain('href="/__edge-mirror/reset?name=api%2Fusers"');
   });
 
   it("a mirror without comparison says how to turn it on", () => {

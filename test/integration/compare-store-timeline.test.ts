@@ -1,10 +1,12 @@
 // The compare store keeps divergence over time: each isolate's per-minute counts are
 // added up, at most MAX_MINUTE_SIGNATURES path sets a minute are kept, and minutes
 // older than TIMELINE_MINUTES are forgotten.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { emptyTally, type Tally } from "../../src/compare/tally";
-import { COMPARED, MAX_MINUTE_SIGNATURES, MINUTE_MS, MINUTE_OVERFLOW, TIMELINE_MINUTES, minuteOf } from "../../src/compare/timeline";
+import { COMPARED, HISTORY_HOURS, HOUR_MS, MAX_MINUTE_SIGNATURES, MINUTE_MS, MINUTE_OVERFLOW, MIRRORED, SHIFT_SUM, TIMELINE_MINUTES, minuteOf } from "../../src/compare/timeline";
+import { routeReport } from "../../src/compare/report";
+import type { CompareStore } from "../../src/observe/compare-store";
 
 const identity = { virtualService: "vs", route: "r", mirror: "svc/v2" };
 const store = () => env.COMPARE_STORE.get(env.COMPARE_STORE.idFromName(`timeline-${crypto.randomUUID()}`));
@@ -42,5 +44,27 @@ describe("CompareStore's timeline", () => {
     const old = String(Number(now) - (TIMELINE_MINUTES + 1) * MINUTE_MS);
     await s.record(identity, tallyWith({ [old]: { [COMPARED]: 9 }, [now]: { [COMPARED]: 1 } }));
     expect(Object.keys((await s.snapshot()).tally.timeline)).toEqual([now]);
+  });
+
+  it("adds a forgotten minute into its hour, stored: the route page's day and week (issue 21 item 6)", async () => {
+    const s = store();
+    const now = Number(minuteOf(Date.now()));
+    const old = now - (TIMELINE_MINUTES + 5) * MINUTE_MS;
+    const hour = String(Math.floor(old / HOUR_MS) * HOUR_MS);
+    const week = String(Math.floor((now - (HISTORY_HOURS + 2) * HOUR_MS) / HOUR_MS) * HOUR_MS);
+    const plan = JSON.stringify(["/body/plan"]);
+    await s.record(identity, { ...tallyWith({ [old]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 }, [String(now)]: { [COMPARED]: 1, [MIRRORED]: 1 } }), compared: 5, fields: { "/body/plan": { kind: "value", divergent: 1, noise: 0 } }, hours: { [week]: { [COMPARED]: 1 } } });
+    const { tally } = await s.snapshot();
+    expect(Object.keys(tally.timeline)).toEqual([String(now)]);
+    // older than a week: forgotten; the old minute: in its hour
+    expect(tally.hours).toEqual({ [hour]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 } });
+    // stored as rows, not only in memory
+    const rows = await runInDurableObject(s as unknown as DurableObjectStub<CompareStore>, (_, state) => state.storage.sql.exec("SELECT key, n FROM counts WHERE kind = ?", `hour:${hour}`).toArray());
+    expect(Object.fromEntries(rows.map((r) => [r.key, r.n]))).toEqual({ [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 });
+    // the report's history has the hour (and the current minutes' hour), with its mean shift
+    const report = routeReport(identity, tally, { gate: { maxDivergencePercent: 1, minCompared: 1 }, ignore: [] });
+    expect(report.history.find((p) => p.at === Number(hour))).toEqual({ at: Number(hour), compared: 4, divergent: 1, mirrored: 5, errors: 0, skipped: 0, shiftMs: 50 });
+    expect(report.history.at(-1)).toMatchObject({ at: Math.floor(now / HOUR_MS) * HOUR_MS, mirrored: 1 });
+    expect(report.fieldTrends).toEqual([{ path: "/body/plan", minutes: [0], hours: report.history.map((p) => (p.at === Number(hour) ? 1 : 0)) }]);
   });
 });

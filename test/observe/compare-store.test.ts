@@ -1,7 +1,8 @@
 // The route's Durable Object (src/observe/compare-store.ts) inside workerd: it adds
 // tallies up, keeps the tally's limits (paths, path sets, examples per path) however
 // many isolates send, and forgets on reset.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import type { CompareStore } from "../../src/observe/compare-store";
 import { describe, expect, it } from "vitest";
 import { EXAMPLES_PER_PATH, MAX_PATHS, MAX_SIGNATURES, OVERFLOW, emptyTally, type Tally } from "../../src/compare/tally";
 
@@ -47,11 +48,24 @@ describe("CompareStore", () => {
     expect(t.signatures[OVERFLOW]).toBe(7);
   });
 
-  it("keeps a few examples per path, across calls", async () => {
+  it("keeps a few examples per path, across calls: the latest (issue 21 item 6)", async () => {
     const s = store("examples");
     const example = (i: number) => ({ requestId: `r${i}`, method: "GET", path: "/x", at: i, differences: [{ path: "/body/a", kind: "value" as const, v1: "1", v2: "2" }] });
     for (let i = 0; i < 5; i++) await s.record(identity, tally({ examples: [example(i)] }));
-    expect((await s.snapshot()).tally.examples.map((e) => e.requestId)).toEqual(["r0", "r1", "r2"].slice(0, EXAMPLES_PER_PATH));
+    expect((await s.snapshot()).tally.examples.map((e) => e.requestId)).toEqual(["r2", "r3", "r4"].slice(-EXAMPLES_PER_PATH));
+  });
+
+  it("deletes an evicted example by its row, not by its text: an identical one stays stored", async () => {
+    const s = store("duplicate-examples");
+    const stub = s as unknown as DurableObjectStub<CompareStore>;
+    const same = { requestId: "same", method: "GET", path: "/x", at: 1, differences: [{ path: "/body/a", kind: "value" as const, v1: "1", v2: "2" }] };
+    await s.record(identity, tally({ examples: [{ ...same }, { ...same }] }));
+    // A third example, identical too, and later ones push the first out, one at a time.
+    for (let i = 2; i <= 3; i++) await s.record(identity, tally({ examples: [{ ...same, requestId: `later${i}`, at: 1 + i }] }));
+    const kept = (await s.snapshot()).tally.examples.map((e) => e.requestId);
+    expect(kept).toEqual(["same", "later2", "later3"]);
+    const rows = await runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ example: string }>("SELECT example FROM examples ORDER BY id").toArray());
+    expect(rows.map((r) => (JSON.parse(r.example) as { requestId: string }).requestId)).toEqual(kept);
   });
 
   it("reset forgets everything", async () => {
