@@ -122,6 +122,22 @@ describe("the pause forms", () => {
     expect((await state(w)).changes).toEqual([]);
   });
 
+  it("the Reset counts form (issue 21 item 6) has the same defences: cross-origin 403, no session the login form", async () => {
+    const w = world();
+    const cookie = await login(w);
+    const foreign: Record<string, string>[] = [{ origin: "https://evil.example" }, { referer: "https://evil.example/page" }, {}];
+    for (const headers of foreign) {
+      const answer = await w.fetch(`${BASE}reset`, { method: "POST", headers: { ...FORM, cookie, ...headers }, body: form({ route: "mirrored/http[0]" }) });
+      expect(answer.status).toBe(403);
+    }
+    const anonymous = await w.fetch(`${BASE}reset`, { method: "POST", headers: { ...FORM, ...SAME_ORIGIN }, body: form({ route: "mirrored/http[0]" }) });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).toContain('<label for="token">Admin token</label>');
+    // A route that compares nothing has nothing to reset.
+    const none = await w.fetch(`${BASE}reset`, { method: "POST", headers: { ...FORM, cookie, ...SAME_ORIGIN }, body: form({ route: "mirrored/http[0]" }) });
+    expect(none.status).toBe(404);
+  });
+
   it("a form post without a session is answered with the login form and changes nothing", async () => {
     const w = world();
     const answer = await w.fetch(`${BASE}mirroring`, { method: "POST", headers: { ...FORM, ...SAME_ORIGIN }, body: form({ percentCap: "0" }) });

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { RoutesPage } from "../../src/dashboard/routes-page";
 import { RoutePage } from "../../src/dashboard/route-page";
 import { LoginPage } from "../../src/dashboard/login-page";
-import { dashboardView } from "../../src/dashboard/view-model";
+import { dashboardView, verdictReasons } from "../../src/dashboard/view-model";
+import { curlOf, ExamplePage } from "../../src/dashboard/example-page";
+import { ResetPage } from "../../src/dashboard/reset-page";
 import type { RouteTable } from "../../src/routing/table";
 import { testRoute } from "../support/test-route";
 import { compared, fixtureView, NOW } from "./fixture";
@@ -232,5 +234,62 @@ describe("captures on the dashboard (MirrorPolicy capture, issue 20)", () => {
     };
     const v = dashboardView(table, { generatedAt: "", routes: [], captures: [counts] }, { routes: {}, changes: [] }, { perMillion: 1_000_000 }, "alice", NOW);
     expect(v.captures).toEqual([{ route: "api/users", percent: 1, counts }]);
+  });
+});
+
+describe("one example in full (issue 21 item 6)", () => {
+  const example = { ...compared.examples[0]!, v1Status: 200, v2Status: 503, origin: "https://api.test", contentType: "application/json", traceId: "4bf92f3577b34da6a3ce929d0e0e4736" };
+  const row = fixtureView().rows[0]!;
+  const html = String(ExamplePage({ row, example, nonce: "n", who: "alice" }));
+  const text = visible(html);
+
+  it("gives the request: method, path, both status codes, request id, trace id, time", () => {
+    expect(text).toContain("Example: GET /users/7");
+    expect(text).toContain("Status v1 / v2 200 / 503");
+    expect(text).toContain("Request id 0873de25-1c1e-4b6e-9a3e-5a1c0f3b2d10");
+    expect(text).toContain("Trace id 4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(text).toContain("When 2026-11-25 14:28:00 UTC");
+  });
+
+  it("shows every differing field, v1 left and v2 right, redacted values as such", () => {
+    for (const d of example.differences) expect(html).toContain(d.path.split("/").at(-1)!);
+    expect(html.indexOf("v1 (primary, answered the client)")).toBeLessThan(html.indexOf("v2 (mirror)"));
+    expect(html).toContain("(redacted: never leaves the worker)");
+  });
+
+  it("copy-as-curl: method, origin, path, Content-Type; never a query, credential or body", () => {
+    expect(curlOf(example)).toBe("curl -X GET 'https://api.test/users/7' \\\n  -H 'content-type: application/json'");
+    expect(html).toContain('<pre id="curl"');
+    expect(html).toContain('<button type="button" data-copy="curl" hidden="">');
+    expect(text).toContain("Authorization and Cookie among them");
+    // a quote in a stored value cannot end the shell word
+    expect(curlOf({ ...example, path: "/a'b", contentType: undefined })).toBe("curl -X GET 'https://api.test/a'\\''b'");
+  });
+});
+
+describe("the reset's confirmation", () => {
+  it("is a same-origin POST form naming the route, with a way back", () => {
+    const html = String(ResetPage({ route: "api/users", nonce: "n", who: "alice" }));
+    expect(html).toContain('<form method="post" action="/__edge-mirror/reset" class="row"><input type="hidden" name="route" value="api/users"/>');
+    expect(html).toContain('href="/__edge-mirror/route?name=api%2Fusers">Cancel</a>');
+  });
+});
+
+describe("verdict reasons in words (issue 21 item 6)", () => {
+  const gate = { maxDivergencePercent: 1, minCompared: 200 };
+  const base = { compared: 0, divergent: 0, confidenceInterval: { low: 0, high: 100 }, gate, latencyShiftMs: { estimate: null, low: null, high: null, n: 0 } };
+  it("names the limit, the requests still needed, or the straddle", () => {
+    expect(verdictReasons({ ...base, compared: 60, divergent: 50, confidenceInterval: { low: 71.6, high: 90.7 }, verdict: "fail" })).toEqual(["divergence above the 1 % limit (at least 71.6 %)"]);
+    expect(verdictReasons({ ...base, compared: 400, confidenceInterval: { low: 0, high: 0.95 }, verdict: "pass" })).toEqual(["divergence within the 1 % limit (at most 0.95 %)"]);
+    expect(verdictReasons({ ...base, compared: 2, confidenceInterval: { low: 0, high: 65.8 }, verdict: "inconclusive" })).toEqual(["divergence 0–65.8 % straddles the 1 % limit; 2 of 200 needed"]);
+    expect(verdictReasons({ ...base, compared: 150, gate: { ...gate, maxDivergencePercent: 5 }, confidenceInterval: { low: 0, high: 2.5 }, verdict: "inconclusive" })).toEqual(["150 of 200 compared requests needed"]);
+  });
+  it("and the latency shift's limit when the gate has one", () => {
+    const g = { ...gate, maxLatencyShiftMs: 20 };
+    expect(verdictReasons({ ...base, gate: g, compared: 400, confidenceInterval: { low: 0, high: 0.95 }, latencyShiftMs: { estimate: 50, low: 49, high: 51, n: 400 }, verdict: "fail" })).toEqual(["latency shift above 20 ms (at least 49 ms)"]);
+    expect(verdictReasons({ ...base, gate: g, compared: 400, confidenceInterval: { low: 0, high: 0.95 }, latencyShiftMs: { estimate: 1, low: 0, high: 2, n: 400 }, verdict: "pass" })).toEqual([
+      "divergence within the 1 % limit (at most 0.95 %)",
+      "latency shift within 20 ms (at most 2 ms)",
+    ]);
   });
 });
