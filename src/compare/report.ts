@@ -6,7 +6,7 @@
 // latency shift (v2 − v1 per request) with its interval, judged when the gate asks.
 import { quantileMs } from "./histogram";
 import { latencyBuckets, type LatencyBucket } from "./latency-buckets";
-import { divergenceTimeline, fieldTrend, hoursWithMinutes, type TimelinePoint } from "./timeline";
+import { divergenceTimeline, fieldTrend, hoursWithMinutes, setKey, type TimelinePoint } from "./timeline";
 import { classifyField } from "./noise";
 import { pathMatches } from "./path";
 import { OVERFLOW, type Example, type Tally } from "./tally";
@@ -111,6 +111,8 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
   const shift = latencyShift(t.latencyShift ?? {});
   // A tally stored by an older version has no hours.
   const hours = hoursWithMinutes(t.hours ?? {}, t.timeline);
+  // An hour names its path sets by hash: the route's kept sets say which paths they are.
+  const named = new Map(Object.keys(t.signatures).flatMap((k) => (k === OVERFLOW ? [] : [[setKey(k), JSON.parse(k) as string[]] as const])));
   return {
     ...identity,
     mirrored: t.mirrored,
@@ -131,11 +133,11 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     droppedPaths: t.droppedPaths,
     latencyHistogram: latencyBuckets(t.latency.v1, t.latency.v2),
     timeline: divergenceTimeline(t.timeline, divergentSignature),
-    history: divergenceTimeline(hours, divergentSignature),
+    history: divergenceTimeline(hours, divergentSignature, named),
     fieldTrends: fields
       .filter((f) => f.status === "divergent" && f.divergent > 0)
       .slice(0, FIELD_TRENDS)
-      .map((f) => ({ path: f.path, minutes: fieldTrend(t.timeline, f.path).map((p) => p.divergent), hours: fieldTrend(hours, f.path).map((p) => p.divergent) })),
+      .map((f) => ({ path: f.path, minutes: fieldTrend(t.timeline, f.path).map((p) => p.divergent), hours: fieldTrend(hours, f.path, named).map((p) => p.divergent) })),
     examples: [...t.examples].sort((a, b) => b.at - a.at),
     where: whereReport(t.where, t.signatures, divergentSignature),
   };

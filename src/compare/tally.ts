@@ -176,14 +176,16 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
 
 
 /**
- * An example cut to MAX_EXAMPLE_BYTES: request id and path shortened, then
- * differences left out from the end; a last one still too large keeps only its hashes.
+ * An example cut to MAX_EXAMPLE_BYTES: request id, path, origin and Content-Type
+ * shortened, then origin and Content-Type left out, then differences from the end; a last one still too large keeps only its hashes.
  */
 export function boundExample(e: Example): Example {
   const out: Example = { ...e, requestId: cut(e.requestId, EXAMPLE_ID_CHARS), path: cut(e.path, EXAMPLE_PATH_CHARS) };
   if (e.origin !== undefined) out.origin = cut(e.origin, EXAMPLE_PATH_CHARS);
   if (e.contentType !== undefined) out.contentType = cut(e.contentType, EXAMPLE_PATH_CHARS);
   const over = () => utf8Bytes(JSON.stringify(out)) > MAX_EXAMPLE_BYTES;
+  // The curl's origin and Content-Type go first: the differences are why the example is kept.
+  if (over()) delete out.origin, delete out.contentType;
   while (over() && out.differences.length > 1) out.differences = out.differences.slice(0, -1);
   if (over()) out.differences = out.differences.map(({ v1, v2, ...d }) => d);
   // Still over only with a path longer than MAX_PATH_BYTES (never made by the diff): addExample refuses it.

@@ -8,8 +8,12 @@
 // Besides, each minute counts the shadows mirrored, their errors and skips, and the sum
 // of the paired differences v2 − v1 (ms, each clamped to ±SHIFT_CLAMP_MS): the route
 // page's history (issue 21 item 6). A minute the Durable Object forgets is added into
-// its hour (`rollup`), kept HISTORY_HOURS (a week) within MAX_HOURS_BYTES.
+// its hour (`rollup`), kept HISTORY_HOURS (a week) within MAX_HOURS_BYTES; in an hour a
+// path set is named by its hash (setKey, 15 characters), resolved through the tally's
+// signatures when the report is built (a set not kept there counts as divergent, like
+// the overflow), so a week of hours fits whatever the sets' length.
 import { fitsBytes, utf8Bytes } from "./path";
+import { hashBytes } from "./hash";
 
 /** minute start (ms since the epoch, as text) → COMPARED or a signature → count */
 export type Timeline = Record<string, Record<string, number>>;
@@ -38,8 +42,11 @@ export const HOUR_MS = 3_600_000;
 export const HISTORY_HOURS = 7 * 24;
 /** The hours' keys, in UTF-8 bytes (like MAX_TIMELINE_BYTES): past it the oldest hours are forgotten. */
 export const MAX_HOURS_BYTES = 128 * 1024;
-/** A bucket's key that is a set of paths (the rest are series). */
-const isSignature = (key: string) => key[0] === "[";
+/** A bucket's key that is a set of paths, as JSON or by its hash (the rest are series). */
+const isSignature = (key: string) => key[0] === "[" || key[0] === "#";
+const encoder = new TextEncoder();
+/** An hour's name for a set of paths (its JSON text): "#" and 14 hex digits of its hash. */
+export const setKey = (signature: string) => (signature[0] === "[" ? `#${hashBytes(encoder.encode(signature))}` : signature);
 
 export function minuteOf(at: number): string {
   return String(Math.floor(at / MINUTE_MS) * MINUTE_MS);
@@ -77,7 +84,7 @@ export function pruneTimeline(timeline: Timeline, now: number, rollup?: Timeline
   for (const m of minutes) {
     if (Number(m) >= now - keepMs && total <= maxBytes) break;
     total -= bytes(m);
-    if (rollup) for (const [key, n] of Object.entries(timeline[m]!)) addToTimeline(rollup, String(Math.floor(+m / HOUR_MS) * HOUR_MS), key, n);
+    if (rollup) for (const [key, n] of Object.entries(timeline[m]!)) addToTimeline(rollup, String(Math.floor(+m / HOUR_MS) * HOUR_MS), setKey(key), n);
     delete timeline[m];
     forgotten.push(m);
   }
@@ -100,16 +107,23 @@ export interface TimelinePoint {
   shiftMs: number | null;
 }
 
+/** The paths of a bucket's set: from its JSON, or by its hash through `named` (setKey → paths); undefined when not known. */
+function pathsOf(key: string, named?: ReadonlyMap<string, string[]>): string[] | undefined {
+  return key[0] === "[" ? (JSON.parse(key) as string[]) : named?.get(key);
+}
+
 /**
- * One point per minute, oldest first. `divergentSignature` says whether a set of paths
- * makes a request divergent (one of its paths is neither noise nor ignored).
+ * One point per bucket, oldest first. `divergentSignature` says whether a set of paths
+ * makes a request divergent (one of its paths is neither noise nor ignored); a hashed
+ * set not in `named` counts as divergent, like the overflow.
  */
-export function divergenceTimeline(timeline: Timeline, divergentSignature: (paths: string[]) => boolean): TimelinePoint[] {
+export function divergenceTimeline(timeline: Timeline, divergentSignature: (paths: string[]) => boolean, named?: ReadonlyMap<string, string[]>): TimelinePoint[] {
   return Object.entries(timeline)
     .map(([minute, counts]) => {
       let divergent = 0;
       for (const [key, n] of Object.entries(counts)) {
-        if (key === MINUTE_OVERFLOW || (isSignature(key) && divergentSignature(JSON.parse(key) as string[]))) divergent += n;
+        const paths = isSignature(key) ? pathsOf(key, named) : [];
+        if (key === MINUTE_OVERFLOW || paths === undefined || divergentSignature(paths)) divergent += n;
       }
       const compared = counts[COMPARED] ?? 0;
       const shift = counts[SHIFT_SUM];
@@ -138,11 +152,11 @@ export function hoursWithMinutes(hours: Timeline, minutes: Timeline): Timeline {
  * Per bucket, the requests that differed at `path` (from the buckets' path sets; a
  * set not kept, the overflow, is not counted): a field's trend, oldest first.
  */
-export function fieldTrend(timeline: Timeline, path: string): { at: number; divergent: number; compared: number }[] {
+export function fieldTrend(timeline: Timeline, path: string, named?: ReadonlyMap<string, string[]>): { at: number; divergent: number; compared: number }[] {
   return Object.entries(timeline)
     .map(([at, counts]) => {
       let divergent = 0;
-      for (const [key, n] of Object.entries(counts)) if (isSignature(key) && (JSON.parse(key) as string[]).includes(path)) divergent += n;
+      for (const [key, n] of Object.entries(counts)) if (isSignature(key) && pathsOf(key, named)?.includes(path)) divergent += n;
       return { at: Number(at), divergent, compared: counts[COMPARED] ?? 0 };
     })
     .sort((a, b) => a.at - b.at);

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS fields (path TEXT PRIMARY KEY, kind TEXT NOT NULL, di
 CREATE TABLE IF NOT EXISTS signatures (paths TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS examples (id INTEGER PRIMARY KEY AUTOINCREMENT, example TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS where_values (dimension TEXT NOT NULL, value TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (dimension, value));
+CREATE TABLE IF NOT EXISTS hours (hour TEXT PRIMARY KEY, counts TEXT NOT NULL);
 DROP TABLE IF EXISTS example_paths;`;
 
 /** The tally's single counters, stored as counts rows of kind "total". */
@@ -36,10 +37,9 @@ const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
   shadowErrors: (t: Tally) => t.shadowErrors,
 };
 /** Every row but meta's. */
-const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values";
-/** The timeline's minutes are counts rows of kind "minute:<start>", its hours (tally.hours) "hour:<start>". */
+const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values;DELETE FROM hours";
+/** The timeline's minutes are counts rows of kind "minute:<start>"; its hours (tally.hours) one row each in hours (their counts as JSON: a row per key cost ~130 B of SQLite each). */
 const MINUTE = "minute:";
-const HOUR = "hour:";
 
 export interface StoredRoute {
   identity?: RouteIdentity;
@@ -105,10 +105,10 @@ export class CompareStore extends DurableObject<Env> {
       for (const key of [...Object.keys(counts), MINUTE_OVERFLOW]) put(MINUTE + minute, key, t.timeline[minute]?.[key]);
     }
     for (const minute of forgotten) sql.exec("DELETE FROM counts WHERE kind = ?", MINUTE + minute);
-    for (const [hour, counts] of Object.entries({ ...incoming.hours, ...hours })) {
-      for (const key of [...Object.keys(counts), MINUTE_OVERFLOW]) put(HOUR + hour, key, t.hours[hour]?.[key]);
+    for (const hour of Object.keys({ ...incoming.hours, ...hours })) {
+      if (t.hours[hour]) sql.exec("INSERT OR REPLACE INTO hours VALUES (?, ?)", hour, JSON.stringify(t.hours[hour]));
     }
-    for (const hour of forgottenHours) sql.exec("DELETE FROM counts WHERE kind = ?", HOUR + hour);
+    for (const hour of forgottenHours) sql.exec("DELETE FROM hours WHERE hour = ?", hour);
     for (const path of Object.keys(incoming.fields)) {
       const f = t.fields[path];
       if (f) sql.exec("INSERT OR REPLACE INTO fields VALUES (?, ?, ?, ?)", path, f.kind, f.divergent, f.noise);
@@ -187,10 +187,14 @@ export class CompareStore extends DurableObject<Env> {
       if (kind === "total") tally[key as (typeof TOTALS)[number]] += n;
       else if (MAPS[kind]) add((t) => (MAPS[kind]!(t)[key] = n));
       else if (kind.startsWith(MINUTE)) add((t) => addToTimeline(t.timeline, minute, key, n), () => tally.timeline[minute]?.[key]);
-      else if (kind.startsWith(HOUR)) add((t) => addToTimeline(t.hours, kind.slice(HOUR.length), key, n), () => tally.hours[kind.slice(HOUR.length)]?.[key]);
     }
     for (const { path, kind, divergent, noise } of sql.exec<{ path: string; kind: DiffKind; divergent: number; noise: number }>("SELECT * FROM fields")) {
       add((t) => (t.fields[path] = { kind, divergent, noise }), () => tally.fields[path]);
+    }
+    for (const { hour, counts } of sql.exec<{ hour: string; counts: string }>("SELECT * FROM hours")) {
+      add((t) => {
+        for (const [key, n] of Object.entries(JSON.parse(counts) as Record<string, number>)) addToTimeline(t.hours, hour, key, n);
+      }, () => tally.hours[hour]);
     }
     for (const { paths, n } of sql.exec<{ paths: string; n: number }>("SELECT * FROM signatures")) add((t) => (t.signatures[paths] = n), () => tally.signatures[paths]);
     for (const { dimension, value, counts } of sql.exec<{ dimension: Dimension; value: string; counts: string }>("SELECT * FROM where_values")) {

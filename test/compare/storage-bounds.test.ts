@@ -21,7 +21,7 @@ import {
   type Example,
   type Tally,
 } from "../../src/compare/tally";
-import { COMPARED, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline, pruneTimeline, TIMELINE_MINUTES, type Timeline } from "../../src/compare/timeline";
+import { COMPARED, HISTORY_HOURS, HOUR_MS, MAX_HOURS_BYTES, MAX_MINUTE_SIGNATURES, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline, pruneHours, pruneTimeline, TIMELINE_MINUTES, type Timeline } from "../../src/compare/timeline";
 import { boundedJson, MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import { DIMENSIONS, MAX_VALUE_CHARS, MAX_WHERE_VALUES, OTHER } from "../../src/compare/where";
 import type { Json, Lifted } from "../../src/compare/types";
@@ -187,6 +187,41 @@ describe("the timeline", () => {
     let bytes = 0;
     for (const [minute, counts] of Object.entries(timeline)) bytes += minute.length + Object.keys(counts).reduce((n, k) => n + utf8Bytes(k) + 8, 0);
     expect(bytes).toBeLessThanOrEqual(MAX_TIMELINE_BYTES);
+  });
+
+  it("a forgotten minute goes into its hour, sets named by a 15-character hash: a week of the longest sets fits MAX_HOURS_BYTES (issue 21 item 6)", () => {
+    const now = 10_000 * HOUR_MS;
+    const hours: Timeline = {};
+    // every hour of the week and one more, each minute with its 20 sets of ~1 KiB
+    for (let h = HISTORY_HOURS + 1; h >= 1; h--) {
+      const timeline: Timeline = {};
+      for (let m = 0; m < 60; m += 10) {
+        const minute = String(now - h * HOUR_MS + m * MINUTE_MS);
+        for (let s = 0; s < MAX_MINUTE_SIGNATURES; s++) addToTimeline(timeline, minute, JSON.stringify([`/body/${h}-${m}-${s}`.padEnd(1000, "x")]));
+      }
+      // as if the minutes had aged past TIMELINE_MINUTES (keep none)
+      pruneTimeline(timeline, now, hours, 0);
+      expect(timeline).toEqual({});
+    }
+    expect(pruneHours(hours, now)).toEqual([String(now - (HISTORY_HOURS + 1) * HOUR_MS)]);
+    expect(Object.keys(hours)).toHaveLength(HISTORY_HOURS);
+    let bytes = 0;
+    for (const [hour, counts] of Object.entries(hours)) {
+      // 20 sets an hour, like a minute; the 120 others of its minutes in the overflow
+      expect(counts[MINUTE_OVERFLOW]).toBe(6 * MAX_MINUTE_SIGNATURES - MAX_MINUTE_SIGNATURES);
+      expect(Object.keys(counts).filter((k) => k.startsWith("#")).every((k) => k.length === 15)).toBe(true);
+      bytes += hour.length + Object.keys(counts).reduce((n, k) => n + utf8Bytes(k) + 8, 0);
+    }
+    expect(bytes).toBeLessThanOrEqual(MAX_HOURS_BYTES);
+  });
+
+  it("past MAX_HOURS_BYTES the oldest hours go", () => {
+    const now = 10_000 * HOUR_MS;
+    const hours: Timeline = {};
+    for (let h = 1; h <= HISTORY_HOURS; h++) for (let k = 0; k < 200; k++) hours[String(now - h * HOUR_MS)] = { ...hours[String(now - h * HOUR_MS)], [`series-${k}`.padEnd(40, "s")]: 1 };
+    const forgotten = pruneHours(hours, now);
+    expect(forgotten.length).toBeGreaterThan(0);
+    expect(Math.max(...forgotten.map(Number))).toBeLessThan(Math.min(...Object.keys(hours).map(Number)));
   });
 
   it("a set over MAX_SIGNATURE_BYTES arriving from another tally goes to the minute's overflow", () => {

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { emptyTally, type Tally } from "../../src/compare/tally";
-import { COMPARED, HISTORY_HOURS, HOUR_MS, MAX_MINUTE_SIGNATURES, MINUTE_MS, MINUTE_OVERFLOW, MIRRORED, SHIFT_SUM, TIMELINE_MINUTES, minuteOf } from "../../src/compare/timeline";
+import { COMPARED, HISTORY_HOURS, HOUR_MS, MAX_MINUTE_SIGNATURES, MINUTE_MS, MINUTE_OVERFLOW, MIRRORED, SHIFT_SUM, TIMELINE_MINUTES, minuteOf, setKey } from "../../src/compare/timeline";
 import { routeReport } from "../../src/compare/report";
 import type { CompareStore } from "../../src/observe/compare-store";
 
@@ -53,14 +53,16 @@ describe("CompareStore's timeline", () => {
     const hour = String(Math.floor(old / HOUR_MS) * HOUR_MS);
     const week = String(Math.floor((now - (HISTORY_HOURS + 2) * HOUR_MS) / HOUR_MS) * HOUR_MS);
     const plan = JSON.stringify(["/body/plan"]);
-    await s.record(identity, { ...tallyWith({ [old]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 }, [String(now)]: { [COMPARED]: 1, [MIRRORED]: 1 } }), compared: 5, fields: { "/body/plan": { kind: "value", divergent: 1, noise: 0 } }, hours: { [week]: { [COMPARED]: 1 } } });
+    await s.record(identity, { ...tallyWith({ [old]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 }, [String(now)]: { [COMPARED]: 1, [MIRRORED]: 1 } }), compared: 5, fields: { "/body/plan": { kind: "value", divergent: 1, noise: 0 } }, signatures: { [plan]: 1 }, hours: { [week]: { [COMPARED]: 1 } } });
     const { tally } = await s.snapshot();
     expect(Object.keys(tally.timeline)).toEqual([String(now)]);
     // older than a week: forgotten; the old minute: in its hour
-    expect(tally.hours).toEqual({ [hour]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 } });
+    // a path set is named by its hash in an hour (a week of hours fits whatever the sets' length)
+    expect(tally.hours).toEqual({ [hour]: { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [setKey(plan)]: 1 } });
+    expect(setKey(plan)).toMatch(/^#[0-9a-f]{14}$/);
     // stored as rows, not only in memory
-    const rows = await runInDurableObject(s as unknown as DurableObjectStub<CompareStore>, (_, state) => state.storage.sql.exec("SELECT key, n FROM counts WHERE kind = ?", `hour:${hour}`).toArray());
-    expect(Object.fromEntries(rows.map((r) => [r.key, r.n]))).toEqual({ [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [plan]: 1 });
+    const rows = await runInDurableObject(s as unknown as DurableObjectStub<CompareStore>, (_, state) => state.storage.sql.exec<{ hour: string; counts: string }>("SELECT hour, counts FROM hours").toArray());
+    expect(rows.map((r) => [r.hour, JSON.parse(r.counts)])).toEqual([[hour, { [COMPARED]: 4, [MIRRORED]: 5, [SHIFT_SUM]: 200, [setKey(plan)]: 1 }]]);
     // the report's history has the hour (and the current minutes' hour), with its mean shift
     const report = routeReport(identity, tally, { gate: { maxDivergencePercent: 1, minCompared: 1 }, ignore: [] });
     expect(report.history.find((p) => p.at === Number(hour))).toEqual({ at: Number(hour), compared: 4, divergent: 1, mirrored: 5, errors: 0, skipped: 0, shiftMs: 50 });

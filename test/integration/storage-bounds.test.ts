@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { comparedRoutes, type Report } from "../../src/admin/compare-report";
 import { addCompared, addShadow, emptyTally, MAX_EXAMPLES_BYTES, MAX_FIELD_BYTES, type Tally } from "../../src/compare/tally";
 import { MAX_PATH_BYTES, utf8Bytes } from "../../src/compare/path";
-import { MAX_TIMELINE_BYTES } from "../../src/compare/timeline";
+import { HISTORY_HOURS, HOUR_MS, MAX_HOURS_BYTES, MAX_TIMELINE_BYTES, MIRRORED, SHIFT_SUM } from "../../src/compare/timeline";
 import { SHIFT_KEYS_MAX, shiftKey } from "../../src/compare/latency-shift";
 import { MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import { DIMENSIONS, MAX_WHERE_VALUES, WHERE_SHIFT_KEYS } from "../../src/compare/where";
@@ -30,12 +30,12 @@ const stub = (route: string) => {
 };
 const databaseSize = (route: string) => runInDurableObject(stub(route), (_, state) => state.storage.sql.databaseSize);
 
-async function reportAndPage(w: ReturnType<typeof world>, route: string) {
+async function reportAndPage(w: ReturnType<typeof world>, route: string, range = "hour") {
   const started = Date.now();
   const report = await w.fetch(`http://cmp.test/__edge-mirror/api/report?route=${route}`, { headers: bearer() });
   const reportMs = Date.now() - started;
   expect(report.status).toBe(200);
-  const page = await w.fetch(`http://cmp.test/__edge-mirror/route?name=${encodeURIComponent(route)}`, { headers: bearer() });
+  const page = await w.fetch(`http://cmp.test/__edge-mirror/route?name=${encodeURIComponent(route)}&range=${range}`, { headers: bearer() });
   expect(page.status).toBe(200);
   return { report: JSON.parse(report.text) as Report, reportBytes: utf8Bytes(report.text), reportMs, pageBytes: utf8Bytes(page.text) };
 }
@@ -97,7 +97,7 @@ describe("a store filled to every limit with the largest entries they allow", ()
         // Spread over minutes either way, so every where value fills its shift keys (issue 21 item 3).
         v2Ms: 12 + ((i * 7919) % 200_000) * (i % 3 === 0 ? -1 : 1),
         // One minute each batch, going back 180 minutes: every timeline minute filled.
-        example: { requestId: "r".repeat(4096) + i, method: "GET", path: "/compare/filled/" + "p".repeat(8192), at: at + (i - from) },
+        example: { requestId: "r".repeat(4096) + i, method: "GET", path: "/compare/filled/" + "p".repeat(8192), at: at + (i - from), origin: "https://" + "h".repeat(8192), contentType: "€".repeat(4096) },
         // 300 distinct values of the longest kept length per dimension, recurring: eviction into `other` all along.
         where: { colo: `C${String(i % 300).padStart(15, "0")}`, country: `K${String(i % 301).padStart(15, "0")}`, protocol: `P${String(i % 299).padStart(15, "0")}` },
       });
@@ -114,7 +114,22 @@ describe("a store filled to every limit with the largest entries they allow", ()
     const shifts = emptyTally();
     for (let d = -(2 ** 30); d <= 2 ** 30; d += Math.abs(d) < 3000 ? 1 : Math.max(1, Math.floor(Math.abs(d) / 400))) shifts.latencyShift[shiftKey(d)] = 1;
     await s.record(identity, shifts);
+    // The week's hours (issue 21 item 6): a minute of each hour past the timeline's 180,
+    // with 20 path sets of ~1 KiB, rolled up into its hour when the object forgets it.
+    for (let h = 4; h <= HISTORY_HOURS + 1; h++) {
+      const minute = String(Math.floor((now - h * HOUR_MS) / 60_000) * 60_000);
+      const t = emptyTally();
+      t.timeline[minute] = { compared: 40, [MIRRORED]: 41, [SHIFT_SUM]: -400_000 };
+      for (let k = 0; k < 20; k++) t.timeline[minute]![JSON.stringify([`/body/${h}-${k}`.padEnd(1000, "x")])] = 2;
+      await s.record(identity, t);
+    }
     const { tally } = await s.snapshot();
+    let hoursBytes = 0;
+    for (const [hour, counts] of Object.entries(tally.hours)) hoursBytes += hour.length + Object.keys(counts).reduce((n, key) => n + utf8Bytes(key) + 8, 0);
+    expect(hoursBytes).toBeLessThanOrEqual(MAX_HOURS_BYTES);
+    // Sets are named by hash in an hour: the whole week fits (20 sets an hour at most), the oldest past it forgotten.
+    expect(Object.keys(tally.hours).length).toBeGreaterThanOrEqual(HISTORY_HOURS - 4);
+    expect(Math.min(...Object.keys(tally.hours).map(Number))).toBeGreaterThanOrEqual(now - (HISTORY_HOURS + 1) * HOUR_MS);
     expect(tally.compared).toBe(7200);
     expect(Object.keys(tally.latencyShift).length).toBeGreaterThan(4001);
     expect(Object.keys(tally.latencyShift).length).toBeLessThanOrEqual(SHIFT_KEYS_MAX);
@@ -143,13 +158,16 @@ describe("a store filled to every limit with the largest entries they allow", ()
 
     const w = world();
     const { reportBytes, reportMs, pageBytes } = await reportAndPage(w, "cmp/filled");
+    const week = await reportAndPage(w, "cmp/filled", "week");
     const size = await databaseSize("cmp/filled");
     const whereRows = await runInDurableObject(s, (_, state) => state.storage.sql.exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, SUM(LENGTH(counts)) AS bytes FROM where_values").one());
     expect(whereRows.n).toBe(3 * (MAX_WHERE_VALUES + 1));
-    console.log(`filled store: SQLite ${size} B (where: ${whereRows.n} rows, ${whereRows.bytes} B of JSON), report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B`);
+    console.log(`filled store: SQLite ${size} B (where: ${whereRows.n} rows, ${whereRows.bytes} B of JSON), report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B (week: ${week.pageBytes} B), hours' keys ${hoursBytes} B`);
+    expect(week.report.routes[0]!.history.length).toBeGreaterThan(HISTORY_HOURS - 4);
     expect(size).toBeLessThan(STORE_BYTES);
     expect(reportBytes).toBeLessThan(REPORT_BYTES);
     expect(pageBytes).toBeLessThan(PAGE_BYTES);
+    expect(week.pageBytes).toBeLessThan(PAGE_BYTES);
 
     // A fresh object over the same SQLite rows reads back what the live one holds.
     const reread = await runInDurableObject(s, (_, state) => new (Object.getPrototypeOf(_).constructor as new (st: DurableObjectState, e: Env) => CompareStore)(state, bindings as Env).snapshot());
