@@ -8,6 +8,7 @@ import { DivergenceChart, niceMax } from "./charts";
 import { count, percent, utc } from "./format";
 import type { ReportRoute } from "./view-model";
 import type { TimelinePoint } from "../compare/timeline";
+import type { Child } from "hono/jsx";
 
 export type Range = "hour" | "day" | "week";
 const HOUR = 3_600_000;
@@ -46,7 +47,8 @@ export function rangeBuckets(r: ReportRoute, range: Range, now: number): { point
   };
 }
 
-export function History({ r, range, now }: { r: ReportRoute; range: Range; now: number }) {
+/** The range's figures and charts; `children` (the latency chart) joins the charts' grid. */
+export function History({ r, range, now, children }: { r: ReportRoute; range: Range; now: number; children?: Child }) {
   const { points, trends } = rangeBuckets(r, range, now);
   const sum = (k: "mirrored" | "compared" | "divergent" | "errors" | "skipped") => points.reduce((n, p) => n + p[k], 0);
   const compared = sum("compared");
@@ -59,10 +61,10 @@ export function History({ r, range, now }: { r: ReportRoute; range: Range; now: 
         {`In the ${what}: ${count(sum("mirrored"))} mirrored, ${count(compared)} compared, ${count(sum("errors"))} shadow errors, ${count(sum("skipped"))} skipped, ` +
           `${count(sum("divergent"))} divergent (${percent(compared > 0 ? (sum("divergent") / compared) * 100 : null)}), mean shift ${compared > 0 ? signed(Math.round((shiftSum / compared) * 10) / 10) : "–"}.`}
       </p>
-      {points.length === 0 ? (
-        <p class="muted">{`Nothing mirrored in the ${what}.`}</p>
-      ) : (
-        <div class="charts">
+      {points.length === 0 && <p class="muted">{`Nothing mirrored in the ${what}.`}</p>}
+      <div class="charts">
+        {points.length > 0 && (
+          <>
           <figure>
             <figcaption>{`Shadows per ${bucket}: mirrored, compared, errors, skipped`}</figcaption>
             <LineChart
@@ -92,8 +94,10 @@ export function History({ r, range, now }: { r: ReportRoute; range: Range; now: 
               series={[{ label: "mean shift", colour: "#b34700", values: points.map((p) => p.shiftMs) }]}
             />
           </figure>
-        </div>
-      )}
+          </>
+        )}
+        {children}
+      </div>
       {trends.length > 0 && (
         <table class="trends">
           <caption class="muted">{`The most divergent fields: requests that differed there, per ${bucket}`}</caption>
@@ -204,14 +208,16 @@ function LineChart({ ats, series, range, name, unit = "", limit }: { ats: number
 }
 
 /** A field's divergent requests per bucket, as a small line (its exact figures in the <title>). */
-function Sparkline({ values, name }: { values: number[]; name: string }) {
+function Sparkline({ values: given, name }: { values: number[]; name: string }) {
+  // One bucket: a flat line at its height.
+  const values = given.length === 1 ? [given[0]!, given[0]!] : given;
   const w = 160;
   const h = 28;
   const max = Math.max(1, ...values);
   const step = values.length > 1 ? w / (values.length - 1) : 0;
   return (
-    <svg class="spark" viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${name}: ${values.join(", ")}`}>
-      <title>{`${name}, per bucket: ${values.join(", ")}`}</title>
+    <svg class="spark" viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`${name}: ${given.join(", ")}`}>
+      <title>{`${name}, per bucket: ${given.join(", ")}`}</title>
       <polyline fill="none" stroke="#b3261e" stroke-width="1.5" points={values.map((v, i) => `${round1(i * step)},${round1(h - 2 - (v / max) * (h - 4))}`).join(" ")} />
     </svg>
   );

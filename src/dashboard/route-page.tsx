@@ -113,13 +113,12 @@ function Comparison({ r, anchor, row, range, now }: { r: ReportRoute; anchor: st
         Shadow errors and skips: <Reasons errors={r.shadowErrors} skipped={r.skipped} />
       </p>
       <h3>History</h3>
-      <History r={r} range={range} now={now} />
-      <div class="charts">
+      <History r={r} range={range} now={now}>
         <figure>
-          <figcaption>Latency of v1 and v2 (share of compared requests per bucket)</figcaption>
+          <figcaption>Latency of v1 and v2 since the counts began (share of compared requests per bucket)</figcaption>
           <LatencyChart buckets={r.latencyHistogram} latencyMs={r.latencyMs} />
         </figure>
-      </div>
+      </History>
       <WhereCard r={r} anchor={anchor} />
       <h3 id={`${anchor}-fields`}>Fields</h3>
       {r.fields.length === 0 ? (
