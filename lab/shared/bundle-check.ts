@@ -30,10 +30,14 @@ export const BUNDLE_LIMIT_BYTES = 28 * 1024;
  * item 3: src/compare/where-report.ts and the route page's Where card) took it from
  * 22,397 to 23,002 B (+605 B) against main 5ddcee3 (`npm run bundle`); its recording
  * side (src/compare/where.ts, the store's rows) added 922 B to the proxy, 27,716 →
- * 28,638 B, inside the 28 KiB. The whole bundle may be this much larger than the
+ * 28,638 B, inside the 28 KiB. Then 26 KiB: the route page's history
+ * (src/dashboard/history.tsx: range picker, three charts, field sparklines), the
+ * example page with copy-as-curl, the reset confirmation and the verdict reasons
+ * took it from 21.9 to 25.6 KiB gzipped on 2026-12-07 (issue 21 item 6, `npm run
+ * bundle` against 5ddcee3). The whole bundle may be this much larger than the
  * proxy's budget.
  */
-export const DASHBOARD_BYTES = 22.5 * 1024;
+export const DASHBOARD_BYTES = 26 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 

@@ -9,6 +9,7 @@ import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
 import { latencyVerdict, verdict, type Verdict } from "../compare/verdict";
+import { percent } from "./format";
 import type { Example } from "../compare/tally";
 import type { Report } from "../admin/compare-report";
 import type { CaptureReport } from "../admin/captures-api";
@@ -100,19 +101,19 @@ function destinations(route: Route): { name: string; percent: number }[] {
  */
 export function verdictReasons(r: Pick<ReportRoute, "compared" | "divergent" | "confidenceInterval" | "gate" | "latencyShiftMs" | "verdict">): string[] {
   const { gate } = r;
-  const limit = `${gate.maxDivergencePercent} %`;
-  const { low, high } = r.confidenceInterval;
+  const limit = percent(gate.maxDivergencePercent);
+  const [low, high] = [percent(r.confidenceInterval.low), percent(r.confidenceInterval.high)];
   const d = verdict(r.compared, r.divergent, gate);
   const reasons: [Verdict, string][] = [
     [
       d,
       d === "fail"
-        ? `divergence above the ${limit} limit (at least ${low} %)`
+        ? `divergence above the ${limit} limit (at least ${low})`
         : d === "pass"
-          ? `divergence within the ${limit} limit (at most ${high} %)`
-          : r.compared < gate.minCompared && high <= gate.maxDivergencePercent
+          ? `divergence within the ${limit} limit (at most ${high})`
+          : r.compared < gate.minCompared && r.confidenceInterval.high <= gate.maxDivergencePercent
             ? `${r.compared} of ${gate.minCompared} compared requests needed`
-            : `divergence ${low}–${high} % straddles the ${limit} limit${r.compared < gate.minCompared ? `; ${r.compared} of ${gate.minCompared} needed` : ""}`,
+            : `divergence ${low}–${high} straddles the ${limit} limit${r.compared < gate.minCompared ? `; ${r.compared} of ${gate.minCompared} needed` : ""}`,
     ],
   ];
   const max = gate.maxLatencyShiftMs;

@@ -281,7 +281,7 @@ describe("verdict reasons in words (issue 21 item 6)", () => {
   it("names the limit, the requests still needed, or the straddle", () => {
     expect(verdictReasons({ ...base, compared: 60, divergent: 50, confidenceInterval: { low: 71.6, high: 90.7 }, verdict: "fail" })).toEqual(["divergence above the 1 % limit (at least 71.6 %)"]);
     expect(verdictReasons({ ...base, compared: 400, confidenceInterval: { low: 0, high: 0.95 }, verdict: "pass" })).toEqual(["divergence within the 1 % limit (at most 0.95 %)"]);
-    expect(verdictReasons({ ...base, compared: 2, confidenceInterval: { low: 0, high: 65.8 }, verdict: "inconclusive" })).toEqual(["divergence 0–65.8 % straddles the 1 % limit; 2 of 200 needed"]);
+    expect(verdictReasons({ ...base, compared: 2, confidenceInterval: { low: 0, high: 65.8 }, verdict: "inconclusive" })).toEqual(["divergence 0 %–65.8 % straddles the 1 % limit; 2 of 200 needed"]);
     expect(verdictReasons({ ...base, compared: 150, gate: { ...gate, maxDivergencePercent: 5 }, confidenceInterval: { low: 0, high: 2.5 }, verdict: "inconclusive" })).toEqual(["150 of 200 compared requests needed"]);
   });
   it("and the latency shift's limit when the gate has one", () => {
