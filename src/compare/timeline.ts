@@ -122,8 +122,11 @@ export function divergenceTimeline(timeline: Timeline, divergentSignature: (path
     .map(([minute, counts]) => {
       let divergent = 0;
       for (const [key, n] of Object.entries(counts)) {
-        const paths = isSignature(key) ? pathsOf(key, named) : [];
-        if (key === MINUTE_OVERFLOW || paths === undefined || divergentSignature(paths)) divergent += n;
+        if (key === MINUTE_OVERFLOW) divergent += n;
+        else if (isSignature(key)) {
+          const paths = pathsOf(key, named);
+          if (paths === undefined || divergentSignature(paths)) divergent += n;
+        }
       }
       const compared = counts[COMPARED] ?? 0;
       const shift = counts[SHIFT_SUM];

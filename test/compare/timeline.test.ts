@@ -1,7 +1,8 @@
 // Divergence over time: per-minute counts of compared requests and their path sets,
 // judged at report time by the same rule as the totals, and bounded.
 import { describe, expect, it } from "vitest";
-import { addToTimeline, COMPARED, divergenceTimeline, MAX_MINUTE_SIGNATURES, mergeTimeline, MINUTE_OVERFLOW, minuteOf, type Timeline } from "../../src/compare/timeline";
+import { addToTimeline, COMPARED, divergenceTimeline, ERRORS, fieldTrend, HOUR_MS, hoursWithMinutes, MAX_MINUTE_SIGNATURES, mergeTimeline, MINUTE_OVERFLOW, minuteOf, MIRRORED, setKey, SHIFT_SUM, SKIPPED, type Timeline } from "../../src/compare/timeline";
+import { addShadow } from "../../src/compare/tally";
 import { latencyBuckets } from "../../src/compare/latency-buckets";
 import { addCompared, emptyTally, mergeTally } from "../../src/compare/tally";
 import { routeReport } from "../../src/compare/report";
@@ -32,6 +33,32 @@ describe("the timeline", () => {
     for (let i = 0; i < MAX_MINUTE_SIGNATURES + 5; i++) addToTimeline(t, m, sig(`/noise/${i}`));
     expect(t[m]![MINUTE_OVERFLOW]).toBe(5);
     expect(divergenceTimeline(t, () => false)).toMatchObject([{ at: T0, compared: MAX_MINUTE_SIGNATURES + 5, divergent: 5 }]);
+  });
+
+  it("counts each minute's shadows, errors, skips and mean shift; series never count as divergent (issue 21 item 6)", () => {
+    const t = emptyTally();
+    const outcome = { v1Status: 200, v2Status: 200, differences: [], reported: [], example: [] };
+    addShadow(t, {}, T0);
+    addCompared(t, { outcome, v1Ms: 10, v2Ms: 40, example: { requestId: "a", method: "GET", path: "/", at: T0 } });
+    addShadow(t, {}, T0 + 1);
+    // a stuck request counts ±10 s at most in the mean
+    addCompared(t, { outcome, v1Ms: 10, v2Ms: 60_010, example: { requestId: "b", method: "GET", path: "/", at: T0 + 1 } });
+    addShadow(t, { error: "timeout" }, T0 + 2);
+    addShadow(t, { skipped: "body_too_large" }, T0 + 3);
+    expect(t.timeline[String(T0)]).toEqual({ [MIRRORED]: 4, [COMPARED]: 2, [SHIFT_SUM]: 30 + 10_000, [ERRORS]: 1, [SKIPPED]: 1 });
+    expect(divergenceTimeline(t.timeline, () => true)).toEqual([{ at: T0, compared: 2, divergent: 0, mirrored: 4, errors: 1, skipped: 1, shiftMs: 5015 }]);
+  });
+
+  it("hours name their sets by hash, resolved through the kept sets; one not kept counts as divergent", () => {
+    const minutes: Timeline = { [String(T0)]: { [COMPARED]: 3, [sig("/a")]: 1, [sig("/b")]: 2 }, [String(T0 + HOUR_MS)]: { [COMPARED]: 1, [sig("/a")]: 1 } };
+    const hours = hoursWithMinutes({}, minutes);
+    expect(hours).toEqual({ [String(T0)]: { [COMPARED]: 3, [setKey(sig("/a"))]: 1, [setKey(sig("/b"))]: 2 }, [String(T0 + HOUR_MS)]: { [COMPARED]: 1, [setKey(sig("/a"))]: 1 } });
+    // the tally is not changed
+    expect(Object.keys(minutes[String(T0)]!)).toContain(sig("/a"));
+    const named = new Map([[setKey(sig("/a")), ["/a"]]]);
+    // /a is noise; /b's set is not known by name: divergent
+    expect(divergenceTimeline(hours, (paths) => !paths.includes("/a"), named).map((p) => p.divergent)).toEqual([2, 0]);
+    expect(fieldTrend(hours, "/a", named).map((p) => p.divergent)).toEqual([1, 1]);
   });
 
   it("merges by adding, and lists minutes oldest first", () => {
