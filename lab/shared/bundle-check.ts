@@ -14,8 +14,14 @@ import { gzipSync } from "node:zlib";
  * Capture code runs only on captured requests, but is parsed with the rest.
  * Then 28 KiB: the storage bounds (bounded log lines, byte limits in the tally, +0.5 KiB)
  * and W3C trace context on the shadow (+0.8 KiB) took it past 26 the same day.
+ * Then 29 KiB: the route page's history (issue 21 item 6) is counted where the rest of
+ * the tally is, by every isolate and the route's Durable Object, both in this build:
+ * shadows, errors, skips and the shift per minute (tally.ts addShadow/addCompared),
+ * the hourly roll-up and its rows (timeline.ts pruneTimeline/setKey, compare-store.ts),
+ * the latest-examples rule, example row ids and the curl's two fields: 28,638 → 29,270 B
+ * (+632 B) on 2026-12-07 (`npm run bundle` after rebasing on main 070349f).
  */
-export const BUNDLE_LIMIT_BYTES = 28 * 1024;
+export const BUNDLE_LIMIT_BYTES = 29 * 1024;
 /**
  * The admin surface (src/admin/admin.ts and what only it reaches): the dashboard
  * (src/dashboard/, hono/jsx, two pages, styles and charts), the report, pause-switch
@@ -33,11 +39,11 @@ export const BUNDLE_LIMIT_BYTES = 28 * 1024;
  * 28,638 B, inside the 28 KiB. Then 26 KiB: the route page's history
  * (src/dashboard/history.tsx: range picker, three charts, field sparklines), the
  * example page with copy-as-curl, the reset confirmation and the verdict reasons
- * took it from 21.9 to 25.6 KiB gzipped on 2026-12-07 (issue 21 item 6, `npm run
- * bundle` against 5ddcee3). The whole bundle may be this much larger than the
- * proxy's budget.
+ * took it from 23,002 to 26,754 B (+3,752 B) on 2026-12-07 (issue 21 item 6, `npm
+ * run bundle` after rebasing on main 070349f): 26.5 KiB. The whole bundle may be this
+ * much larger than the proxy's budget.
  */
-export const DASHBOARD_BYTES = 26 * 1024;
+export const DASHBOARD_BYTES = 26.5 * 1024;
 /** Identifiers of the `yaml` package (wrangler.toml does not minify, so they survive bundling). */
 const YAML_MARKERS = ["parseAllDocuments", "YAMLMap", "YAMLSeq", "YAMLParseError", "LineCounter"];
 
