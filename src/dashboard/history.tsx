@@ -160,7 +160,7 @@ function LineChart({ ats, series, range, name, unit = "", limit }: { ats: number
         {[bottom, (top + bottom) / 2, top].map((t) => (
           <g>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 0 && bottom < 0 ? "#4d5661" : "#d0d7de"} />
-            <text x={M.left - 6} y={y(t) + 4} text-anchor="end" fill="#4d5661">{`${round1(t)}${unit.trim()}`}</text>
+            <text x={M.left - 6} y={y(t) + 4} text-anchor="end" fill="#4d5661">{`${Math.round(t * 100) / 100}${unit.trim()}`}</text>
           </g>
         ))}
         {limit !== undefined && limit <= top && (
