@@ -9,6 +9,7 @@ declare namespace Cloudflare {
 		CAPTURES: R2Bucket;
 		MIRROR_PERCENT_CAP: string;
 		MIRROR_MEMORY_BUDGET_MIB: string;
+		MIRROR_ACCESS_LOG: string;
 		EDGE_MIRROR_ADMIN_TOKEN: string;
 		COMPARE_STORE: DurableObjectNamespace<import("./src/index").CompareStore>;
 		MIRROR_SWITCH: DurableObjectNamespace<import("./src/index").MirrorSwitch>;

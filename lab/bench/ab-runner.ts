@@ -30,6 +30,8 @@ export interface AbBuild {
   module: string;
   /** [binding, class] pairs: Durable Object classes the module exports, bound as env.<binding> */
   durableObjects: [string, string][];
+  /** text bindings (env.<name>), e.g. the floor workers' V1 and V2 */
+  bindings?: Record<string, string>;
 }
 
 export interface AbOptions {
@@ -146,7 +148,18 @@ function wrk(port: number, seconds: number, connections: number, paced?: string)
 }
 
 /** Serves both builds and measures them in interleaved rounds; throws unless every request was mirrored. */
-export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<AbResult> {
+export async function runAB(options: AbOptions): Promise<AbResult> {
+  return (await runRounds(options)) as AbResult;
+}
+
+export interface RoundsOptions {
+  /** the builds, from the routes file pointing at this run's origins and the origins' ports */
+  builds(routesYaml: string, origins: { v1: number; v2: number }): Promise<AbBuild[]>;
+  name: string;
+}
+
+/** runAB for any number of builds (lab/bench/hotpath.ts): rounds rotate the order, so each build runs in every position. */
+export async function runRounds({ builds: makeBuilds, name }: RoundsOptions): Promise<Omit<AbResult, "builds" | "gzipKiB"> & { builds: AbBuild[]; gzipKiB: number[] }> {
   const settings = {
     rounds: Number(process.env.BENCH_ROUNDS ?? 5),
     duration: Number(process.env.BENCH_DURATION ?? 5),
@@ -161,7 +174,7 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
   const procs: ChildProcess[] = [];
   const rounds: AbRound[] = [];
   try {
-    const builds = await makeBuilds(mirroredRoutes(v1.port, v2.port));
+    const builds = await makeBuilds(mirroredRoutes(v1.port, v2.port), { v1: v1.port, v2: v2.port });
     const served: { build: AbBuild; proc: ChildProcess; port: number }[] = [];
     const workerd = workerdInfo();
     for (const [i, build] of builds.entries()) {
@@ -170,14 +183,17 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
       const port = await freePort();
       const durableObjects = build.durableObjects.map(([binding, className]) => ({ binding, className }));
       // Durable Objects on disk (lab/shared/workerd.ts): workerd's in-memory storage has no SQLite.
-      const proc = startWorkerd({ workerd, dir: join(tmp, String(i)), module, port, durableObjects, stderr: 2, prefix: pin("0", []) });
+      const proc = startWorkerd({ workerd, dir: join(tmp, String(i)), module, port, bindings: build.bindings, durableObjects, stderr: 2, prefix: pin("0", []) });
       procs.push(proc);
       await serving(port);
       await wrk(port, 2, settings.connections); // warm-up
       served.push({ build, proc, port });
     }
     for (let round = 1; round <= settings.rounds; round++) {
-      const order = round % 2 ? served : [...served].reverse();
+      // Two builds alternate; more rotate, so each build runs in every position over the rounds.
+      const shift = served.length === 2 ? 0 : (round - 1) % served.length;
+      const rotated = [...served.slice(shift), ...served.slice(0, shift)];
+      const order = round % 2 ? rotated : rotated.reverse();
       for (const { build, proc, port } of order) {
         const before = cpuSeconds([proc.pid!]);
         const shadowsBefore = v2.requests();
@@ -186,12 +202,12 @@ export async function runAB({ builds: makeBuilds, name }: AbOptions): Promise<Ab
         await new Promise((done) => setTimeout(done, 300));
         const shadowsPerRequest = (v2.requests() - shadowsBefore) / r.requests;
         rounds.push({ build: build.name, round, shadowsPerRequest, rps: r.rps, p50: r.p50, p99: r.p99, cpuUsPerRequest: (cpu / r.requests) * 1e6 });
-        console.error(`round ${round} ${build.name.padEnd(7)} ${shadowsPerRequest.toFixed(2)} shadows/req, ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${((cpu / r.requests) * 1e6).toFixed(0)} µs CPU/req`);
+        console.error(`round ${round} ${build.name.padEnd(12)} ${shadowsPerRequest.toFixed(2)} shadows/req, ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${((cpu / r.requests) * 1e6).toFixed(0)} µs CPU/req`);
       }
     }
     const unmirrored = rounds.filter((r) => r.shadowsPerRequest < 0.99);
     if (unmirrored.length > 0) throw new Error(`not every request was mirrored: ${unmirrored.map((r) => `${r.build} round ${r.round}: ${r.shadowsPerRequest.toFixed(2)}`).join(", ")}`);
-    const gzipKiB = builds.map((b) => gzipSync(b.module, { level: 9 }).length / 1024) as [number, number];
+    const gzipKiB = builds.map((b) => gzipSync(b.module, { level: 9 }).length / 1024);
     return { builds, gzipKiB, rounds, settings };
   } finally {
     for (const p of procs) p.kill("SIGKILL");

@@ -117,6 +117,35 @@ export interface SwitchLog {
 
 export type Logger = (line: RequestLog) => void;
 
+/**
+ * MIRROR_ACCESS_LOG: which requests get their line (Envoy's access-log filters; Istio's
+ * default profile has access logging off). `all` (the default, and for any other value):
+ * every request. `notable`: only a line that says something went differently (see
+ * `isNotable`); a plain success, v1 and every shadow answered below 500 and nothing
+ * skipped or divergent, is left to Workers Logs' own per-invocation record.
+ */
+export type AccessLogMode = "all" | "notable";
+
+export function accessLogMode(raw: string | undefined): AccessLogMode {
+  return raw !== undefined && raw.trim().toLowerCase() === "notable" ? "notable" : "all";
+}
+
+/**
+ * Whether a request's line is written under MIRROR_ACCESS_LOG=notable: the worker
+ * answered itself or v1 failed (an error, or a 5xx), the primary was retried, a fault
+ * delay was injected, a variable could not be read, or any shadow failed, was skipped,
+ * answered 5xx, was not compared as drawn, or diverged.
+ */
+export function isNotable(line: RequestLog): boolean {
+  if (line.error !== undefined || line.status >= 500 || line.killSwitch !== undefined || line.memoryBudget !== undefined || line.tries !== undefined || line.faultDelayMs !== undefined) return true;
+  const shadows = line.shadows;
+  if (shadows === undefined) return false;
+  for (const s of shadows) {
+    if (s.error !== undefined || s.skipped !== undefined || s.compareSkipped !== undefined || s.divergent !== undefined || (s.status !== undefined && s.status >= 500)) return true;
+  }
+  return false;
+}
+
 export const jsonLogger: Logger = (line) => console.log(boundedJson(line));
 export const jsonCompareLogger = (line: CompareLog): void => console.log(boundedJson(line));
 export const jsonSwitchLogger = (line: SwitchLog): void => console.log(boundedJson(line));

@@ -27,7 +27,18 @@ const DEFAULT: MemoryBudget = { bytes: DEFAULT_MEMORY_BUDGET_MIB * MIB };
  * else that is not a number, the default 32: both with a reason for the log line.
  */
 export function memoryBudget(raw: string | undefined): MemoryBudget {
-  if (raw === undefined || raw.trim() === "") return DEFAULT;
+  if (raw === undefined) return DEFAULT;
+  // Read on every request, parsed once per value (an isolate's variables do not change).
+  if (cached?.raw === raw) return cached.budget;
+  const budget = parseBudget(raw);
+  cached = { raw, budget };
+  return budget;
+}
+
+let cached: { raw: string; budget: MemoryBudget } | undefined;
+
+function parseBudget(raw: string): MemoryBudget {
+  if (raw.trim() === "") return DEFAULT;
   const value = Number(raw);
   const over = value > MAX_MEMORY_BUDGET_MIB;
   return value >= 0 && !over
