@@ -140,11 +140,15 @@ const DRAIN_LIMIT = 64 * 1024;
  * when there is no body.
  */
 function discard(response: Response): Promise<unknown> | undefined {
+  // The common case first, without touching `response.body`: its getter makes the
+  // runtime build a JS ReadableStream (bench:profile, 2026-12-07: discard was 3 % of
+  // the worker's CPU with it), and arrayBuffer() reads natively without one.
+  const declared = response.headers.get("content-length");
+  if (declared !== null && Number(declared) <= DRAIN_LIMIT) return response.arrayBuffer().catch(done);
   const body = response.body;
   if (!body) return undefined;
-  const declared = response.headers.get("content-length");
   if (declared === null) return drainUpTo(body.getReader(), DRAIN_LIMIT).catch(done);
-  return (Number(declared) <= DRAIN_LIMIT ? response.arrayBuffer() : body.cancel()).catch(done);
+  return body.cancel().catch(done);
 }
 
 /** Reads an unsized answer to its end, or cancels it once more than `limit` bytes came. */

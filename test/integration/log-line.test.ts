@@ -123,3 +123,53 @@ describe("the hook where a finished shadow is counted", () => {
     expect(tally).toMatchObject({ mirrored: 3, compared: 3 });
   });
 });
+
+// MIRROR_ACCESS_LOG (docs/performance-hotpath.md): Envoy filters which requests are
+// access-logged (envoy/docs: config/accesslog/v3 AccessLogFilter: status_code_filter,
+// response_flag_filter, runtime_filter), and Istio's default profile logs none
+// (meshConfig.accessLogFile is empty). `notable` writes only the lines that say
+// something went differently; `all`, the default, every request's.
+describe("MIRROR_ACCESS_LOG", () => {
+  const notable = { env: { MIRROR_ACCESS_LOG: "notable" } };
+
+  it("notable: a mirrored request whose v1 and shadow both answered < 500 writes no line", async () => {
+    const sent = await send("http://mirror.test/anything", notable);
+    expect(sent.response.status).toBe(200);
+    await sent.settled();
+    // The shadow was sent and answered: only its line is left out.
+    expect(await recordsAt("v2", sent.requestId)).toHaveLength(1);
+    expect(sent.logs).toEqual([]);
+  });
+
+  it("notable: a request that is not mirrored and answered 200 writes no line", async () => {
+    const sent = await send("http://zero.test/x", notable);
+    expect(sent.response.status).toBe(200);
+    await sent.settled();
+    expect(sent.logs).toEqual([]);
+  });
+
+  it("notable: a shadow answered 500, a refused shadow, v1 down and no route each write their line", async () => {
+    const cases: [string, object][] = [
+      ["http://shadow-500.test/x", { status: 200, shadows: [{ destination: "httpbin/status500", status: 500 }] }],
+      ["http://shadow-refused.test/x", { status: 200, shadows: [{ destination: "httpbin/refused", error: "connect_failed" }] }],
+      ["http://primary-down.test/x", { status: 503, error: "upstream_unavailable" }],
+      ["http://nowhere.test/x", { status: 404, error: "no_virtual_service" }],
+    ];
+    for (const [url, expected] of cases) {
+      const sent = await send(url, notable);
+      await sent.response.arrayBuffer();
+      await sent.settled();
+      expect(sent.logs, url).toHaveLength(1);
+      expect(sent.logs[0], url).toMatchObject({ event: "request", requestId: sent.requestId, ...expected });
+    }
+  });
+
+  it("all (also unset, and any other value): every request's line, as before", async () => {
+    for (const env of [{}, { MIRROR_ACCESS_LOG: "all" }, { MIRROR_ACCESS_LOG: "everything" }]) {
+      const sent = await send("http://mirror.test/anything", { env });
+      await sent.settled();
+      expect(sent.logs, JSON.stringify(env)).toHaveLength(1);
+      expect(sent.logs[0]).toMatchObject({ status: 200, shadows: [{ destination: "httpbin/v2", status: 200 }] });
+    }
+  });
+});
