@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const md = [
     "# Hot path: the mirrored request's CPU, piece by piece (npm run bench:hotpath)",
     "",
-    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${rounds} interleaved rounds of ${duration} s (order rotating), wrk -t1 -c${connections}, GET 100 % mirrored, workerd on CPU 0, wrk and origins on CPU 1, a machine shared with other work (CPU per request is the steadier figure). Medians; (×) is the build's figure over the floor's.`,
+    `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${rounds} interleaved rounds of ${duration} s (order rotating), wrk -t1 -c${connections}${result.settings.rate ? ` offering ${result.settings.rate} req/s (BENCH_RATE)` : ""}, GET 100 % mirrored, workerd on CPU 0, wrk and origins on CPU 1, a machine shared with other work (CPU per request is the steadier figure). Medians; (×) is the build's figure over the floor's.`,
     "",
     "| build | bundle KiB gzipped | req/s | p50 | p99 | workerd CPU µs / req |",
     "|---|---:|---:|---:|---:|---:|",

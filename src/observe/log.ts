@@ -134,14 +134,15 @@ export function accessLogMode(raw: string | undefined): AccessLogMode {
  * Whether a request's line is written under MIRROR_ACCESS_LOG=notable: the worker
  * answered itself or v1 failed (an error, or a 5xx), the primary was retried, a fault
  * delay was injected, a variable could not be read, or any shadow failed, was skipped,
- * answered 5xx, was not compared as drawn, or diverged.
+ * answered with another status than the client got or a 5xx, was not compared as
+ * drawn, or diverged.
  */
 export function isNotable(line: RequestLog): boolean {
   if (line.error !== undefined || line.status >= 500 || line.killSwitch !== undefined || line.memoryBudget !== undefined || line.tries !== undefined || line.faultDelayMs !== undefined) return true;
   const shadows = line.shadows;
   if (shadows === undefined) return false;
   for (const s of shadows) {
-    if (s.error !== undefined || s.skipped !== undefined || s.compareSkipped !== undefined || s.divergent !== undefined || (s.status !== undefined && s.status >= 500)) return true;
+    if (s.error !== undefined || s.skipped !== undefined || s.compareSkipped !== undefined || s.divergent !== undefined || (s.status !== undefined && (s.status >= 500 || s.status !== line.status))) return true;
   }
   return false;
 }

@@ -4,7 +4,7 @@
 // reach the client), each settled shadow handed to the route's counts, and the
 // request's one log line (RequestLine, below).
 import type { CompareSettings, Route, RouteTable } from "../routing/table";
-import { planRequest, type ForwardedPlan } from "../routing/plan";
+import { planRequest, type AnsweredPlan, type ForwardedPlan } from "../routing/plan";
 import { requestFacts, trustedRequestId, withRequestId, type RequestFacts } from "../routing/request-facts";
 import { pickOrigin } from "../routing/load-balance";
 import { mirrorCap } from "../routing/kill-switch";
@@ -53,8 +53,12 @@ export interface PipelineContext {
   capture?: CaptureBatcher;
 }
 
-/** `url`: request.url, when the caller has read it already. */
-export async function handleRequest(request: Request, ctx: PipelineContext, url = request.url): Promise<Response> {
+/**
+ * `url`: request.url, when the caller has read it already. Written without async
+ * functions (as forward.ts): each async layer is a promise and microtask hops more on
+ * every request; only a fault delay or a buffered body waits before the primary is sent.
+ */
+export function handleRequest(request: Request, ctx: PipelineContext, url = request.url): Promise<Response> {
   const started = Date.now();
   // Every getter and Headers call crosses into the runtime: read each once.
   const incoming = request.headers;
@@ -69,7 +73,6 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
   const line = record.line;
   // What Envoy %VARIABLE%s in header values read; request.cf only when one asks.
   const format: FormatContext = { facts, startedMs: started, protocol: () => request.cf?.httpProtocol as string | undefined, request: facts.headers };
-  const finish = (response: Response, error?: RequestError) => record.respond(response, error);
   try {
     const cap = mirrorCap(ctx.mirrorPercentCap);
     if (cap.invalid) line.killSwitch = cap.invalid;
@@ -82,39 +85,65 @@ export async function handleRequest(request: Request, ctx: PipelineContext, url 
     const plan = planRequest(ctx.table, facts, { random: ctx.random, capPerMillion, routeCaps: paused?.routes });
     if (plan.action === "refuse") {
       if (plan.virtualService) line.virtualService = plan.virtualService;
-      return finish(shortAnswer(plan.status, plan.message), plan.error);
+      return Promise.resolve(record.respond(shortAnswer(plan.status, plan.message), plan.error));
     }
     line.virtualService = plan.virtualService;
     line.route = plan.route.name;
     if (plan.faultDelayMs !== undefined) {
       line.faultDelayMs = plan.faultDelayMs;
-      await new Promise((resolve) => setTimeout(resolve, plan.faultDelayMs));
+      return new Promise((resolve) => setTimeout(resolve, plan.faultDelayMs)).then(() => proceed(request, facts, plan, requestId, record, ctx, format, url, started));
     }
+    return proceed(request, facts, plan, requestId, record, ctx, format, url, started);
+  } catch (e) {
+    return Promise.resolve(internal(record, e));
+  }
+}
+
+/** A bug in edge-mirror: the client gets a short 500 and the log says which request. */
+function internal(record: RequestLine, e: unknown): Response {
+  record.line.detail = (e as Error)?.message ?? String(e);
+  return record.respond(shortAnswer(500, "internal error"), "internal");
+}
+
+/** After the fault delay, if any: the worker's own answer, or the request forwarded. */
+function proceed(
+  request: Request,
+  facts: RequestFacts,
+  plan: AnsweredPlan | ForwardedPlan,
+  requestId: string,
+  record: RequestLine,
+  ctx: PipelineContext,
+  format: FormatContext,
+  url: string,
+  started: number,
+): Promise<Response> {
+  try {
     if (plan.action === "answer") {
       const { kind } = plan.answer;
       const error = kind === "fault_abort" || kind === "no_destination" ? kind : undefined;
       const response = edgeResponse(plan.answer, plan.route, plan.corsOrigin, format);
-      return finish(kind === "preflight" || kind === "no_destination" ? response : withCors(plan, response), error);
+      return Promise.resolve(record.respond(kind === "preflight" || kind === "no_destination" ? response : withCors(plan, response), error));
     }
-    return forwardPlanned(request, facts, plan, requestId, record, ctx, finish, format, url, started);
+    // A route's own retries need the body again: read first (bounded by the body cap, plan.ts).
+    if (plan.body === "buffer") return request.arrayBuffer().then((b) => forwardPlanned(request, facts, plan, requestId, record, ctx, format, url, started, new Uint8Array(b)));
+    return forwardPlanned(request, facts, plan, requestId, record, ctx, format, url, started, undefined);
   } catch (e) {
-    // A bug in edge-mirror: the client gets a short 500 and the log says which request.
-    line.detail = (e as Error)?.message ?? String(e);
-    return finish(shortAnswer(500, "internal error"), "internal");
+    return Promise.resolve(internal(record, e));
   }
 }
 
-async function forwardPlanned(
+/** `buffered`: the request's body, read whole when the plan says "buffer". */
+function forwardPlanned(
   request: Request,
   facts: RequestFacts,
   plan: ForwardedPlan,
   requestId: string,
   record: RequestLine,
   ctx: PipelineContext,
-  finish: (response: Response, error?: RequestError) => Response,
   format: FormatContext,
   clientUrl: string,
   started: number,
+  buffered: Uint8Array | undefined,
 ): Promise<Response> {
   const { route, destination, shadow } = plan;
   const line = record.line;
@@ -141,9 +170,9 @@ async function forwardPlanned(
   let body: ReadableStream | Uint8Array | null = plan.body === "none" ? null : request.body;
   let copy: Promise<BodyCopy> | undefined;
   let abandon: (() => void) | undefined;
-  if (plan.body === "buffer") {
+  if (buffered) {
     // Read for the route's retries; held longer for the shadows, so counted in the ledger then.
-    const bytes = new Uint8Array(await request.arrayBuffer());
+    const bytes = buffered;
     body = bytes;
     const hold = plan.mirrored > 0 ? ctx.budgets.memory.reserve(bytes.byteLength) : undefined;
     copy = Promise.resolve(hold ? { ok: true, bytes, release: hold.release } : { ok: false, reason: "memory_budget" });
@@ -223,27 +252,28 @@ async function forwardPlanned(
     ctx.waitUntil(comparison ? shadows.finally(comparison.shadowsDone) : shadows);
   }
 
-  const { result, tries } = await primary;
-  if (tries > 1) line.tries = tries;
-  if (!result.ok) {
-    abandon?.();
-    capture?.abandon();
-    comparison?.v1Failed();
-    return finish(withCors(plan, result.response), result.error);
-  }
-  // A 101 carries the WebSocket itself and must be returned as it is.
-  if (plan.upgrade) return finish(result.response);
-  // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
-  const answered = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
-  // Captured: another clone of v1's answer, read by the worker inside waitUntil.
-  const upstream = capture ? capture.v1(answered, sentAt) : answered;
-  const passed = passThrough(upstream);
-  const routeOps = route.headers?.response;
-  const destinationOps = destination.headers?.response;
-  // Most routes have no response operations: then no context is built for them, per request.
-  if (routeOps === undefined && destinationOps === undefined) return finish(withCors(plan, passed));
-  // %REQ(…)% in response operations reads the request as it was sent upstream.
-  return finish(withCors(plan, withResponseOps(passed, { ...format, request: headers }, routeOps, destinationOps)));
+  return primary.then(({ result, tries }) => {
+    if (tries > 1) line.tries = tries;
+    if (!result.ok) {
+      abandon?.();
+      capture?.abandon();
+      comparison?.v1Failed();
+      return record.respond(withCors(plan, result.response), result.error);
+    }
+    // A 101 carries the WebSocket itself and must be returned as it is.
+    if (plan.upgrade) return record.respond(result.response);
+    // Compared: the client's answer is a branch of a tee, streamed as it arrives and byte for byte v1's.
+    const answered = comparison ? comparison.v1(result.response, Date.now() - sentAt) : result.response;
+    // Captured: another clone of v1's answer, read by the worker inside waitUntil.
+    const upstream = capture ? capture.v1(answered, sentAt) : answered;
+    const passed = passThrough(upstream);
+    const routeOps = route.headers?.response;
+    const destinationOps = destination.headers?.response;
+    // Most routes have no response operations: then no context is built for them, per request.
+    if (routeOps === undefined && destinationOps === undefined) return record.respond(withCors(plan, passed));
+    // %REQ(…)% in response operations reads the request as it was sent upstream.
+    return record.respond(withCors(plan, withResponseOps(passed, { ...format, request: headers }, routeOps, destinationOps)));
+  });
 }
 
 function compareRequest(

@@ -148,8 +148,9 @@ describe("MIRROR_ACCESS_LOG", () => {
     expect(sent.logs).toEqual([]);
   });
 
-  it("notable: a shadow answered 500, a refused shadow, v1 down and no route each write their line", async () => {
+  it("notable: a shadow answered 500 or another status than v1, a refused shadow, v1 down and no route each write their line", async () => {
     const cases: [string, object][] = [
+      ["http://cmp.test/compare/status", { status: 200, shadows: [{ destination: "httpbin/v2", status: 404 }] }],
       ["http://shadow-500.test/x", { status: 200, shadows: [{ destination: "httpbin/status500", status: 500 }] }],
       ["http://shadow-refused.test/x", { status: 200, shadows: [{ destination: "httpbin/refused", error: "connect_failed" }] }],
       ["http://primary-down.test/x", { status: 503, error: "upstream_unavailable" }],
