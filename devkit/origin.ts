@@ -12,7 +12,8 @@ import { compareAnswer } from "./compare-answers";
  * Behaviours, for fault tests: "ok" (httpbin-like), "status500", "reset" (closes the
  * connection on arrival), "hold" (answers when release() is called), "slow" (after
  * delayMs), "reset-mid-headers", "reset-mid-body", "huge" (a 64 MiB body),
- * "slow-stream" (first chunk at once, the rest on release()), "early-hints" (103, then 200),
+ * "slow-stream" (first chunk at once, the rest on release()), "slow-stream-sized" (the same
+ * with a Content-Length), "early-hints" (103, then 200),
  * "chunked" (a small answer without Content-Length), "huge-chunked" (64 MiB without Content-Length),
  * "echo" (ok, plus Gateway API conformance's echo backend: ?delay= and X-Echo-Set-Header; conformance-echo.ts).
  * Under "ok", paths under /compare/ answer as compare-answers.ts says (v1 and v2 differ there on purpose).
@@ -27,6 +28,7 @@ export type Behaviour =
   | "reset-mid-body"
   | "huge"
   | "slow-stream"
+  | "slow-stream-sized"
   | "early-hints"
   | "chunked"
   | "huge-chunked"
@@ -114,6 +116,10 @@ export async function startOrigin({
         res.end();
       } else if (behaviour === "slow-stream") {
         res.writeHead(200, { "content-type": "text/plain", "x-origin": name });
+        res.write("first\n");
+        held.add(() => res.end("rest\n"));
+      } else if (behaviour === "slow-stream-sized") {
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "11", "x-origin": name });
         res.write("first\n");
         held.add(() => res.end("rest\n"));
       } else if (behaviour === "early-hints") {

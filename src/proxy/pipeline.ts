@@ -236,7 +236,13 @@ function forwardPlanned(
     // A compared route counts every shadow; a compared request also reads both answers (proxy/comparison.ts).
     if (shadow.settings.compare && plan.compare && ctx.recorder) comparison = compareRequest(plan, shadow.settings.compare, facts, requestId, headers, ctx, trace?.traceId, () => request.cf);
     // Each settled shadow: counted for a compared route (the explicit hook), then put on the log line.
-    const settled = record.expect(targets, shadow.settings.timeoutMs, comparison);
+    const pending = ctx.mirrorSwitch?.pending;
+    // Bodiless, not compared, sent at once: each shadow is one fetch() under the deadline
+    // signal, which also ends the read of its answer (workerd rejects the body read with
+    // a TimeoutError at the deadline; checked 2026-12-07), so each settles by the
+    // deadline by itself and the line needs no guard of its own.
+    const selfBounded = copy === undefined && comparison === undefined && pending === undefined;
+    const settled = record.expect(targets, shadow.settings.timeoutMs, comparison, selfBounded);
     const shadowRequest = {
       method: facts.method,
       headers: shadowHeaders,
@@ -244,7 +250,6 @@ function forwardPlanned(
       deadline: record.deadline!,
       compare: comparison?.compareShadow,
     };
-    const pending = ctx.mirrorSwitch?.pending;
     const shadows = pending
       ? shadowsAfterSwitch(pending, plan, mirrorCap(ctx.mirrorPercentCap).perMillion, shadowRequest, targets, settled)
       : sendShadows(shadowRequest, targets, settled);
@@ -346,10 +351,13 @@ const LINE_DEADLINE_GRACE_MS = 1_000;
  * (or 25 s after the response, when that deadline is later) does not hold the line:
  * it is written with that shadow as a timeout (its real outcome is still counted).
  *
- * The guard costs the common case one listener on the deadline signal the shadows
- * already have (this object is the listener: no closure per request); a timer only
- * once that deadline has passed. A timer per request instead cost 2.4 % of the
- * worker's CPU profile (npm run bench:profile, 2026-12-07).
+ * The common case, bodiless shadows not compared and sent at once, needs no guard: each
+ * is a fetch() under the deadline signal, which ends its answer's read too. Otherwise
+ * (a body copy, a comparison, a pause switch not read yet) the guard is one listener on
+ * the deadline signal the shadows already have (this object is the listener: no
+ * closure per request); a timer only once that deadline has passed. A timer per
+ * request instead cost 2.4 % of the worker's CPU profile, and the listener 1.4 %
+ * (addEventListener + removeEventListener self time; npm run bench:profile, 2026-12-07).
  */
 class RequestLine {
   readonly line: RequestLog;
@@ -365,6 +373,8 @@ class RequestLine {
   #targets: ShadowTarget[] | undefined;
   #shadowsStarted = 0;
   #guard: ReturnType<typeof setTimeout> | undefined;
+  /** every shadow settles by the deadline by itself (the pipeline's selfBounded): no listener needed */
+  #selfBounded = false;
 
   constructor(
     requestId: string,
@@ -383,8 +393,9 @@ class RequestLine {
    * callback each one settles with, which hands the outcome to the comparison's
    * counts first (the explicit hook), then to the line.
    */
-  expect(targets: ShadowTarget[], timeoutMs: number, comparison: Comparison | undefined): ShadowSettled {
+  expect(targets: ShadowTarget[], timeoutMs: number, comparison: Comparison | undefined, selfBounded = false): ShadowSettled {
     this.#pending = targets.length;
+    this.#selfBounded = selfBounded;
     this.#targets = targets;
     if (targets.length > 0) this.line.shadows = [];
     this.#shadowsStarted = Date.now();
@@ -406,6 +417,7 @@ class RequestLine {
     this.#responded = true;
     if (this.#pending === 0) this.#write();
     else if (this.#longDeadline) this.#guard = setTimeout(() => this.#unsettled(), LINE_WAIT_AFTER_RESPONSE_MS);
+    else if (this.#selfBounded) return response;
     else if (this.deadline!.aborted) this.handleEvent();
     else {
       // The shadows' promise is in waitUntil while any is pending, which keeps the deadline's timer alive.

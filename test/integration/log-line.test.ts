@@ -75,6 +75,27 @@ describe("one line per request", () => {
     ]);
   });
 
+  // The common case has no guard of its own (pipeline.ts, RequestLine): the deadline signal
+  // that fetch() carries also ends the read of the shadow's answer, so a v2 that sends its
+  // headers and then stalls its body cannot hold the line past the deadline.
+  for (const [host, kind] of [["shadow-stall.test", "unsized"], ["shadow-stall-sized.test", "sized"]] as const) {
+    it(`a shadow whose ${kind} answer stalls after its headers: the line is written at the shadow's deadline`, async () => {
+      const started = Date.now();
+      const sent = await send(`http://${host}/x`);
+      expect(sent.response.status).toBe(200);
+      await sent.response.arrayBuffer();
+      expect(sent.logs).toHaveLength(0);
+      await sent.settled();
+      const waited = Date.now() - started;
+      expect(sent.logs).toHaveLength(1);
+      // The answer's status came before the stall; its read ended at the 300 ms route timeout.
+      expect(sent.logs[0]).toMatchObject({ status: 200, shadows: [{ destination: `httpbin/${kind === "sized" ? "stallsized" : "stall"}`, status: 200 }] });
+      expect(sent.logs[0]!.shadows![0]!.durationMs).toBeGreaterThanOrEqual(300);
+      // Well before the guarded case's deadline + 1 s grace.
+      expect(waited).toBeLessThan(1_000);
+    });
+  }
+
   it("a shadow that never settles does not hold the line: written at the shadow's deadline (+1 s grace), that shadow a timeout", async () => {
     // The pause switch's first read never answers, so the shadow never starts nor settles.
     const { ctx, lines } = pipeline({ mirrorSwitch: { pending: new Promise(() => {}) } });

@@ -22,6 +22,9 @@ export default async function setup(project: TestProject) {
     startOrigin({ name: "status500", behaviour: "status500" }),
     startOrigin({ name: "reset", behaviour: "reset" }),
     startOrigin({ name: "hold", behaviour: "hold" }),
+    // Answers at once, then holds the rest of its body (unsized, and sized): test/integration/log-line.test.ts.
+    startOrigin({ name: "stall", behaviour: "slow-stream" }),
+    startOrigin({ name: "stallsized", behaviour: "slow-stream-sized" }),
     // A second instance of v1, for DestinationRule load balancing across two endpoints.
     startOrigin({ name: "v1b" }),
     // Fails the first try of each request on purpose, for the retry tests.
