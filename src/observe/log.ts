@@ -127,8 +127,17 @@ export type Logger = (line: RequestLog) => void;
 export type AccessLogMode = "all" | "notable";
 
 export function accessLogMode(raw: string | undefined): AccessLogMode {
-  return raw !== undefined && raw.trim().toLowerCase() === "notable" ? "notable" : "all";
+  if (raw === undefined) return "all";
+  // Read on every request, parsed once per value (an isolate's variables do not change).
+  if (raw !== lastRaw) {
+    lastRaw = raw;
+    lastMode = raw.trim().toLowerCase() === "notable" ? "notable" : "all";
+  }
+  return lastMode;
 }
+
+let lastRaw: string | undefined;
+let lastMode: AccessLogMode = "all";
 
 /**
  * Whether a request's line is written under MIRROR_ACCESS_LOG=notable: the worker
