@@ -14,6 +14,7 @@ import type { DiffKind } from "./types";
 import { routeVerdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
 import { latencyShift, type LatencyShift } from "./latency-shift";
 import { whereReport, type WhereReport } from "./where-report";
+import { endpointReports, withEndpoints, type EndpointReport } from "./endpoint-report";
 
 export interface FieldReport {
   path: string;
@@ -66,6 +67,11 @@ export interface RouteReport {
   examples: Example[];
   /** the top 10 colos, countries and HTTP protocols by compared requests, each judged like the route (where.ts) */
   where: WhereReport;
+  /**
+   * Per endpoint (method and path template, endpoint.ts), failing first: its own noise,
+   * interval, shift and verdict (endpoint-report.ts). Any failing endpoint fails the route.
+   */
+  endpoints: EndpointReport[];
 }
 
 export interface RouteIdentity {
@@ -113,6 +119,7 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
   const hours = hoursWithMinutes(t.hours ?? {}, t.timeline);
   // An hour names its path sets by hash: the route's kept sets say which paths they are.
   const named = new Map(Object.keys(t.signatures).flatMap((k) => (k === OVERFLOW ? [] : [[setKey(k), JSON.parse(k) as string[]] as const])));
+  const endpoints = endpointReports(t.endpoints ?? {}, Object.keys(t.fields), Object.keys(t.signatures), settings);
   return {
     ...identity,
     mirrored: t.mirrored,
@@ -121,7 +128,7 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     noiseSamples: t.noiseSamples,
     divergencePercent: t.compared > 0 ? round((divergent / t.compared) * 100) : null,
     confidenceInterval: { low: round(interval.low * 100), high: round(interval.high * 100) },
-    verdict: routeVerdict(t.compared, divergent, shift, settings.gate),
+    verdict: withEndpoints(routeVerdict(t.compared, divergent, shift, settings.gate), endpoints, settings.gate),
     gate: settings.gate,
     flags: flags(t, latencyMs),
     fields,
@@ -140,6 +147,7 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
       .map((f) => ({ path: f.path, minutes: fieldTrend(t.timeline, f.path).map((p) => p.divergent), hours: fieldTrend(hours, f.path, named).map((p) => p.divergent) })),
     examples: [...t.examples].sort((a, b) => b.at - a.at),
     where: whereReport(t.where, t.signatures, divergentSignature),
+    endpoints,
   };
 }
 

@@ -7,9 +7,11 @@
 // first) and the timeline's bounds (timeline.ts). These are the only copy of the
 // rules: the route's Durable Object merges with mergeTally too.
 import type { CompareOutcome } from "./compare-answers";
+import { endpointOf } from "./endpoint";
+import { addToEndpoint, endpointIn, keyOf, mergeEndpoints, type EndpointTally } from "./endpoint-tally";
 import { latencyBucket } from "./histogram";
 import { shiftKey } from "./latency-shift";
-import { MAX_PATH_BYTES, utf8Bytes } from "./path";
+import { fitsBytes, MAX_PATH_BYTES, utf8Bytes } from "./path";
 import { addToTimeline, COMPARED, ERRORS, MAX_SIGNATURE_BYTES, mergeTimeline, minuteOf, MIRRORED, SHIFT_CLAMP_MS, SHIFT_SUM, SKIPPED, type Timeline } from "./timeline";
 import type { DiffKind, RedactedDifference } from "./types";
 import { addWhere, mergeWhere, type WhereKeys, type WhereTally } from "./where";
@@ -78,6 +80,8 @@ export interface Tally {
   examples: Example[];
   /** compared requests by request.cf colo, country and HTTP protocol (where.ts; bounded there) */
   where: WhereTally;
+  /** per endpoint (method and path template, endpoint.ts): bounded as endpoint-tally.ts says */
+  endpoints: Record<string, EndpointTally>;
 }
 
 export const MAX_PATHS = 500;
@@ -117,6 +121,7 @@ export function emptyTally(): Tally {
     hours: {},
     examples: [],
     where: {},
+    endpoints: {},
   };
 }
 
@@ -171,6 +176,8 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
     addToTimeline(t.timeline, minute, signature);
   }
   if (where) addWhere(t.where, where, signature, v2Ms - v1Ms);
+  const endpoint = endpointIn(t.endpoints, endpointOf(example.method, example.path));
+  addToEndpoint(endpoint, outcome.differences, outcome.noise, signature && (fitsBytes(signature, MAX_SIGNATURE_BYTES) ? keyOf(signature) : OVERFLOW), v2Ms - v1Ms);
   if (outcome.example.length > 0) addExample(t, boundExample({ ...example, v1Status: outcome.v1Status, v2Status: outcome.v2Status, differences: outcome.example }));
 }
 
@@ -226,6 +233,8 @@ export function mergeTally(into: Tally, from: Tally): void {
   for (const e of from.examples) addExample(into, e);
   // An isolate of an older version sends no where.
   mergeWhere((into.where ??= {}), from.where ?? {});
+  // An isolate of an older version sends no endpoints.
+  mergeEndpoints(into.endpoints, from.endpoints);
 }
 
 /** The more structural of two kinds: a path's kind in the report. */

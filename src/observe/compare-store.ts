@@ -12,6 +12,7 @@ import type { RouteIdentity } from "../compare/report";
 import type { DiffKind } from "../compare/types";
 import { addToTimeline, MINUTE_OVERFLOW, pruneHours, pruneTimeline, type Timeline } from "../compare/timeline";
 import { DIMENSIONS, OTHER, whereRows, type Dimension } from "../compare/where";
+import { OTHER_ENDPOINT, type EndpointTally } from "../compare/endpoint-tally";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS signatures (paths TEXT PRIMARY KEY, n INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS examples (id INTEGER PRIMARY KEY AUTOINCREMENT, example TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS where_values (dimension TEXT NOT NULL, value TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (dimension, value));
 CREATE TABLE IF NOT EXISTS hours (hour TEXT PRIMARY KEY, counts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS endpoints (endpoint TEXT PRIMARY KEY, data TEXT NOT NULL);
 DROP TABLE IF EXISTS example_paths;`;
 
 /** The tally's single counters, stored as counts rows of kind "total". */
@@ -37,7 +39,7 @@ const MAPS: Record<string, (t: Tally) => Record<string, number>> = {
   shadowErrors: (t: Tally) => t.shadowErrors,
 };
 /** Every row but meta's. */
-const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values;DELETE FROM hours";
+const CLEAR = "DELETE FROM counts;DELETE FROM fields;DELETE FROM signatures;DELETE FROM examples;DELETE FROM where_values;DELETE FROM hours;DELETE FROM endpoints";
 /** The timeline's minutes are counts rows of kind "minute:<start>"; its hours (tally.hours) one row each in hours (their counts as JSON: a row per key cost ~130 B of SQLite each). */
 const MINUTE = "minute:";
 
@@ -116,6 +118,11 @@ export class CompareStore extends DurableObject<Env> {
     for (const key of [...Object.keys(incoming.signatures), OVERFLOW]) {
       const n = t.signatures[key];
       if (n !== undefined) sql.exec("INSERT OR REPLACE INTO signatures VALUES (?, ?)", key, n);
+    }
+    // One row per endpoint the call touched (its JSON: bounded by endpoint-tally.ts); past MAX_ENDPOINTS, "other"'s.
+    for (const name of Object.keys(incoming.endpoints ?? {})) {
+      const key = t.endpoints[name] ? name : OTHER_ENDPOINT;
+      if (t.endpoints[key]) sql.exec("INSERT OR REPLACE INTO endpoints VALUES (?, ?)", key, JSON.stringify(t.endpoints[key]));
     }
     for (const e of t.examples) {
       if (!before.delete(e)) this.#rows.set(e, sql.exec<{ id: number }>("INSERT INTO examples (example) VALUES (?) RETURNING id", JSON.stringify(e)).one().id);
@@ -199,6 +206,9 @@ export class CompareStore extends DurableObject<Env> {
     for (const { paths, n } of sql.exec<{ paths: string; n: number }>("SELECT * FROM signatures")) add((t) => (t.signatures[paths] = n), () => tally.signatures[paths]);
     for (const { dimension, value, counts } of sql.exec<{ dimension: Dimension; value: string; counts: string }>("SELECT * FROM where_values")) {
       add((t) => (t.where = { [dimension]: { [value]: JSON.parse(counts) } }), () => (Object.hasOwn(tally.where[dimension] ?? {}, value) ? 0 : undefined));
+    }
+    for (const { endpoint, data } of sql.exec<{ endpoint: string; data: string }>("SELECT * FROM endpoints")) {
+      add((t) => (t.endpoints[endpoint] = JSON.parse(data) as EndpointTally), () => tally.endpoints[endpoint]);
     }
     let examples = 0;
     for (const { id, example } of sql.exec<{ id: number; example: string }>("SELECT id, example FROM examples ORDER BY id")) {

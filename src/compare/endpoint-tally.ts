@@ -1,0 +1,118 @@
+// The per-endpoint part of a route's tally (issue 21 item 2): for each endpoint
+// (endpoint.ts), its compared requests, noise samples, fields, path sets and latency
+// shifts, so that each endpoint gets its own noise (Diffy), interval and verdict.
+// Bounded by construction, in entries and bytes:
+// - MAX_ENDPOINTS endpoints (first come), the rest counted under OTHER_ENDPOINT;
+//   each endpoint's name at most MAX_ENDPOINT_BYTES;
+// - per endpoint, ENDPOINT_FIELDS field paths and ENDPOINT_SIGNATURES path sets, kept
+//   by hash (hash.ts's 14 hex digits), not by text: the report finds their text in the
+//   route's own fields and signatures. A path or set not kept (past the cap, or not
+//   kept by the route) counts as divergent, as at the route;
+// - a latency-shift histogram with coarser keys than the route's: whole ms to ±16 ms,
+//   4 log buckets per doubling past it (each kept as its geometric middle, at most
+//   9 % off), so at most ENDPOINT_SHIFT_KEYS keys.
+// One endpoint's JSON text is then at most about 5 KiB (32 fields of about 60 bytes, 32
+// sets of 20, 241 shift keys of about 10), the 51 at most about 260 KiB.
+import { hashHex, createHasher } from "./hash";
+import { MAX_ENDPOINT_BYTES } from "./endpoint";
+import type { DiffKind } from "./types";
+
+export interface EndpointTally {
+  compared: number;
+  noiseSamples: number;
+  /** field path's hash → its counts on this endpoint (tally.ts's FieldCount) */
+  fields: Record<string, { kind: DiffKind; divergent: number; noise: number }>;
+  /** path set's hash (or OVERFLOW_SET) → compared requests that differed at exactly that set */
+  signatures: Record<string, number>;
+  /** field counts not kept past ENDPOINT_FIELDS */
+  droppedPaths: number;
+  /** endpointShiftKey(v2 − v1) → count */
+  shift: Record<string, number>;
+}
+
+export const MAX_ENDPOINTS = 50;
+export const OTHER_ENDPOINT = "other";
+export const ENDPOINT_FIELDS = 32;
+export const ENDPOINT_SIGNATURES = 32;
+export const OVERFLOW_SET = "*";
+const EXACT_MS = 16;
+const PER_DOUBLING = 4;
+/** Log buckets on each side: differences past 2^30 ms (12 days) share the last. */
+const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 30 / EXACT_MS));
+/** The most keys an endpoint's shift histogram holds. */
+export const ENDPOINT_SHIFT_KEYS = 2 * EXACT_MS + 1 + 2 * STEPS;
+
+const hasher = createHasher();
+/** The key a field path or a path set (its JSON text) is kept under. */
+export const keyOf = (text: string): string => hashHex(hasher(text));
+
+export function emptyEndpoint(): EndpointTally {
+  return { compared: 0, noiseSamples: 0, fields: {}, signatures: {}, droppedPaths: 0, shift: {} };
+}
+
+/** Whole ms to ±16 ms, then the middle of a quarter-doubling bucket; idempotent, so merging re-keys safely. */
+export function endpointShiftKey(diffMs: number): string {
+  const a = Math.abs(diffMs);
+  if (!(a > EXACT_MS)) return String(Math.round(diffMs) || 0);
+  const step = Math.min(Math.floor(Math.log2(a / EXACT_MS) * PER_DOUBLING), STEPS - 1);
+  return String(Math.sign(diffMs) * Math.round(EXACT_MS * 2 ** ((step + 0.5) / PER_DOUBLING)));
+}
+
+/**
+ * The endpoint entry `name` counts into: its own while there is room (MAX_ENDPOINTS,
+ * a name within MAX_ENDPOINT_BYTES), else OTHER_ENDPOINT.
+ */
+export function endpointIn(endpoints: Record<string, EndpointTally>, name: string): EndpointTally {
+  let e = endpoints[name];
+  if (e) return e;
+  const own = name !== OTHER_ENDPOINT && new TextEncoder().encode(name).length <= MAX_ENDPOINT_BYTES && Object.keys(endpoints).filter((k) => k !== OTHER_ENDPOINT).length < MAX_ENDPOINTS;
+  const key = own ? name : OTHER_ENDPOINT;
+  return (endpoints[key] ??= emptyEndpoint());
+}
+
+/** One compared request: its differences' paths, its noise sample's paths (when it had one), its set's key, v2 − v1. */
+export function addToEndpoint(e: EndpointTally, divergent: readonly { path: string; kind: DiffKind }[], noise: readonly { path: string; kind: DiffKind }[] | undefined, signature: string | undefined, shiftMs: number): void {
+  e.compared++;
+  for (const d of divergent) countField(e, keyOf(d.path), d.kind, 1, 0);
+  if (noise) {
+    e.noiseSamples++;
+    for (const d of noise) countField(e, keyOf(d.path), d.kind, 0, 1);
+  }
+  if (signature !== undefined) bumpSet(e, signature, 1);
+  if (Number.isFinite(shiftMs)) bump(e.shift, endpointShiftKey(shiftMs), 1);
+}
+
+/** Adds `from` (any endpoints map, even one not built by these rules) into `into`, by these rules. */
+export function mergeEndpoints(into: Record<string, EndpointTally>, from: Readonly<Record<string, EndpointTally>> | undefined): void {
+  for (const [name, f] of Object.entries(from ?? {})) {
+    const e = endpointIn(into, name);
+    e.compared += f.compared;
+    e.noiseSamples += f.noiseSamples;
+    e.droppedPaths += f.droppedPaths;
+    for (const [key, c] of Object.entries(f.fields)) countField(e, key, c.kind, c.divergent, c.noise);
+    for (const [key, n] of Object.entries(f.signatures)) bumpSet(e, key, n);
+    for (const [key, n] of Object.entries(f.shift)) bump(e.shift, endpointShiftKey(Number(key)), n);
+  }
+}
+
+function countField(e: EndpointTally, key: string, kind: DiffKind, divergent: number, noise: number): void {
+  const f = e.fields[key];
+  if (f) {
+    // the more structural kind wins, as at the route (tally.ts's severer)
+    if (RANK.indexOf(kind) > RANK.indexOf(f.kind)) f.kind = kind;
+    f.divergent += divergent;
+    f.noise += noise;
+  } else if (Object.keys(e.fields).length < ENDPOINT_FIELDS && key.length <= 16) e.fields[key] = { kind, divergent, noise };
+  else e.droppedPaths += divergent + noise;
+}
+
+const RANK: DiffKind[] = ["value", "too_complex", "order", "length", "added", "missing", "type"];
+
+function bumpSet(e: EndpointTally, key: string, n: number): void {
+  if (e.signatures[key] === undefined && (Object.keys(e.signatures).length >= ENDPOINT_SIGNATURES || key.length > 16)) key = OVERFLOW_SET;
+  bump(e.signatures, key, n);
+}
+
+function bump(counts: Record<string, number>, key: string, n: number): void {
+  counts[key] = (counts[key] ?? 0) + n;
+}
