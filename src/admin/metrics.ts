@@ -3,7 +3,9 @@
 // Prometheus: Flagger's metric templates, Kayenta, Argo Rollouts' prometheus provider.
 // Built from the same RouteReport objects as GET /__edge-mirror/api/report, so the two
 // always agree. One series per route and mirror, labelled virtual_service, route and
-// mirror (an endpoint label can join them when the report groups by endpoint).
+// mirror; then the same figures per endpoint (issue 21 item 2) in families of their own,
+// edge_mirror_endpoint_*, with an `endpoint` label (`GET /users/{id}`, at most 50 and
+// "other" per route), so that summing a route family never counts a request twice.
 //
 // Counters count since the route's counts were last reset (the report's DELETE);
 // Prometheus reads a drop as a counter reset, which is what a reset is.
@@ -21,7 +23,7 @@ interface Family {
   samples: (r: RouteReport) => { labels?: Record<string, string>; value: number }[];
 }
 
-const FAMILIES: Family[] = [
+const ROUTE_FAMILIES: Family[] = [
   { name: "edge_mirror_mirrored_total", type: "counter", help: "Shadows sent or skipped for the route and mirror.", samples: (r) => [{ value: r.mirrored }] },
   { name: "edge_mirror_compared_total", type: "counter", help: "Requests whose v1 and v2 answers were both read and compared.", samples: (r) => [{ value: r.compared }] },
   {
@@ -75,6 +77,20 @@ const FAMILIES: Family[] = [
     help: "1 for the route's current gate verdict (pass, fail or inconclusive), 0 for the others.",
     samples: (r) => (["pass", "fail", "inconclusive"] as const).map((v) => ({ labels: { verdict: v }, value: r.verdict === v ? 1 : 0 })),
   },
+];
+
+/** The families an endpoint has too: the report's EndpointReport carries the same figures under the same names. */
+const PER_ENDPOINT = ["compared_total", "divergent_total", "divergence_ratio", "latency_shift_ms", "verdict"];
+const FAMILIES: Family[] = [
+  ...ROUTE_FAMILIES,
+  ...ROUTE_FAMILIES.filter((f) => PER_ENDPOINT.includes(f.name.slice("edge_mirror_".length))).map(
+    (f): Family => ({
+      ...f,
+      name: f.name.replace("edge_mirror_", "edge_mirror_endpoint_"),
+      help: `Per endpoint (method and path template): ${f.help.replace(/the route's/g, "the endpoint's")}`,
+      samples: (r) => (r.endpoints ?? []).flatMap((e) => f.samples(e as unknown as RouteReport).map((s) => ({ labels: { endpoint: e.endpoint, ...s.labels }, value: s.value }))),
+    }),
+  ),
 ];
 
 /** Every family with its HELP and TYPE lines, then one sample per route and mirror (and label). */

@@ -8,6 +8,7 @@
 import { overallVerdict, type RouteReport } from "../compare/report";
 import { latencyVerdict, routeVerdict, verdict, wilsonInterval, type Gate, type Verdict } from "../compare/verdict";
 import type { LatencyShift } from "../compare/latency-shift";
+import { endpointsReason, withEndpoints } from "../compare/endpoint-report";
 
 export interface GateOptions {
   maxDivergencePercent?: number;
@@ -34,6 +35,8 @@ export interface JudgedRoute {
   latencyShiftMs?: LatencyShift;
   flags: string[];
   divergentFields: string[];
+  /** the endpoints (method and path template) that fail under this gate: any fails the route */
+  failingEndpoints: string[];
 }
 
 export interface GateResult {
@@ -50,7 +53,10 @@ export function judge(routes: readonly RouteReport[], options: GateOptions = {})
     const maxShift = options.maxLatencyShiftMs ?? r.gate.maxLatencyShiftMs;
     if (maxShift !== undefined) gate.maxLatencyShiftMs = maxShift;
     const shift = r.latencyShiftMs ?? { estimate: null, low: null, high: null, n: 0 };
-    const byGate = routeVerdict(r.compared, r.divergent, shift, gate);
+    // Each endpoint judged again under this gate (a report from an older worker has none).
+    const endpoints = (r.endpoints ?? []).map((e) => ({ ...e, verdict: routeVerdict(e.compared, e.divergent, e.latencyShiftMs, gate) }));
+    const byGate = withEndpoints(routeVerdict(r.compared, r.divergent, shift, gate), endpoints, gate);
+    const byEndpoints = endpointsReason(endpoints, gate);
     const { low, high } = wilsonInterval(r.divergent, r.compared);
     const flags = options.ignoreFlags ? [] : r.flags.map((f) => f.detail);
     const failedByFlag = byGate !== "fail" && flags.length > 0;
@@ -59,7 +65,7 @@ export function judge(routes: readonly RouteReport[], options: GateOptions = {})
       route: r.route,
       mirror: r.mirror,
       verdict: failedByFlag ? "fail" : byGate,
-      reason: failedByFlag ? flags.join("; ") : reasonsFor(r.compared, r.divergent, shift, gate),
+      reason: failedByFlag ? flags.join("; ") : byEndpoints ? `${byEndpoints} (the route as a whole: ${reasonsFor(r.compared, r.divergent, shift, gate)})` : reasonsFor(r.compared, r.divergent, shift, gate),
       compared: r.compared,
       divergent: r.divergent,
       divergencePercent: r.divergencePercent,
@@ -67,6 +73,7 @@ export function judge(routes: readonly RouteReport[], options: GateOptions = {})
       gate,
       flags,
       divergentFields: r.fields.filter((f) => f.status === "divergent").map((f) => f.path),
+      failingEndpoints: endpoints.filter((e) => e.verdict === "fail").map((e) => e.endpoint),
     };
     if (r.latencyShiftMs) judgedRoute.latencyShiftMs = r.latencyShiftMs;
     return judgedRoute;

@@ -19,7 +19,8 @@ function report(identity: { virtualService: string; route: string; mirror: strin
       outcome: { v1Status: 200, v2Status: 200, differences, reported: differences.map((d) => d.path), example: [] },
       v1Ms: 10 + (i % 3),
       v2Ms: 10 + shiftMs + (i % 3),
-      example: { requestId: `r${i}`, method: "GET", path: "/", at: i },
+      // Two endpoints a route: GET /users/{id} and one whose name needs escaping.
+      example: { requestId: `r${i}`, method: "GET", path: i % 2 ? `/users/${i}` : '/a"b\\c\nd', at: i },
     });
   }
   addShadow(t, { error: "timeout" });
@@ -50,6 +51,11 @@ describe("the metrics text", () => {
       ["edge_mirror_divergence_ratio", "GAUGE"],
       ["edge_mirror_latency_shift_ms", "GAUGE"],
       ["edge_mirror_verdict", "GAUGE"],
+      ["edge_mirror_endpoint_compared_total", "COUNTER"],
+      ["edge_mirror_endpoint_divergent_total", "COUNTER"],
+      ["edge_mirror_endpoint_divergence_ratio", "GAUGE"],
+      ["edge_mirror_endpoint_latency_shift_ms", "GAUGE"],
+      ["edge_mirror_endpoint_verdict", "GAUGE"],
     ]);
     for (const f of families) expect(f.help.length).toBeGreaterThan(10);
   });
@@ -76,6 +82,25 @@ describe("the metrics text", () => {
     expect(ROUTES[0]!.latencyShiftMs).toEqual({ estimate: 50, low: 50, high: 50, n: 90 });
     expect(ROUTES[0]!.verdict).toBe("fail");
     expect(ROUTES[1]!.latencyShiftMs.estimate).toBe(0);
+  });
+
+  it("agrees with the report, endpoint by endpoint (issue 21 item 2), the endpoint label escaped and read back as it was", () => {
+    for (const r of ROUTES) {
+      const id = { virtual_service: r.virtualService, route: r.route, mirror: r.mirror };
+      expect(r.endpoints.map((e) => e.endpoint).sort()).toEqual(['GET /a"b\\c\nd', "GET /users/{id}"]);
+      expect(new Set(series.filter((s) => s.name === "edge_mirror_endpoint_compared_total" && s.labels.route === r.route).map((s) => s.labels.endpoint))).toEqual(new Set(r.endpoints.map((e) => e.endpoint)));
+      for (const e of r.endpoints) {
+        const at = { ...id, endpoint: e.endpoint };
+        expect(sample(series, "edge_mirror_endpoint_compared_total", at)).toBe(e.compared);
+        expect(sample(series, "edge_mirror_endpoint_divergent_total", at)).toBe(e.divergent);
+        expect(sample(series, "edge_mirror_endpoint_divergence_ratio", { ...at, bound: "low" })).toBeCloseTo(e.confidenceInterval.low / 100, 12);
+        for (const bound of ["estimate", "low", "high"] as const) expect(sample(series, "edge_mirror_endpoint_latency_shift_ms", { ...at, bound })).toBe(e.latencyShiftMs[bound]);
+        expect(sample(series, "edge_mirror_endpoint_verdict", { ...at, verdict: e.verdict })).toBe(1);
+      }
+      // The endpoints add up to the route.
+      expect(r.endpoints.reduce((n, e) => n + e.compared, 0)).toBe(r.compared);
+      expect(r.endpoints.reduce((n, e) => n + e.divergent, 0)).toBe(r.divergent);
+    }
   });
 
   it("leaves out the shift and divergence gauges of a route with nothing compared", () => {

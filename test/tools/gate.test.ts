@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeReport, type RouteReport } from "../../src/compare/report";
 import { addCompared, addShadow, emptyTally, type Tally } from "../../src/compare/tally";
-import { judge } from "../../src/tools/gate-judge";
+import { gateLines, judge } from "../../src/tools/gate-judge";
 
 const TOKEN = "gate-test-token";
 
@@ -213,3 +213,38 @@ describe("judge (the gate's decision, pure)", () => {
     expect(judge([old as RouteReport], { maxLatencyShiftMs: 100 }).verdict).toBe("inconclusive");
   });
 });
+
+describe("judge per endpoint (issue 21 item 2: a route fails when any endpoint fails)", () => {
+  /** The dilution case: 20 divergent requests to GET /orders/{id}, 2,400 agreeing ones to GET /users/{id}. */
+  function diluted(): RouteReport {
+    const t = emptyTally();
+    const add = (n: number, path: string, differences: { path: string; kind: "value" }[]) => {
+      for (let i = 0; i < n; i++) {
+        addShadow(t, {});
+        addCompared(t, { outcome: { v1Status: 200, v2Status: 200, differences, reported: differences.map((d) => d.path), example: [] }, v1Ms: 5, v2Ms: 5, example: { requestId: `r${i}`, method: "GET", path: `${path}/${i}`, at: i } });
+      }
+    };
+    add(20, "/orders", [{ path: "/body/total", kind: "value" }]);
+    add(2400, "/users", []);
+    return routeReport({ virtualService: "api", route: "diluted", mirror: "api/v2" }, t, { gate: { maxDivergencePercent: 1, minCompared: 200 }, ignore: [] });
+  }
+
+  it("fails the diluted route and names the failing endpoint in its reason, its line and --json's failingEndpoints", () => {
+    const result = judge([diluted()]);
+    expect(result.verdict).toBe("fail");
+    const r = result.routes[0]!;
+    expect(r.failingEndpoints).toEqual(["GET /orders/{id}"]);
+    expect(r.reason).toMatch(/^endpoint GET \/orders\/\{id\} \(100 % of 20\) failing/);
+    expect(gateLines(result)[0]).toContain("endpoint GET /orders/{id} (100 % of 20) failing");
+  });
+
+  it("recomputes the endpoints' verdicts under the overrides: a 100 % limit passes the same traffic", () => {
+    expect(judge([diluted()], { maxDivergencePercent: 100 })).toMatchObject({ verdict: "pass", routes: [{ failingEndpoints: [] }] });
+  });
+
+  it("a report from a worker without endpoints is judged as before", () => {
+    const { endpoints: _, ...old } = ROUTES["api/healthy"]!;
+    expect(judge([old as RouteReport]).verdict).toBe("pass");
+  });
+});
+
