@@ -13,6 +13,7 @@
 //   /compare/late-<x>/<ms> identical answers; v2's <ms> later than v1's (test/integration/latency-shift.test.ts)
 //   /compare/late-<x>/<ms>/changed  the same, and v2 changes /body/user/plan (test/integration/where.test.ts)
 //   /compare/timed        identical answers at the same time
+//   /compare/diluted/orders/<n>  v2 changes /body/total; /compare/diluted/users/<n> identical (issue 21's dilution case)
 //   /compare/long-key/<n> v2 adds one key of 200,000 characters, another for each n (issue 17's long-key attack)
 import type { IncomingMessage } from "node:http";
 
@@ -60,5 +61,7 @@ export function compareAnswer(origin: string, path: string, req: IncomingMessage
   const late = /^\/compare\/late-[a-z]+\/(\d+)(\/changed)?$/.exec(path);
   if (late) return { ...json({ user: { ...user, plan: v2 && late[2] ? "Free" : "free" } }), delayMs: v2 ? Number(late[1]) : 0 };
   if (path === "/compare/timed") return json({ user });
+  const diluted = /^\/compare\/diluted\/(orders|users)\/(\d+)$/.exec(path);
+  if (diluted) return json(diluted[1] === "orders" ? { id: Number(diluted[2]), total: v2 ? 10.5 : 10 } : { user });
   return undefined;
 }

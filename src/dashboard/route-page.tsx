@@ -7,6 +7,7 @@
 import { LatencyChart } from "./charts";
 import { capText, count, ms, percent, statusMix, utc } from "./format";
 import { Layout } from "./layout";
+import { EndpointsTable } from "./endpoints-table";
 import { CapForm, PauseButton, Reasons, VerdictBadge } from "./parts";
 import { Captures, routeHref } from "./routes-page";
 import { WhereCard } from "./where-card";
@@ -120,6 +121,7 @@ function Comparison({ r, anchor, row, range, now }: { r: ReportRoute; anchor: st
         </figure>
       </History>
       <WhereCard r={r} anchor={anchor} />
+      <EndpointsTable r={r} anchor={anchor} />
       <h3 id={`${anchor}-fields`}>Fields</h3>
       {r.fields.length === 0 ? (
         <p class="muted">No field has differed.</p>

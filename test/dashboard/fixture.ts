@@ -71,6 +71,32 @@ export const compared: ReportRoute = {
     ],
     protocol: [{ value: "HTTP/3", compared: 1180, divergent: 590, divergencePercent: 50, confidenceInterval: { low: 47.15, high: 52.85 }, latencyShiftMs: { estimate: -3, low: -4, high: -2, n: 1180 } }],
   },
+  endpoints: [
+    {
+      endpoint: "GET /users/{id}",
+      compared: 1100,
+      divergent: 590,
+      noiseSamples: 110,
+      divergencePercent: 53.636,
+      confidenceInterval: { low: 50.68, high: 56.57 },
+      latencyShiftMs: { estimate: 5, low: 4, high: 6, n: 1100 },
+      verdict: "fail",
+      fields: [{ path: "/body/user/plan", kind: "value", divergent: 590, noise: 0, status: "divergent" }],
+      fieldsOmitted: 1,
+    },
+    {
+      endpoint: "GET /users/me",
+      compared: 80,
+      divergent: 0,
+      noiseSamples: 8,
+      divergencePercent: 0,
+      confidenceInterval: { low: 0, high: 4.58 },
+      latencyShiftMs: { estimate: 0, low: -1, high: 1, n: 80 },
+      verdict: "inconclusive",
+      fields: [],
+      fieldsOmitted: 0,
+    },
+  ],
 };
 
 export function fixtureView(over: Partial<DashboardView> = {}): DashboardView {

@@ -147,6 +147,21 @@ describe("a route's page", () => {
     expect(html).toContain('href="/__edge-mirror/reset?name=api%2Fusers"');
   });
 
+  it("has the per-endpoint table (issue 21 item 2): endpoint, compared, divergence and interval, shift, verdict, failing first", () => {
+    const html = routePage();
+    const text = visible(html);
+    expect(html).toContain('<h3 id="m-api-origin-v2-endpoints">Endpoints</h3>');
+    expect(text).toContain("GET /users/{id} 1,100 53.64 % (50.68 %–56.57 %) +5 ms fail");
+    expect(text).toContain("GET /users/me 80 0 % (0 %–4.58 %) 0 ms inconclusive");
+    expect(text.indexOf("GET /users/{id} 1,100")).toBeLessThan(text.indexOf("GET /users/me 80"));
+    expect(text).toContain("Any failing endpoint fails the route; one with fewer than 200 compared requests cannot hold a pass back.");
+    // A report from a worker older than endpoints: no table, no error.
+    const { endpoints: _, ...old } = compared;
+    const view = fixtureView();
+    const older = { ...view, rows: view.rows.map((r) => (r.report ? { ...r, report: old as typeof compared } : r)) };
+    expect(routePage(older)).not.toContain("Endpoints</h3>");
+  });
+
   it("a mirror without comparison says how to turn it on", () => {
     expect(visible(routePage(fixtureView(), "httpbin/http[0]"))).toContain("This mirror's answers are not compared: add a compare block");
   });
