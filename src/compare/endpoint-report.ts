@@ -16,7 +16,6 @@ import type { DiffKind } from "./types";
 import { routeVerdict, wilsonInterval, type Gate, type Verdict } from "./verdict";
 
 export interface EndpointFieldReport {
-  /** the field path; "?" when the route did not keep it (past its limits) */
   path: string;
   kind: DiffKind;
   divergent: number;
@@ -34,16 +33,19 @@ export interface EndpointReport {
   confidenceInterval: { low: number; high: number };
   latencyShiftMs: LatencyShift;
   verdict: Verdict;
-  /** its fields, divergent first: at most REPORT_FIELDS, and REPORT_FIELD_BYTES of paths over all endpoints */
+  /**
+   * its fields, divergent first: at most REPORT_FIELDS, and REPORT_FIELD_BYTES of paths
+   * over all endpoints; a path the route did not keep (past its limits) is not listed
+   */
   fields: EndpointFieldReport[];
   /** fields not listed (past those caps) */
   fieldsOmitted: number;
 }
 
 /** An endpoint lists at most this many fields in the report … */
-export const REPORT_FIELDS = 5;
+export const REPORT_FIELDS = 3;
 /** … and all endpoints' listed paths together at most this many UTF-8 bytes (the report stays < 256 KiB). */
-export const REPORT_FIELD_BYTES = 24 * 1024;
+export const REPORT_FIELD_BYTES = 8 * 1024;
 
 const ORDER = { divergent: 0, noise: 1, ignored: 2 };
 const VERDICT_ORDER: Record<Verdict, number> = { fail: 0, inconclusive: 1, pass: 2 };
@@ -108,7 +110,7 @@ export function endpointReports(
   return out.map(({ all, ...r }) => {
     for (const f of all) {
       const n = new TextEncoder().encode(f.path).length;
-      if (r.fields.length < REPORT_FIELDS && n <= budget) {
+      if (f.path !== "?" && r.fields.length < REPORT_FIELDS && n <= budget) {
         r.fields.push(f);
         budget -= n;
       } else r.fieldsOmitted++;

@@ -37,6 +37,12 @@ export const ENDPOINT_SIGNATURES = 32;
 export const OVERFLOW_SET = "*";
 const EXACT_MS = 16;
 const PER_DOUBLING = 4;
+/**
+ * What those caps give, stated and tested (test/compare/storage-bounds.test.ts): one
+ * endpoint's JSON text with every entry filled and counts below 10^9, and the 51's.
+ */
+export const MAX_ENDPOINT_JSON_BYTES = 8 * 1024;
+export const MAX_ENDPOINTS_JSON_BYTES = (MAX_ENDPOINTS + 1) * MAX_ENDPOINT_JSON_BYTES;
 /** Log buckets on each side: differences past 2^30 ms (12 days) share the last. */
 const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 30 / EXACT_MS));
 /** The most keys an endpoint's shift histogram holds. */

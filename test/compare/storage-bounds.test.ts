@@ -24,6 +24,17 @@ import {
 import { COMPARED, HISTORY_HOURS, HOUR_MS, MAX_HOURS_BYTES, MAX_MINUTE_SIGNATURES, MAX_TIMELINE_BYTES, MINUTE_MS, MINUTE_OVERFLOW, addToTimeline, pruneHours, pruneTimeline, TIMELINE_MINUTES, type Timeline } from "../../src/compare/timeline";
 import { boundedJson, MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import { DIMENSIONS, MAX_VALUE_CHARS, MAX_WHERE_VALUES, OTHER } from "../../src/compare/where";
+import { MAX_ENDPOINT_BYTES } from "../../src/compare/endpoint";
+import {
+  ENDPOINT_FIELDS,
+  ENDPOINT_SHIFT_KEYS,
+  ENDPOINT_SIGNATURES,
+  endpointShiftKey,
+  MAX_ENDPOINT_JSON_BYTES,
+  MAX_ENDPOINTS,
+  MAX_ENDPOINTS_JSON_BYTES,
+  OTHER_ENDPOINT,
+} from "../../src/compare/endpoint-tally";
 import type { Json, Lifted } from "../../src/compare/types";
 
 /** Whether the diff walks below `path`: `path/*` still fits (diff.ts). */
@@ -296,5 +307,46 @@ describe("where: values from request.cf (issue 21 item 3, src/compare/where.ts)"
     // Only values an edge could send were kept by name; the rest went to other.
     expect(Object.hasOwn(t.where.colo!, "constructor")).toBe(true);
     expect(t.where.colo![OTHER]!.compared).toBeGreaterThan(1500);
+  });
+});
+
+describe("endpoints (issue 21 item 2): 50 kept, the rest under other, each bounded in entries and bytes", () => {
+  // Hostile paths: a different endpoint per request, each as long as a template may be,
+  // each request differing at its own long field paths.
+  const seg = (k: number) => (String.fromCharCode(97 + (k % 26)) + String.fromCharCode(97 + Math.floor(k / 26))).padEnd(60, "z");
+  const hostilePath = (k: number) => `/${seg(k)}/${seg(k)}/${seg(k)}/${"p".repeat(8192)}`;
+
+  it("60 endpoints of hostile long paths, 40 fields and sets each, every shift key: within the bounds", () => {
+    const t = emptyTally();
+    for (let k = 0; k < 60; k++) {
+      for (let i = 0; i < 40; i++) {
+        const ps = [`/body/${String(i).padEnd(480, "€")}`, `/body/x${k}-${i}`];
+        addCompared(t, {
+          outcome: { ...outcome(ps), noise: ps.map((path) => ({ path, kind: "too_complex" as const })) },
+          v1Ms: 0,
+          v2Ms: i % 2 ? 2 ** (i - 9) : -(2 ** (i - 9)),
+          example: { requestId: `r${k}-${i}`, method: "PROPFIND", path: hostilePath(k), at: i },
+        });
+      }
+    }
+    for (const e of Object.values(t.endpoints)) for (let d = -(2 ** 31); d <= 2 ** 31; d += Math.max(1, Math.floor(Math.abs(d) / 200))) e.shift[endpointShiftKey(d)] = 999_999_999;
+    const names = Object.keys(t.endpoints);
+    expect(names).toHaveLength(MAX_ENDPOINTS + 1);
+    expect(names.every((n) => utf8Bytes(n) <= MAX_ENDPOINT_BYTES)).toBe(true);
+    expect(names[0]!.endsWith("/…")).toBe(true);
+    expect(t.endpoints[OTHER_ENDPOINT]!.compared).toBe(10 * 40);
+    // A Durable Object's merge of it holds the same bounds.
+    const merged = emptyTally();
+    mergeTally(merged, t);
+    const sizes = Object.values(merged.endpoints).map((e) => utf8Bytes(JSON.stringify(e)));
+    const total = utf8Bytes(JSON.stringify(merged.endpoints));
+    console.log(`endpoints filled: ${names.length} entries, largest ${Math.max(...sizes)} B of JSON, all ${total} B`);
+    for (const e of Object.values(merged.endpoints)) {
+      expect(Object.keys(e.fields).length).toBeLessThanOrEqual(ENDPOINT_FIELDS);
+      expect(Object.keys(e.signatures).length).toBeLessThanOrEqual(ENDPOINT_SIGNATURES + 1);
+      expect(Object.keys(e.shift).length).toBeLessThanOrEqual(ENDPOINT_SHIFT_KEYS);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_ENDPOINT_JSON_BYTES);
+    expect(total).toBeLessThanOrEqual(MAX_ENDPOINTS_JSON_BYTES);
   });
 });

@@ -13,6 +13,7 @@ import { HISTORY_HOURS, HOUR_MS, MAX_HOURS_BYTES, MAX_TIMELINE_BYTES, MIRRORED, 
 import { SHIFT_KEYS_MAX, shiftKey } from "../../src/compare/latency-shift";
 import { MAX_LOG_LINE_BYTES } from "../../src/observe/log";
 import { DIMENSIONS, MAX_WHERE_VALUES, WHERE_SHIFT_KEYS } from "../../src/compare/where";
+import { emptyEndpoint, ENDPOINT_SHIFT_KEYS, endpointShiftKey, MAX_ENDPOINTS, MAX_ENDPOINTS_JSON_BYTES, OTHER_ENDPOINT } from "../../src/compare/endpoint-tally";
 import type { CompareStore } from "../../src/observe/compare-store";
 import { release, send, table, type Sent } from "../support/harness";
 import { bearer, world } from "../support/switch-world";
@@ -77,6 +78,7 @@ describe("a store filled to every limit with the largest entries they allow", ()
   const segment = (i: number, chars: number) => `${i}-`.padEnd(chars, "€");
   const path = (i: number) => `/body/${segment(i, 100)}/${segment(i, 60)}`;
   const preview = "€".repeat(256);
+  const endpointSegment = (k: number) => `/${(String.fromCharCode(97 + (k % 26)) + String.fromCharCode(97 + Math.floor(k / 26))).padEnd(60, "z")}`;
 
   function hostileTally(from: number, n: number, at: number): Tally {
     const t = emptyTally();
@@ -97,7 +99,8 @@ describe("a store filled to every limit with the largest entries they allow", ()
         // Spread over minutes either way, so every where value fills its shift keys (issue 21 item 3).
         v2Ms: 12 + ((i * 7919) % 200_000) * (i % 3 === 0 ? -1 : 1),
         // One minute each batch, going back 180 minutes: every timeline minute filled.
-        example: { requestId: "r".repeat(4096) + i, method: "GET", path: "/compare/filled/" + "p".repeat(8192), at: at + (i - from), origin: "https://" + "h".repeat(8192), contentType: "€".repeat(4096) },
+        // 60 endpoints (issue 21 item 2: 50 kept, the rest under other), each name as long as one may be.
+        example: { requestId: "r".repeat(4096) + i, method: "GET", path: `/compare/filled/${endpointSegment(i % 60).repeat(3)}` + "p".repeat(8192), at: at + (i - from), origin: "https://" + "h".repeat(8192), contentType: "€".repeat(4096) },
         // 300 distinct values of the longest kept length per dimension, recurring: eviction into `other` all along.
         where: { colo: `C${String(i % 300).padStart(15, "0")}`, country: `K${String(i % 301).padStart(15, "0")}`, protocol: `P${String(i % 299).padStart(15, "0")}` },
       });
@@ -113,6 +116,12 @@ describe("a store filled to every limit with the largest entries they allow", ()
     // Every key the latency-shift histogram can have (issue 21): whole ms to ±2 s, log buckets past it.
     const shifts = emptyTally();
     for (let d = -(2 ** 30); d <= 2 ** 30; d += Math.abs(d) < 3000 ? 1 : Math.max(1, Math.floor(Math.abs(d) / 400))) shifts.latencyShift[shiftKey(d)] = 1;
+    // … and every key of every endpoint's coarser histogram.
+    const before = await s.snapshot();
+    for (const name of Object.keys(before.tally.endpoints)) {
+      const e = (shifts.endpoints[name] = emptyEndpoint());
+      for (let d = -(2 ** 31); d <= 2 ** 31; d += Math.max(1, Math.floor(Math.abs(d) / 200))) e.shift[endpointShiftKey(d)] = 1;
+    }
     await s.record(identity, shifts);
     // The week's hours (issue 21 item 6): a minute of each hour past the timeline's 180,
     // with 20 path sets of ~1 KiB, rolled up into its hour when the object forgets it.
@@ -131,6 +140,10 @@ describe("a store filled to every limit with the largest entries they allow", ()
     expect(Object.keys(tally.hours).length).toBeGreaterThanOrEqual(HISTORY_HOURS - 4);
     expect(Math.min(...Object.keys(tally.hours).map(Number))).toBeGreaterThanOrEqual(now - (HISTORY_HOURS + 1) * HOUR_MS);
     expect(tally.compared).toBe(7200);
+    expect(Object.keys(tally.endpoints)).toHaveLength(MAX_ENDPOINTS + 1);
+    expect(tally.endpoints[OTHER_ENDPOINT]!.compared).toBe(7200 / 6);
+    expect(Object.values(tally.endpoints).every((e) => Object.keys(e.shift).length === ENDPOINT_SHIFT_KEYS)).toBe(true);
+    expect(utf8Bytes(JSON.stringify(tally.endpoints))).toBeLessThanOrEqual(MAX_ENDPOINTS_JSON_BYTES);
     expect(Object.keys(tally.latencyShift).length).toBeGreaterThan(4001);
     expect(Object.keys(tally.latencyShift).length).toBeLessThanOrEqual(SHIFT_KEYS_MAX);
     expect(Object.keys(tally.fields).every((p) => utf8Bytes(p) <= MAX_PATH_BYTES)).toBe(true);
@@ -157,13 +170,14 @@ describe("a store filled to every limit with the largest entries they allow", ()
     expect(Math.max(...tally.examples.map((e) => e.at))).toBeGreaterThan(now - 60_000);
 
     const w = world();
-    const { reportBytes, reportMs, pageBytes } = await reportAndPage(w, "cmp/filled");
+    const { report, reportBytes, reportMs, pageBytes } = await reportAndPage(w, "cmp/filled");
     const week = await reportAndPage(w, "cmp/filled", "week");
     const size = await databaseSize("cmp/filled");
     const whereRows = await runInDurableObject(s, (_, state) => state.storage.sql.exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, SUM(LENGTH(counts)) AS bytes FROM where_values").one());
     expect(whereRows.n).toBe(3 * (MAX_WHERE_VALUES + 1));
-    console.log(`filled store: SQLite ${size} B (where: ${whereRows.n} rows, ${whereRows.bytes} B of JSON), report ${reportBytes} B in ${reportMs} ms, page ${pageBytes} B (week: ${week.pageBytes} B), hours' keys ${hoursBytes} B`);
+    console.log(`filled store: SQLite ${size} B (where: ${whereRows.n} rows, ${whereRows.bytes} B of JSON), report ${reportBytes} B in ${reportMs} ms (endpoints ${utf8Bytes(JSON.stringify(report.routes[0]!.endpoints))} B), page ${pageBytes} B (week: ${week.pageBytes} B), hours' keys ${hoursBytes} B, endpoints' JSON ${utf8Bytes(JSON.stringify(tally.endpoints))} B`);
     expect(week.report.routes[0]!.history.length).toBeGreaterThan(HISTORY_HOURS - 4);
+    expect(report.routes[0]!.endpoints).toHaveLength(MAX_ENDPOINTS + 1);
     expect(size).toBeLessThan(STORE_BYTES);
     expect(reportBytes).toBeLessThan(REPORT_BYTES);
     expect(pageBytes).toBeLessThan(PAGE_BYTES);
