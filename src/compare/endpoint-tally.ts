@@ -15,7 +15,8 @@
 // sets of 20, 241 shift keys of about 10), the 51 at most about 260 KiB.
 import { hashHex, createHasher } from "./hash";
 import { MAX_ENDPOINT_BYTES } from "./endpoint";
-import type { DiffKind } from "./types";
+import { fitsBytes } from "./path";
+import { STRUCTURAL_KINDS, type DiffKind } from "./types";
 
 export interface EndpointTally {
   compared: number;
@@ -71,7 +72,7 @@ export function endpointShiftKey(diffMs: number): string {
 export function endpointIn(endpoints: Record<string, EndpointTally>, name: string): EndpointTally {
   let e = endpoints[name];
   if (e) return e;
-  const own = name !== OTHER_ENDPOINT && new TextEncoder().encode(name).length <= MAX_ENDPOINT_BYTES && Object.keys(endpoints).filter((k) => k !== OTHER_ENDPOINT).length < MAX_ENDPOINTS;
+  const own = name !== OTHER_ENDPOINT && fitsBytes(name, MAX_ENDPOINT_BYTES) && Object.keys(endpoints).length - (OTHER_ENDPOINT in endpoints ? 1 : 0) < MAX_ENDPOINTS;
   const key = own ? name : OTHER_ENDPOINT;
   return (endpoints[key] ??= emptyEndpoint());
 }
@@ -104,15 +105,13 @@ export function mergeEndpoints(into: Record<string, EndpointTally>, from: Readon
 function countField(e: EndpointTally, key: string, kind: DiffKind, divergent: number, noise: number): void {
   const f = e.fields[key];
   if (f) {
-    // the more structural kind wins, as at the route (tally.ts's severer)
-    if (RANK.indexOf(kind) > RANK.indexOf(f.kind)) f.kind = kind;
+    // a structural kind is kept once seen (noise.ts never explains it away)
+    if (STRUCTURAL_KINDS.has(kind)) f.kind = kind;
     f.divergent += divergent;
     f.noise += noise;
   } else if (Object.keys(e.fields).length < ENDPOINT_FIELDS && key.length <= 16) e.fields[key] = { kind, divergent, noise };
   else e.droppedPaths += divergent + noise;
 }
-
-const RANK: DiffKind[] = ["value", "too_complex", "order", "length", "added", "missing", "type"];
 
 function bumpSet(e: EndpointTally, key: string, n: number): void {
   if (e.signatures[key] === undefined && (Object.keys(e.signatures).length >= ENDPOINT_SIGNATURES || key.length > 16)) key = OVERFLOW_SET;
