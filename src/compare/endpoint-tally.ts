@@ -13,7 +13,7 @@
 //   9 % off), so at most ENDPOINT_SHIFT_KEYS keys.
 // One endpoint's JSON text is then at most about 5 KiB (32 fields of about 60 bytes, 32
 // sets of 20, 241 shift keys of about 10), the 51 at most about 260 KiB.
-import { hashHex, createHasher } from "./hash";
+import { hashJson } from "./hash";
 import { MAX_ENDPOINT_BYTES } from "./endpoint";
 import { fitsBytes } from "./path";
 import { STRUCTURAL_KINDS, type DiffKind } from "./types";
@@ -49,9 +49,8 @@ const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 30 / EXACT_MS));
 /** The most keys an endpoint's shift histogram holds. */
 export const ENDPOINT_SHIFT_KEYS = 2 * EXACT_MS + 1 + 2 * STEPS;
 
-const hasher = createHasher();
-/** The key a field path or a path set (its JSON text) is kept under. */
-export const keyOf = (text: string): string => hashHex(hasher(text));
+/** The key a field path or a path set (its JSON text) is kept under: the same hash as where.ts's signatureHash. */
+export const keyOf = (text: string): string => hashJson(text);
 
 export function emptyEndpoint(): EndpointTally {
   return { compared: 0, noiseSamples: 0, fields: {}, signatures: {}, droppedPaths: 0, shift: {} };
