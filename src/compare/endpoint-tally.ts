@@ -9,10 +9,12 @@
 //   route's own fields and signatures. A path or set not kept (past the cap, or not
 //   kept by the route) counts as divergent, as at the route;
 // - a latency-shift histogram with coarser keys than the route's: whole ms to ±16 ms,
-//   4 log buckets per doubling past it (each kept as its geometric middle, at most
-//   9 % off), so at most ENDPOINT_SHIFT_KEYS keys.
-// One endpoint's JSON text is then at most about 5 KiB (32 fields of about 60 bytes, 32
-// sets of 20, 241 shift keys of about 10), the 51 at most about 260 KiB.
+//   4 log buckets per doubling past it to ±2^17 ms (131 s: waitUntil work is cancelled
+//   after about 30 s, so no difference gets that far; a larger one counts in the last
+//   bucket), each kept as its geometric middle, at most 9 % off: at most
+//   ENDPOINT_SHIFT_KEYS (137) keys.
+// One endpoint's JSON text is then at most about 4 KiB (24 fields of about 60 bytes, 24
+// sets of 20, 137 shift keys of about 10), the 51 at most about 200 KiB.
 import { hashJson } from "./hash";
 import { MAX_ENDPOINT_BYTES } from "./endpoint";
 import { fitsBytes } from "./path";
@@ -33,8 +35,8 @@ export interface EndpointTally {
 
 export const MAX_ENDPOINTS = 50;
 export const OTHER_ENDPOINT = "other";
-export const ENDPOINT_FIELDS = 32;
-export const ENDPOINT_SIGNATURES = 32;
+export const ENDPOINT_FIELDS = 24;
+export const ENDPOINT_SIGNATURES = 24;
 export const OVERFLOW_SET = "*";
 const EXACT_MS = 16;
 const PER_DOUBLING = 4;
@@ -42,10 +44,10 @@ const PER_DOUBLING = 4;
  * What those caps give, stated and tested (test/compare/storage-bounds.test.ts): one
  * endpoint's JSON text with every entry filled and counts below 10^9, and the 51's.
  */
-export const MAX_ENDPOINT_JSON_BYTES = 8 * 1024;
+export const MAX_ENDPOINT_JSON_BYTES = 6 * 1024;
 export const MAX_ENDPOINTS_JSON_BYTES = (MAX_ENDPOINTS + 1) * MAX_ENDPOINT_JSON_BYTES;
-/** Log buckets on each side: differences past 2^30 ms (12 days) share the last. */
-const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 30 / EXACT_MS));
+/** Log buckets on each side: differences past 2^17 ms (131 s) share the last. */
+const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 17 / EXACT_MS));
 /** The most keys an endpoint's shift histogram holds. */
 export const ENDPOINT_SHIFT_KEYS = 2 * EXACT_MS + 1 + 2 * STEPS;
 
