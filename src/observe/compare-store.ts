@@ -4,7 +4,8 @@
 // the report. The object holds its tally in memory (loaded once from SQLite), adds
 // each call with tally.ts's mergeTally — the one copy of the limits on paths, path
 // sets, examples and the timeline, in entries and in bytes — and writes the rows the
-// call changed in one transaction. So what is stored is bounded by those limits
+// call changed in one transaction (per endpoint, one JSON row: endpoint-tally.ts's
+// bounds). So what is stored is bounded by those limits
 // (docs/guarantees-storage.md), and snapshot() reads nothing unbounded.
 import { DurableObject } from "cloudflare:workers";
 import { boundExample, emptyTally, mergeTally, OVERFLOW, type Example, type Tally } from "../compare/tally";

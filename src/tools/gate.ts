@@ -18,6 +18,8 @@ const USAGE = `usage: npm run gate -- --url <worker URL> [--token <token>] [--ro
   --max-divergence, --min-compared   override the routes' compare.gate for this run
   --max-latency-shift <ms>   also judge v2's paired latency shift (v2 − v1 per request): fail when
                    its 95 % interval lies above <ms>, pass only when its high end is at or below
+  Every endpoint (method and path template) is judged too: a route fails when any of its
+                   endpoints fails, and its line names them (docs/endpoints.md)
   --ignore-flags   do not fail a route for v2's 5xx rate or p99 latency flags
   --json           one JSON object on stdout: {verdict, exitCode, routes: [...]}; when the report
                    cannot be read, {"verdict": "error", "exitCode": 2, "error": "…", "routes": []}
