@@ -4,6 +4,10 @@
 // then the route's verdict with its endpoints': any endpoint failing fails the route,
 // so agreement on one path can no longer hide divergence on another.
 //
+// An endpoint with no noise sample of its own (noise calls are a sample: a small
+// endpoint may have none) takes each field's status from the route's, rather than
+// calling every timestamp divergent for want of evidence.
+//
 // Inconclusive endpoints: one with at least the gate's minCompared requests whose
 // interval still spans the limit holds the route at inconclusive (it may be failing:
 // more traffic will tell). One with fewer requests (too small to judge) does not
@@ -51,17 +55,17 @@ const ORDER = { divergent: 0, noise: 1, ignored: 2 };
 const VERDICT_ORDER: Record<Verdict, number> = { fail: 0, inconclusive: 1, pass: 2 };
 
 /**
- * Every endpoint of the tally, failing first, then by compared requests. `paths` and
- * `sets` are the route's field paths and path sets (JSON text): the endpoint keeps
- * their hashes only.
+ * Every endpoint of the tally, failing first, then by compared requests. `routeStatus`
+ * is the route's field paths with their status, `sets` its path sets (JSON text): the
+ * endpoint keeps their hashes only.
  */
 export function endpointReports(
   endpoints: Readonly<Record<string, EndpointTally>>,
-  paths: readonly string[],
+  routeStatus: ReadonlyMap<string, EndpointFieldReport["status"]>,
   sets: readonly string[],
   settings: { gate: Gate; ignore: readonly string[] },
 ): EndpointReport[] {
-  const pathOf = new Map(paths.map((p) => [keyOf(p), p]));
+  const pathOf = new Map([...routeStatus.keys()].map((p) => [keyOf(p), p]));
   const setOf = new Map(sets.map((s) => [keyOf(s), s]));
   let budget = REPORT_FIELD_BYTES;
   const out = Object.entries(endpoints).map(([endpoint, e]): EndpointReport & { all: EndpointFieldReport[] } => {
@@ -76,7 +80,9 @@ export function endpointReports(
         status:
           path !== undefined && settings.ignore.some((p) => pathMatches(p, path))
             ? ("ignored" as const)
-            : classifyField({ kind, divergent: Math.min(divergent, e.compared), noise: Math.min(noise, e.noiseSamples) }, e).status,
+            : path !== undefined && e.noiseSamples === 0
+              ? routeStatus.get(path)!
+              : classifyField({ kind, divergent: Math.min(divergent, e.compared), noise: Math.min(noise, e.noiseSamples) }, e).status,
       };
       status.set(key, field.status);
       return field;

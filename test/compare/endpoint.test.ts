@@ -177,6 +177,21 @@ describe("the report per endpoint", () => {
     expect(r.verdict).toBe("fail");
   });
 
+  it("an endpoint without a noise sample of its own takes the route's judgement of a field (noise calls are a sample)", () => {
+    const t = emptyTally();
+    // The route learns from /a that servedAt differs v1 against v1: noise.
+    add(t, 400, "GET", "/a", [v("/body/servedAt")], [v("/body/servedAt")]);
+    // /rare got 5 requests and, by chance, no noise call: its servedAt is noise too, not a failure.
+    add(t, 5, "GET", "/rare", [v("/body/servedAt")]);
+    const r = routeReport(id, t, settings);
+    const rare = r.endpoints.find((e) => e.endpoint === "GET /rare")!;
+    expect(rare).toMatchObject({ noiseSamples: 0, divergent: 0, verdict: "inconclusive", fields: [{ path: "/body/servedAt", status: "noise" }] });
+    expect(r.verdict).toBe("pass");
+    // A real change on /rare still fails it (the route judges /body/plan divergent).
+    add(t, 5, "GET", "/rare", [v("/body/plan")]);
+    expect(routeReport(id, t, settings).endpoints[0]).toMatchObject({ endpoint: "GET /rare", verdict: "fail" });
+  });
+
   it("ignored fields are ignored per endpoint too", () => {
     const t = add(emptyTally(), 30, "GET", "/a", [v("/body/servedAt")]);
     const r = routeReport(id, t, { ...settings, ignore: ["/body/servedAt"] });
