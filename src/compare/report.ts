@@ -115,15 +115,11 @@ export function routeReport(identity: RouteIdentity, t: Tally, settings: { gate:
     v2: { p50: quantileMs(t.latency.v2, 0.5), p99: quantileMs(t.latency.v2, 0.99) },
   };
   const shift = latencyShift(t.latencyShift ?? {});
-<<<<<<< HEAD
   // A tally stored by an older version has no hours.
   const hours = hoursWithMinutes(t.hours ?? {}, t.timeline);
   // An hour names its path sets by hash: the route's kept sets say which paths they are.
   const named = new Map(Object.keys(t.signatures).flatMap((k) => (k === OVERFLOW ? [] : [[setKey(k), JSON.parse(k) as string[]] as const])));
-  const endpoints = endpointReports(t.endpoints ?? {}, Object.keys(t.fields), Object.keys(t.signatures), settings);
-=======
   const endpoints = endpointReports(t.endpoints ?? {}, status, Object.keys(t.signatures), settings);
->>>>>>> 7985910 (Endpoints without a noise sample take the route's field status)
   return {
     ...identity,
     mirrored: t.mirrored,
