@@ -13,7 +13,7 @@
 //   after about 30 s, so no difference gets that far; a larger one counts in the last
 //   bucket), each kept as its geometric middle, at most 9 % off: at most
 //   ENDPOINT_SHIFT_KEYS (137) keys.
-// One endpoint's JSON text is then at most about 4 KiB (24 fields of about 60 bytes, 24
+// One endpoint's JSON text is then at most about 3.5 KiB (16 fields of about 60 bytes, 16
 // sets of 20, 137 shift keys of about 10), the 51 at most about 200 KiB.
 import { hashJson } from "./hash";
 import { MAX_ENDPOINT_BYTES } from "./endpoint";
@@ -35,8 +35,8 @@ export interface EndpointTally {
 
 export const MAX_ENDPOINTS = 50;
 export const OTHER_ENDPOINT = "other";
-export const ENDPOINT_FIELDS = 24;
-export const ENDPOINT_SIGNATURES = 24;
+export const ENDPOINT_FIELDS = 16;
+export const ENDPOINT_SIGNATURES = 16;
 export const OVERFLOW_SET = "*";
 const EXACT_MS = 16;
 const PER_DOUBLING = 4;
@@ -44,7 +44,7 @@ const PER_DOUBLING = 4;
  * What those caps give, stated and tested (test/compare/storage-bounds.test.ts): one
  * endpoint's JSON text with every entry filled and counts below 10^9, and the 51's.
  */
-export const MAX_ENDPOINT_JSON_BYTES = 6 * 1024;
+export const MAX_ENDPOINT_JSON_BYTES = 4 * 1024;
 export const MAX_ENDPOINTS_JSON_BYTES = (MAX_ENDPOINTS + 1) * MAX_ENDPOINT_JSON_BYTES;
 /** Log buckets on each side: differences past 2^17 ms (131 s) share the last. */
 const STEPS = PER_DOUBLING * Math.ceil(Math.log2(2 ** 17 / EXACT_MS));
