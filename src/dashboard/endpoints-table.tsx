@@ -21,8 +21,8 @@ export function EndpointsTable({ r, anchor }: { r: ReportRoute; anchor: string }
             <tr>
               <th scope="col">Endpoint</th>
               <th scope="col" class="n">Compared</th>
-              <th scope="col" class="n">Divergent (95 %)</th>
-              <th scope="col" class="n">Shift v2 − v1</th>
+              <th scope="col" class="n">Divergent</th>
+              <th scope="col" class="n">Shift</th>
               <th scope="col">Verdict</th>
             </tr>
           </thead>
@@ -33,7 +33,11 @@ export function EndpointsTable({ r, anchor }: { r: ReportRoute; anchor: string }
                   <code>{e.endpoint}</code>
                 </th>
                 <td class="n">{count(e.compared)}</td>
-                <td class="n">{`${percent(e.divergencePercent)} (${percent(e.confidenceInterval.low)}–${percent(e.confidenceInterval.high)})`}</td>
+                <td class="n">
+                  {percent(e.divergencePercent)}
+                  <br />
+                  <small class="muted">{`${tenth(e.confidenceInterval.low)}–${tenth(e.confidenceInterval.high)}`}</small>
+                </td>
                 <td class="n">{e.latencyShiftMs.estimate === null ? "–" : `${e.latencyShiftMs.estimate > 0 ? "+" : ""}${e.latencyShiftMs.estimate} ms`}</td>
                 <td>
                   <VerdictBadge verdict={e.verdict} />
@@ -43,7 +47,11 @@ export function EndpointsTable({ r, anchor }: { r: ReportRoute; anchor: string }
           </tbody>
         </table>
       </div>
-      <p class="muted">Any failing endpoint fails the route; one with fewer than {count(r.gate.minCompared)} compared requests cannot hold a pass back.</p>
+      <p class="muted">Divergent: with its 95 % interval (percent). Shift: v2 − v1 per request (Hodges–Lehmann). Any failing endpoint fails the route; one with fewer than {count(r.gate.minCompared)} compared requests cannot hold a pass back.</p>
     </>
   );
+}
+
+function tenth(x: number): number {
+  return Math.round(x * 10) / 10;
 }

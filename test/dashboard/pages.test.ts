@@ -151,10 +151,10 @@ describe("a route's page", () => {
     const html = routePage();
     const text = visible(html);
     expect(html).toContain('<h3 id="m-api-origin-v2-endpoints">Endpoints</h3>');
-    expect(text).toContain("GET /users/{id} 1,100 53.64 % (50.68 %–56.57 %) +5 ms fail");
-    expect(text).toContain("GET /users/me 80 0 % (0 %–4.58 %) 0 ms inconclusive");
+    expect(text).toContain("GET /users/{id} 1,100 53.64 % 50.7–56.6 +5 ms fail");
+    expect(text).toContain("GET /users/me 80 0 % 0–4.6 0 ms inconclusive");
     expect(text.indexOf("GET /users/{id} 1,100")).toBeLessThan(text.indexOf("GET /users/me 80"));
-    expect(text).toContain("Any failing endpoint fails the route; one with fewer than 200 compared requests cannot hold a pass back.");
+    expect(text).toContain("Divergent: with its 95 % interval (percent). Shift: v2 − v1 per request (Hodges–Lehmann). Any failing endpoint fails the route; one with fewer than 200 compared requests cannot hold a pass back.");
     // A report from a worker older than endpoints: no table, no error.
     const { endpoints: _, ...old } = compared;
     const view = fixtureView();
