@@ -36,7 +36,8 @@ export function html(status: number, page: (nonce: string) => unknown, headers: 
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return answer(status, JSON.stringify(body, null, 2) + "\n", { "content-type": "application/json", ...headers });
+  // Compact: a report near its 256 KiB bound is a fifth smaller than indented (pipe it to jq to read it).
+  return answer(status, JSON.stringify(body) + "\n", { "content-type": "application/json", ...headers });
 }
 
 export function text(status: number, body: string, headers: Record<string, string> = {}): Response {
