@@ -29,11 +29,12 @@ export const ID = "{id}";
 const CUT = "/…";
 
 const DATA = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d\d-\d\d|(?=[a-f]*\d)[0-9a-f]{8,}|.*@.*)$/i;
-const enc = new TextEncoder();
 
 /** Whether a (decoded) path segment names data rather than a resource. */
 export function isIdSegment(segment: string): boolean {
   if (segment.length > MAX_SEGMENT_CHARS || DATA.test(segment)) return true;
+  // A token-like run is at least 10 characters long: shorter segments have none.
+  if (segment.length < 10) return false;
   for (const run of segment.split(/[^A-Za-z0-9]+/)) {
     if (run.length < 10) continue;
     const digits = run.replace(/\D/g, "").length;
@@ -45,13 +46,13 @@ export function isIdSegment(segment: string): boolean {
 /** `GET /users/{id}/orders` for GET /users/42/orders (the path without its query). */
 export function endpointOf(method: string, path: string): string {
   let out = `${method.slice(0, MAX_METHOD_CHARS)} `;
-  let bytes = enc.encode(out).length;
+  let bytes = utf8Length(out);
   const segments = path.split("/");
   for (let i = 0; i < segments.length; i++) {
     const raw = segments[i]!;
     const seg = i > 0 && raw !== "" && isIdSegment(decode(raw)) ? ID : raw;
     const next = (i > 0 ? "/" : "") + seg;
-    const n = enc.encode(next).length;
+    const n = utf8Length(next);
     // Room for the cut mark (4 bytes) is kept unless this is the last segment.
     if (bytes + n > MAX_ENDPOINT_BYTES - (i < segments.length - 1 ? 4 : 0)) return out + CUT;
     out += next;
@@ -60,9 +61,24 @@ export function endpointOf(method: string, path: string): string {
   return out;
 }
 
+/** UTF-8 bytes of `s` without encoding it (it runs per compared request): what TextEncoder would give, lone surrogates as 3. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2;
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 function decode(segment: string): string {
   try {
-    return segment.length > MAX_SEGMENT_CHARS ? segment : decodeURIComponent(segment);
+    return segment.length > MAX_SEGMENT_CHARS || !segment.includes("%") ? segment : decodeURIComponent(segment);
   } catch {
     return segment;
   }
