@@ -9,7 +9,7 @@ import type { MirrorCap } from "../routing/kill-switch";
 import { switchCaps, type SwitchState } from "../switch/switch-state";
 import type { RouteReport } from "../compare/report";
 import { latencyVerdict, verdict, type Verdict } from "../compare/verdict";
-import { percent } from "./format";
+import { count, percent } from "./format";
 import type { Example } from "../compare/tally";
 import type { Report } from "../admin/compare-report";
 import type { CaptureReport } from "../admin/captures-api";
@@ -99,7 +99,7 @@ function destinations(route: Route): { name: string; percent: number }[] {
  * interval) or the requests still needed, and the latency shift against
  * maxLatencyShiftMs (its Wilcoxon interval) when the gate sets one.
  */
-export function verdictReasons(r: Pick<ReportRoute, "compared" | "divergent" | "confidenceInterval" | "gate" | "latencyShiftMs" | "verdict">): string[] {
+export function verdictReasons(r: Pick<ReportRoute, "compared" | "divergent" | "confidenceInterval" | "gate" | "latencyShiftMs" | "verdict"> & { endpoints?: ReportRoute["endpoints"] }): string[] {
   const { gate } = r;
   const limit = percent(gate.maxDivergencePercent);
   const [low, high] = [percent(r.confidenceInterval.low), percent(r.confidenceInterval.high)];
@@ -130,6 +130,20 @@ export function verdictReasons(r: Pick<ReportRoute, "compared" | "divergent" | "
             ? `latency shift within ${max} ms (at most ${s.high} ms)`
             : `latency shift ${s.low} – ${s.high} ms straddles ${max} ms`,
     ]);
+  }
+  // A failing endpoint fails the route; an inconclusive one with enough requests holds a pass back
+  // (report.ts withEndpoints). Named when that, not the route's own figures, decided the verdict.
+  const failing = (r.endpoints ?? []).filter((e) => e.verdict === "fail");
+  const decided = reasons.some(([v]) => v === r.verdict);
+  if (decided) {
+    // the route's own divergence or shift says it
+  } else if (failing.length > 0) {
+    const [first] = failing;
+    const more = failing.length > 1 ? ` and ${failing.length - 1} more endpoint${failing.length > 2 ? "s" : ""}` : "";
+    reasons.push(["fail", `endpoint ${first!.endpoint} fails (${percent(first!.divergencePercent ?? 0)} of ${count(first!.compared)})${more}`]);
+  } else {
+    const waiting = (r.endpoints ?? []).filter((e) => e.verdict === "inconclusive" && e.compared >= gate.minCompared);
+    if (waiting.length > 0) reasons.push(["inconclusive", `endpoint ${waiting[0]!.endpoint} is not decided yet (${percent(waiting[0]!.confidenceInterval.low)}–${percent(waiting[0]!.confidenceInterval.high)})`]);
   }
   const deciding = reasons.filter(([v]) => v === r.verdict);
   return (deciding.length > 0 ? deciding : reasons).map(([, text]) => text);

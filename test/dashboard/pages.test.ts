@@ -299,6 +299,20 @@ describe("verdict reasons in words (issue 21 item 6)", () => {
     expect(verdictReasons({ ...base, compared: 2, confidenceInterval: { low: 0, high: 65.8 }, verdict: "inconclusive" })).toEqual(["divergence 0 %–65.8 % straddles the 1 % limit; 2 of 200 needed"]);
     expect(verdictReasons({ ...base, compared: 150, gate: { ...gate, maxDivergencePercent: 5 }, confidenceInterval: { low: 0, high: 2.5 }, verdict: "inconclusive" })).toEqual(["150 of 200 compared requests needed"]);
   });
+  it("names the failing endpoint when an endpoint fails the route (the dilution case: the route's own divergence straddles the limit)", () => {
+    const endpoint = (name: string, compared: number, divergent: number, verdict: "pass" | "fail" | "inconclusive", low: number, high: number) => ({
+      endpoint: name, compared, divergent, noiseSamples: 0, divergencePercent: compared ? (100 * divergent) / compared : null,
+      confidenceInterval: { low, high }, latencyShiftMs: base.latencyShiftMs, verdict, fields: [], fieldsOmitted: 0,
+    });
+    const diluted = { ...base, compared: 2420, divergent: 20, confidenceInterval: { low: 0.54, high: 1.27 }, verdict: "fail" as const };
+    const orders = endpoint("GET /orders/{id}", 20, 20, "fail", 83.9, 100);
+    const users = endpoint("GET /users", 2400, 0, "pass", 0, 0.16);
+    expect(verdictReasons({ ...diluted, endpoints: [orders, users] })).toEqual(["endpoint GET /orders/{id} fails (100 % of 20)"]);
+    expect(verdictReasons({ ...diluted, endpoints: [orders, { ...orders, endpoint: "GET /carts/{id}" }, users] })).toEqual(["endpoint GET /orders/{id} fails (100 % of 20) and 1 more endpoint"]);
+    // a route that would pass waits on an endpoint with enough requests that is not decided
+    const held = { ...base, compared: 2600, divergent: 3, confidenceInterval: { low: 0.04, high: 0.34 }, verdict: "inconclusive" as const };
+    expect(verdictReasons({ ...held, endpoints: [endpoint("GET /orders/{id}", 200, 3, "inconclusive", 0.51, 4.3), users] })).toEqual(["endpoint GET /orders/{id} is not decided yet (0.51 %–4.3 %)"]);
+  });
   it("and the latency shift's limit when the gate has one", () => {
     const g = { ...gate, maxLatencyShiftMs: 20 };
     expect(verdictReasons({ ...base, gate: g, compared: 400, confidenceInterval: { low: 0, high: 0.95 }, latencyShiftMs: { estimate: 50, low: 49, high: 51, n: 400 }, verdict: "fail" })).toEqual(["latency shift above 20 ms (at least 49 ms)"]);
