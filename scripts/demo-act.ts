@@ -2,9 +2,9 @@
 // scripts/demo-capture.ts): how an act is handed the running worker and the terminal,
 // a plain GET through the worker, and running one of the project's tools as a user
 // would (`npm run gate`, `npm run replay`: the token from the environment).
-import { spawn } from "node:child_process";
 import { request } from "node:http";
 import type { WorkerEvent } from "../devkit/wrangler-dev";
+import { runCommand } from "../devkit/run-command";
 
 export interface Styles {
   bold: (s: string) => string;
@@ -46,18 +46,9 @@ export function get(port: number, host: string, path: string, headers: Record<st
 }
 
 /** One of src/tools/ as `npm run <tool>` runs it, with the admin token in the environment. */
-export function runTool(script: string, args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: token },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("exit", (code) => resolve({ code: code ?? 2, stdout, stderr }));
-  });
+export async function runTool(script: string, args: string[], token: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = await runCommand(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: token } });
+  return { ...run, code: run.code ?? 2 };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

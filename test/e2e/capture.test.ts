@@ -11,13 +11,14 @@
 // ~4 s replays in ~2 s (the issue's 10 s → 5 s, shortened with the same ratio to
 // keep the suite fast; src/tools/replay-run.test.ts checks 10 s → 5 s on a fake clock).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { freePort, killGroupNow } from "../../devkit/loopback";
+import { runCommand } from "../../devkit/run-command";
 import { startOrigin, type Origin } from "../../devkit/origin";
 import { VIRTUAL_SERVICE_MIRROR, seedRoutes } from "../../devkit/seed-routes";
 import { ROOT, WRANGLER, startWranglerDev, waitReady, workerEvents, type WranglerDev } from "../../devkit/wrangler-dev";
@@ -132,26 +133,16 @@ interface ReplayJson {
 }
 
 /** `npm run -s replay -- …` as a user types it, against the wrangler dev worker's captures API. */
-function replayCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: ReplayJson }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "-s", "replay", "--", "--url", `http://127.0.0.1:${port}`, "--route", ROUTE, "--token", TOKEN, "--routes", routesFile, "--json", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      let json: ReplayJson | undefined;
-      try {
-        json = JSON.parse(stdout) as ReplayJson;
-      } catch {}
-      resolve({ code: code ?? -1, stdout, stderr, ...(json ? { json } : {}) });
-    });
+async function replayCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: ReplayJson }> {
+  const run = await runCommand("npm", ["run", "-s", "replay", "--", "--url", `http://127.0.0.1:${port}`, "--route", ROUTE, "--token", TOKEN, "--routes", routesFile, "--json", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: "" },
   });
+  let json: ReplayJson | undefined;
+  try {
+    json = JSON.parse(run.stdout) as ReplayJson;
+  } catch {}
+  return { ...run, code: run.code ?? -1, ...(json ? { json } : {}) };
 }
 
 /** The time ranges of each scenario's captured requests ([from, to), as the API and --from/--to read them). */

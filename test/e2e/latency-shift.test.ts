@@ -14,13 +14,14 @@
 // moves in whole ms. docs/latency-and-metrics.md, "Measured through wrangler dev" and
 // "Where the extra milliseconds come from", has the figures.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { freePort, killGroupNow } from "../../devkit/loopback";
+import { runCommand } from "../../devkit/run-command";
 import { startOrigin, type Origin } from "../../devkit/origin";
 import { DESTINATION_RULE, serviceEntry } from "../../devkit/seed-routes";
 import type { Report } from "../../src/admin/compare-report";
@@ -166,26 +167,16 @@ async function report(route: string): Promise<RouteReport> {
 }
 
 /** `npm run gate -- --url … --route … --json [...]`, as a pipeline runs it (the token from the environment). */
-function gate(route: string, ...args: string[]): Promise<{ code: number | null; json: { verdict: string; routes: { latencyShiftMs?: unknown; gate?: { maxLatencyShiftMs?: number } }[] }; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "-s", "gate", "--", "--url", `http://127.0.0.1:${port}`, "--route", route, "--json", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      try {
-        resolve({ code, json: JSON.parse(stdout), stderr });
-      } catch (e) {
-        reject(new Error(`gate printed no JSON (exit ${code}): ${stdout}${stderr}`));
-      }
-    });
+async function gate(route: string, ...args: string[]): Promise<{ code: number | null; json: { verdict: string; routes: { latencyShiftMs?: unknown; gate?: { maxLatencyShiftMs?: number } }[] }; stderr: string }> {
+  const { code, stdout, stderr } = await runCommand("npm", ["run", "-s", "gate", "--", "--url", `http://127.0.0.1:${port}`, "--route", route, "--json", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, EDGE_MIRROR_ADMIN_TOKEN: TOKEN },
   });
+  try {
+    return { code, json: JSON.parse(stdout), stderr };
+  } catch {
+    throw new Error(`gate printed no JSON (exit ${code}): ${stdout}${stderr}`);
+  }
 }
 
 function show(name: string, r: RouteReport, list: string[]): ReturnType<typeof truth> {
