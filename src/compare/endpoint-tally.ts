@@ -16,6 +16,7 @@
 // One endpoint's JSON text is then at most about 3.5 KiB (16 fields of about 60 bytes, 16
 // sets of 20, 137 shift keys of about 10), the 51 at most about 200 KiB.
 import { hashJson } from "./hash";
+import { logBucketKey } from "./latency-shift";
 import { MAX_ENDPOINT_BYTES } from "./endpoint";
 import { fitsBytes } from "./path";
 import { STRUCTURAL_KINDS, type DiffKind } from "./types";
@@ -60,10 +61,7 @@ export function emptyEndpoint(): EndpointTally {
 
 /** Whole ms to ±16 ms, then the middle of a quarter-doubling bucket; idempotent, so merging re-keys safely. */
 export function endpointShiftKey(diffMs: number): string {
-  const a = Math.abs(diffMs);
-  if (!(a > EXACT_MS)) return String(Math.round(diffMs) || 0);
-  const step = Math.min(Math.floor(Math.log2(a / EXACT_MS) * PER_DOUBLING), STEPS - 1);
-  return String(Math.sign(diffMs) * Math.round(EXACT_MS * 2 ** ((step + 0.5) / PER_DOUBLING)));
+  return logBucketKey(diffMs, EXACT_MS, PER_DOUBLING, STEPS - 1);
 }
 
 /**

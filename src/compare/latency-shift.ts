@@ -35,10 +35,20 @@ const EXACT_BELOW = 50;
 
 /** The histogram key of one difference (ms): the difference itself to ±2 s, a log bucket's middle past it. */
 export function shiftKey(diffMs: number): string {
+  return logBucketKey(diffMs, EXACT_SHIFT_MS, PER_DOUBLING);
+}
+
+/**
+ * The key every shift histogram (the route's, an endpoint's, a where value's) files a
+ * difference under: the whole millisecond up to `exactMs` either way (a difference that
+ * is not a number, too), past it the geometric middle of its 1/`perDoubling`-of-a-doubling
+ * bucket, rounded to a whole ms; buckets past `maxStep` share the last.
+ */
+export function logBucketKey(diffMs: number, exactMs: number, perDoubling: number, maxStep = Infinity): string {
   const a = Math.abs(diffMs);
-  if (a <= EXACT_SHIFT_MS) return String(Math.round(diffMs) || 0);
-  const step = Math.floor(Math.log2(a / EXACT_SHIFT_MS) * PER_DOUBLING);
-  return String(Math.sign(diffMs) * Math.round(EXACT_SHIFT_MS * 2 ** ((step + 0.5) / PER_DOUBLING)));
+  if (!(a > exactMs)) return String(Math.round(diffMs) || 0);
+  const step = Math.min(Math.floor(Math.log2(a / exactMs) * perDoubling), maxStep);
+  return String(Math.sign(diffMs) * Math.round(exactMs * 2 ** ((step + 0.5) / perDoubling)));
 }
 
 export interface LatencyShift {

@@ -175,9 +175,11 @@ export function addCompared(t: Tally, { outcome, v1Ms, v2Ms, example, where }: C
     bumpSignature(t, signature, 1);
     addToTimeline(t.timeline, minute, signature);
   }
-  if (where) addWhere(t.where, where, signature, v2Ms - v1Ms);
+  // The path set's hash, once: where.ts and endpoint-tally.ts keep sets by it (keyOf is signatureHash).
+  const setHash = signature === undefined ? undefined : keyOf(signature);
+  if (where) addWhere(t.where, where, setHash, diff);
   const endpoint = endpointIn(t.endpoints, endpointOf(example.method, example.path));
-  addToEndpoint(endpoint, outcome.differences, outcome.noise, signature && (fitsBytes(signature, MAX_SIGNATURE_BYTES) ? keyOf(signature) : OVERFLOW), v2Ms - v1Ms);
+  addToEndpoint(endpoint, outcome.differences, outcome.noise, signature && (fitsBytes(signature, MAX_SIGNATURE_BYTES) ? setHash : OVERFLOW), diff);
   if (outcome.example.length > 0) addExample(t, boundExample({ ...example, v1Status: outcome.v1Status, v2Status: outcome.v2Status, differences: outcome.example }));
 }
 

@@ -15,7 +15,8 @@
 // past them is counted at the nearest kept key). So one value's JSON is under 1.5 KiB
 // and a dimension's under 80 KiB, whatever clients send.
 // The report's side (statistics, never on a proxied request's path) is where-report.ts.
-import { hashJson } from "./hash";
+import { keyOf } from "./endpoint-tally";
+import { logBucketKey } from "./latency-shift";
 
 export const DIMENSIONS = ["colo", "country", "protocol"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -62,25 +63,23 @@ export function whereOf(cf: { colo?: unknown; country?: unknown; httpProtocol?: 
   return { colo: whereValue(c?.colo), country: whereValue(c?.country), protocol: whereValue(c?.httpProtocol) };
 }
 
-/** The hash a path set (the tally's signature text) is kept under. */
-export function signatureHash(signature: string): string {
-  return hashJson(signature);
-}
+/** The hash a path set (the tally's signature text) is kept under: the endpoints' keyOf, the one copy. */
+export const signatureHash = keyOf;
 
 /** The coarse histogram key of one difference (ms). */
 export function whereShiftKey(diffMs: number): string {
-  const a = Math.abs(diffMs);
-  if (a <= WHERE_EXACT_MS) return String(Math.round(diffMs) || 0);
-  const step = Math.floor(Math.log2(a / WHERE_EXACT_MS) * PER_DOUBLING);
-  return String(Math.sign(diffMs) * Math.round(WHERE_EXACT_MS * 2 ** ((step + 0.5) / PER_DOUBLING)));
+  return logBucketKey(diffMs, WHERE_EXACT_MS, PER_DOUBLING);
 }
 
-/** One compared request: `signature` is the tally's path-set text when v1 and v2 differed. */
-export function addWhere(w: WhereTally, keys: WhereKeys, signature: string | undefined, shiftMs: number): void {
+/**
+ * One compared request: `setHash` is signatureHash of the tally's path-set text when v1
+ * and v2 differed (hashed once by the caller, for every dimension and the endpoint).
+ */
+export function addWhere(w: WhereTally, keys: WhereKeys, setHash: string | undefined, shiftMs: number): void {
   for (const d of DIMENSIONS) {
     const c = slot(w, d, whereValue(keys[d]));
     c.compared++;
-    if (signature !== undefined) bumpSignature(c, signatureHash(signature), 1);
+    if (setHash !== undefined) bumpSignature(c, setHash, 1);
     if (Number.isFinite(shiftMs)) bumpShift(c, whereShiftKey(shiftMs), 1);
   }
 }
