@@ -7,88 +7,22 @@
 // off. Every page is kept under test-artifacts/; docs/dashboard.png is refreshed when
 // the page changes.
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { compileOrThrow } from "../../src/config/compile";
-import { startOrigin, type Origin } from "../../devkit/origin";
-import { startWorker, type WorkerStack } from "../support/worker-stack";
-import { chromiumLaunch } from "../../devkit/chromium";
+import { describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { browserWorld, dashboardRoutes, eventually, HOST, signIn } from "../support/browser-world";
 import { keepScreenshot, refreshReadmeScreenshot } from "../support/screenshot";
 
 const TOKEN = "browser-test-secret";
-const HOST = "api.test";
 const COMPARED_REQUESTS = 40;
 
-const routes = (v1: number, v2: number) => `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: api}
-spec:
-  hosts: [${HOST}]
-  http:
-  - name: users
-    match: [{uri: {prefix: /compare/demo}}]
-    route: [{destination: {host: api-origin, subset: v1}}]
-    mirror: {host: api-origin, subset: v2}
-  - name: catalog
-    route: [{destination: {host: api-origin, subset: v1}}]
-    mirror: {host: api-origin, subset: v2}
----
-apiVersion: edge-mirror.dev/v1alpha1
-kind: MirrorPolicy
-metadata: {name: users-compare}
-spec:
-  targetRef: {virtualService: api, route: users}
-  compare:
-    noisePercent: 100
-    gate: {maxDivergencePercent: 1, minCompared: 20}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: api-origin}
-spec:
-  host: api-origin
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: api-origin}
-spec:
-  hosts: [api-origin]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: ${v1}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: ${v2}}, labels: {version: v2}}
-`;
-
-let v1: Origin;
-let v2: Origin;
-let worker: WorkerStack;
-let browser: Browser;
+const world = browserWorld("dashboard.routes.yaml", TOKEN, (v1, v2) => dashboardRoutes(v1, v2, { catalog: true }));
 let counter = 0;
-
-beforeAll(async () => {
-  const launch = await chromiumLaunch();
-  v1 = await startOrigin({ name: "v1" });
-  v2 = await startOrigin({ name: "v2" });
-  worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "dashboard.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}` });
-  browser = await chromium.launch(launch);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await worker?.close();
-  await Promise.all([v1?.close(), v2?.close()]);
-});
 
 /** A client's GET through the worker; resolves with the request id once the answer is read. */
 function get(path: string): Promise<{ id: string; status: number; origin: string | undefined }> {
   const id = `browser-${++counter}`;
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port: worker.port, path, headers: { host: HOST, "x-request-id": id } }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port: world.worker.port, path, headers: { host: HOST, "x-request-id": id } }, (res) => {
       res.resume();
       res.on("end", () => resolve({ id, status: res.statusCode ?? 0, origin: res.headers["x-origin"] as string | undefined }));
     });
@@ -97,24 +31,8 @@ function get(path: string): Promise<{ id: string; status: number; origin: string
   });
 }
 
-const shadowsOf = (id: string) => v2.records.filter((r) => r.headers["x-request-id"] === id);
-const primariesOf = (id: string) => v1.records.filter((r) => r.headers["x-request-id"] === id && r.headers["x-edge-mirror-noise"] === undefined);
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
-}
-
-async function signIn(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  const answer = await page.goto(`${worker.url}/__edge-mirror/`);
-  expect(answer?.status()).toBe(401);
-  await page.getByLabel("Admin token").fill(TOKEN);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect.poll(() => page.url()).toBe(`${worker.url}/__edge-mirror/`);
-  return page;
-}
+const shadowsOf = (id: string) => world.v2.records.filter((r) => r.headers["x-request-id"] === id);
+const primariesOf = (id: string) => world.v1.records.filter((r) => r.headers["x-request-id"] === id && r.headers["x-edge-mirror-noise"] === undefined);
 
 /** The routes table's row of a route, as the cells' texts by column header. */
 async function row(page: Page, route: string): Promise<Record<string, string>> {
@@ -137,14 +55,14 @@ describe("the dashboard in a browser", () => {
   });
 
   it("signing in: the login form, then the routes table with the run's own figures", async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const login = await context.newPage();
-    await login.goto(`${worker.url}/__edge-mirror/`);
+    await login.goto(`${world.worker.url}/__edge-mirror/`);
     await expect.poll(() => login.getByRole("heading", { level: 1 }).innerText()).toBe("Sign in");
     await keepScreenshot(login, "dashboard-login");
     await login.close();
 
-    page = await signIn(context);
+    page = await signIn(context, world.worker, TOKEN);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).innerText()).toBe("Mirroring");
     const users = await row(page, "api/users");
     expect(users["Mirrored / compared"]).toBe(`${COMPARED_REQUESTS} / ${COMPARED_REQUESTS}`);
@@ -213,21 +131,21 @@ describe("the dashboard in a browser", () => {
   });
 
   it("at a phone's width the page fits the screen, the table becoming one card per route", async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
+    const phone = await world.browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
     const small = await phone.newPage();
-    await small.goto(`${worker.url}/__edge-mirror/`);
+    await small.goto(`${world.worker.url}/__edge-mirror/`);
     expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     expect(await small.getByRole("button", { name: "Pause mirroring of api/users" }).isVisible()).toBe(true);
     await keepScreenshot(small, "dashboard-routes-phone");
-    await small.goto(`${worker.url}/__edge-mirror/route?name=${encodeURIComponent("api/users")}`);
+    await small.goto(`${world.worker.url}/__edge-mirror/route?name=${encodeURIComponent("api/users")}`);
     expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await keepScreenshot(small, "dashboard-route-phone");
     await phone.close();
   });
 
   it("with JavaScript off: sign in, pause all mirroring, resume", async () => {
-    const noScript = await browser.newContext({ javaScriptEnabled: false });
-    const p = await signIn(noScript);
+    const noScript = await world.browser.newContext({ javaScriptEnabled: false });
+    const p = await signIn(noScript, world.worker, TOKEN);
     await p.getByRole("button", { name: "Pause all mirroring" }).click();
     await expect.poll(() => p.getByText("Mirroring network-wide: paused").count()).toBe(1);
     const sent = await get("/catalog/no-js");

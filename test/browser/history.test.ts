@@ -6,111 +6,30 @@
 // reasons; at a desktop's and a phone's width, and the reset with JavaScript off.
 // Screenshots go to test-artifacts/history-*.png.
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { compileOrThrow } from "../../src/config/compile";
-import { startOrigin, type Origin } from "../../devkit/origin";
-import { startWorker, type WorkerStack } from "../support/worker-stack";
-import { chromiumLaunch } from "../../devkit/chromium";
+import { describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { browserWorld, dashboardRoutes, eventually, HOST, signIn } from "../support/browser-world";
 import { keepScreenshot } from "../support/screenshot";
 
 const TOKEN = "history-test-secret";
-const HOST = "api.test";
 const FIRST = 30;
 
-const routes = (v1: number, v2: number) => `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: api}
-spec:
-  hosts: [${HOST}]
-  http:
-  - name: users
-    match: [{uri: {prefix: /compare/demo}}]
-    route: [{destination: {host: api-origin, subset: v1}}]
-    mirror: {host: api-origin, subset: v2}
----
-apiVersion: edge-mirror.dev/v1alpha1
-kind: MirrorPolicy
-metadata: {name: users-compare}
-spec:
-  targetRef: {virtualService: api, route: users}
-  compare:
-    # Every compared request also gets a second v1 call, so the time stamp and nonce are
-    # known as noise whatever the draw (at the default 10 %, 30 requests draw no noise
-    # sample 4 % of the time, and those fields would count as divergent).
-    noisePercent: 100
-    gate: {maxDivergencePercent: 1, minCompared: 20}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: api-origin}
-spec:
-  host: api-origin
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: api-origin}
-spec:
-  hosts: [api-origin]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: ${v1}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: ${v2}}, labels: {version: v2}}
-`;
-
-let v1: Origin;
-let v2: Origin;
-let worker: WorkerStack;
-let browser: Browser;
+const world = browserWorld("history.routes.yaml", TOKEN, dashboardRoutes);
 let counter = 0;
-const ROUTE_PAGE = () => `${worker.url}/__edge-mirror/route?name=${encodeURIComponent("api/users")}`;
-
-beforeAll(async () => {
-  const launch = await chromiumLaunch();
-  v1 = await startOrigin({ name: "v1" });
-  v2 = await startOrigin({ name: "v2" });
-  worker = await startWorker(compileOrThrow(routes(v1.port, v2.port), "history.routes.yaml"), { EDGE_MIRROR_ADMIN_TOKEN: `alice:${TOKEN}` });
-  browser = await chromium.launch(launch);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await worker?.close();
-  await Promise.all([v1?.close(), v2?.close()]);
-});
+const ROUTE_PAGE = () => `${world.worker.url}/__edge-mirror/route?name=${encodeURIComponent("api/users")}`;
 
 /** A client's request through the worker with credentials and a query the page must never show. */
 function get(path: string): Promise<string> {
   const id = `history-${++counter}`;
   return new Promise((resolve, reject) => {
     const headers = { host: HOST, "x-request-id": id, authorization: "Bearer client-secret-token", cookie: "sid=client-cookie-value", "content-type": "application/json" };
-    const req = httpRequest({ host: "127.0.0.1", port: worker.port, path, headers }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port: world.worker.port, path, headers }, (res) => {
       res.resume();
       res.on("end", () => resolve(id));
     });
     req.on("error", reject);
     req.end();
   });
-}
-
-async function eventually(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
-}
-
-async function signIn(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${worker.url}/__edge-mirror/`);
-  await page.getByLabel("Admin token").fill(TOKEN);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect.poll(() => page.url()).toBe(`${worker.url}/__edge-mirror/`);
-  return page;
 }
 
 const history = (page: Page) => page.locator(".history-sum").first().innerText();
@@ -124,14 +43,14 @@ describe("the route page's history, examples and reset in a browser", () => {
   it("real traffic: every request mirrored to v2", async () => {
     const ids: string[] = [];
     for (let i = 0; i < FIRST; i++) ids.push(await get("/compare/demo?token=query-secret"));
-    await eventually(() => ids.every((id) => v2.records.some((r) => r.headers["x-request-id"] === id)));
+    await eventually(() => ids.every((id) => world.v2.records.some((r) => r.headers["x-request-id"] === id)));
     last = ids.at(-1)!;
   });
 
   it("the routes page gives the verdict's reason in words", async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: worker.url });
-    page = await signIn(context);
+    context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: world.worker.url });
+    page = await signIn(context, world.worker, TOKEN);
     const verdict = page.locator("table.routes tbody tr").first().locator('td[data-label="Verdict"]');
     expect((await verdict.innerText()).replace(/\s+/g, " ")).toMatch(/^fail divergence above the 1 % limit \(at least \d+(\.\d+)? %\)$/);
   });
@@ -159,7 +78,7 @@ describe("the route page's history, examples and reset in a browser", () => {
     // More traffic after the first burst: the page shows the newest request's example.
     const more: string[] = [];
     for (let i = 0; i < 5; i++) more.push(await get("/compare/demo?token=query-secret"));
-    await eventually(() => more.every((id) => v2.records.some((r) => r.headers["x-request-id"] === id)));
+    await eventually(() => more.every((id) => world.v2.records.some((r) => r.headers["x-request-id"] === id)));
     await page.goto(ROUTE_PAGE());
     const first = page.getByRole("article").first();
     // the three latest requests (EXAMPLES_PER_PATH), newest first; none of the first burst
@@ -188,7 +107,7 @@ describe("the route page's history, examples and reset in a browser", () => {
   });
 
   it("at a phone's width the route page in each range, the example and the confirmation fit the screen", async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
+    const phone = await world.browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await context.storageState() });
     const small = await phone.newPage();
     for (const range of ["hour", "week"]) {
       await small.goto(`${ROUTE_PAGE()}&range=${range}`);
@@ -199,15 +118,15 @@ describe("the route page's history, examples and reset in a browser", () => {
     await expect.poll(() => small.getByRole("heading", { level: 1 }).innerText()).toBe("Example: GET /compare/demo");
     await fits(small, 390);
     await keepScreenshot(small, "history-example-phone");
-    await small.goto(`${worker.url}/__edge-mirror/reset?name=${encodeURIComponent("api/users")}`);
+    await small.goto(`${world.worker.url}/__edge-mirror/reset?name=${encodeURIComponent("api/users")}`);
     await fits(small, 390);
     await keepScreenshot(small, "history-reset-phone");
     await phone.close();
   });
 
   it("Reset counts asks first (Cancel keeps them), then forgets them: with JavaScript off", async () => {
-    const noScript = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
-    const p = await signIn(noScript);
+    const noScript = await world.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    const p = await signIn(noScript, world.worker, TOKEN);
     await p.goto(ROUTE_PAGE());
     await p.getByRole("link", { name: "Reset counts" }).click();
     await expect.poll(() => p.getByRole("heading", { level: 1 }).innerText()).toBe("Reset the counts of api/users?");
