@@ -23,7 +23,7 @@ import { gzipSync } from "node:zlib";
  * Then 30 KiB: verdicts per endpoint (issue 21 item 2) template each compared request's
  * path and count it per endpoint where the comparison is counted, in the isolate and the
  * route's Durable Object (src/compare/endpoint.ts, endpoint-tally.ts, the store's
- * endpoints rows; compared requests only): 29,657 → 30,539 B (+882 B) on main 6ca8f33
+ * endpoints rows; compared requests only): 29,657 → 30,539 B (+882 B) on main 45213e0
  * (2026-12-07, the minified proxy build scripts/check-bundle.ts makes).
  */
 export const BUNDLE_LIMIT_BYTES = 30 * 1024;
@@ -48,7 +48,7 @@ export const BUNDLE_LIMIT_BYTES = 30 * 1024;
  * run bundle` after rebasing on main 070349f): 26.5 KiB. Then 27.5 KiB: verdicts per
  * endpoint (issue 21 item 2: src/compare/endpoint-report.ts, the edge_mirror_endpoint_*
  * metric families, the route page's endpoints table) took it from 26,777 to 27,666 B
- * (+889 B) on main 6ca8f33 (2026-12-07: the dry run's gzip less the minified proxy
+ * (+889 B) on main 45213e0 (2026-12-07: the dry run's gzip less the minified proxy
  * build's, as check-bundle reports it).
  * The whole bundle may be this much larger than the proxy's budget.
  */
